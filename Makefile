@@ -1,0 +1,132 @@
+# formagent: one Makefile for the agent, its tests and its demo.
+#
+#   make            build build/formagent
+#   make test       install missing Debian packages, build, run every test
+#   make demo       install missing Debian packages, build, process the samples into demo/
+#   make asan       the tests again under AddressSanitizer and UBSan (in build/asan)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make format     clang-format every source in place; make check-format only reports
+#
+# Quiet by default; V=1 prints the full command lines.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+SAN     ?=
+
+# Debian packages: what the build needs, and what the tests and the demo need on top.
+BUILD_PKGS = gcc make pkg-config libxlsxwriter-dev libyaml-dev libcsv-dev libjansson-dev
+TEST_PKGS  = libcmocka-dev unzip
+PKG_LIBS   = xlsxwriter yaml-0.1 jansson
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	   -Wpointer-arith -Wformat=2 -Wvla
+CPPFLAGS += -std=c11 -D_GNU_SOURCE -Iagent
+ifneq ($(SAN),)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+# libcsv ships no pkg-config file in Debian; every other library comes through pkg-config.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
+PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lcsv
+TEST_LDLIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+ifeq ($(V),1)
+Q =
+say = @true
+else
+Q = @
+say = @printf '  %-6s %s\n'
+endif
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+LIB_SRCS = $(filter-out agent/main.c,$(wildcard agent/*.c))
+LIB_OBJS = $(LIB_SRCS:agent/%.c=$(BUILD)/agent/%.o)
+MAIN_OBJ = $(BUILD)/agent/main.o
+UNIT_SRCS = $(wildcard tests/test_*.c)
+UNIT_BINS = $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
+HELPER_OBJS = $(BUILD)/tests/xlsxread.o $(BUILD)/tests/testutil.o
+
+.PHONY: all deps test unit e2e demo asan install uninstall clean format check-format
+.SUFFIXES:
+
+all: $(BUILD)/formagent
+
+# Installs only what is missing, and says what. Root runs apt-get directly, anyone else through sudo.
+deps:
+	@missing=""; for p in $(BUILD_PKGS) $(DEPS_EXTRA); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "formagent: installing Debian packages:$$missing"; \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing \
+			>/dev/null || { echo "formagent: apt-get failed for:$$missing" >&2; exit 1; }; \
+	fi
+
+$(BUILD)/formagent: $(LIB_OBJS) $(MAIN_OBJ)
+	$(say) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LDLIBS)
+
+$(BUILD)/agent/%.o: agent/%.c
+	@mkdir -p $(@D)
+	$(say) CC $<
+	$(Q)$(CC) $(CPPFLAGS) -DFORMAGENT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(say) CC $<
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(PKG_CFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(HELPER_OBJS) $(LIB_OBJS)
+	$(say) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LDLIBS) $(TEST_LDLIBS)
+
+test:
+	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(TEST_PKGS)"
+	@$(MAKE) --no-print-directory unit
+
+# The unit and end-to-end suites: each test binary is cmocka; tests/run adds up their results.
+unit: $(BUILD)/formagent $(UNIT_BINS)
+	@FORMAGENT=$(abspath $(BUILD)/formagent) SRCDIR=$(CURDIR) tests/run $(UNIT_BINS)
+
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@rm -rf demo/out && mkdir -p demo/out
+	@echo "formagent demo: processing ../shared/samples into demo/out"
+	@for f in $(wildcard ../shared/samples/*.csv); do \
+		echo "== $$f"; \
+		$(BUILD)/formagent process -c formagent.yaml --out demo/out "$$f"; \
+		echo "   exit status $$?"; \
+	done
+	@echo "formagent demo: outputs in demo/out:"; ls -l demo/out
+
+asan:
+	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(TEST_PKGS)"
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 CFLAGS="-O1 -g" unit
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/formagent/rules $(DESTDIR)/etc/formagent/templates
+	install -m 0755 $(BUILD)/formagent $(DESTDIR)$(PREFIX)/bin/formagent
+	install -m 0640 formagent.yaml $(DESTDIR)/etc/formagent/formagent.yaml
+	install -m 0640 rules/*.yaml $(DESTDIR)/etc/formagent/rules/
+	install -m 0640 templates/*.yaml $(DESTDIR)/etc/formagent/templates/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/formagent
+
+clean:
+	rm -rf build demo
+
+SOURCES = $(wildcard agent/*.c agent/*.h tests/*.c tests/*.h)
+format:
+	clang-format -i $(SOURCES)
+check-format:
+	@clang-format --dry-run --Werror $(SOURCES)
+
+-include $(wildcard $(BUILD)/agent/*.d $(BUILD)/tests/*.d)

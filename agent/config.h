@@ -1,0 +1,45 @@
+/*
+ * The configuration (formagent.yaml): where rules and templates live, the audit directory, and
+ * the spools (each an inbox with its work, out, done and rejected folders, and the rules it
+ * accepts). config_load() loads everything the configuration points at, so a loaded config is a
+ * complete, checked set: `formagent check` is config_load() with its diagnostics printed.
+ */
+#ifndef FORMAGENT_CONFIG_H
+#define FORMAGENT_CONFIG_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "rules.h"
+#include "template.h"
+
+struct spool {
+	char *name;
+	char *inbox, *work, *out, *done, *rejected; /* absolute or relative to the config file */
+	char **rules;
+	size_t nrules;
+	int line, col;
+};
+
+struct config {
+	char *path;
+	char *dir; /* the config file's folder: relative paths start here */
+	char *rules_dir, *templates_dir, *audit_dir, *tmpdir;
+	struct spool *spools;
+	size_t nspools;
+	struct rule **rules; /* sorted by name */
+	size_t nrules;
+	struct template **templates;
+	size_t ntemplates;
+};
+
+/* Loads path and everything it names. NULL with every problem in d. Free with config_free(). */
+struct config *config_load(const char *path, struct diags *d);
+void config_free(struct config *c);
+const struct rule *config_rule(const struct config *c, const char *name);
+
+extern const char *const config_keys[];
+extern const char *const config_spool_keys[];
+extern const char *const config_audit_keys[];
+
+#endif

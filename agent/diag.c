@@ -1,0 +1,83 @@
+/*
+ * The diagnostics list behind `formagent check`: appends problems with their position and prints
+ * them the way compilers do, so editors can jump to them.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "xmalloc.h"
+
+void
+diags_add(struct diags *d, const char *file, int line, int col, const char *fmt, ...)
+{
+	struct diag *g;
+	va_list ap;
+
+	xgrow(&d->v, &d->cap, d->n, sizeof *d->v);
+	g = &d->v[d->n++];
+	g->file = file != NULL ? xstrdup(file) : NULL;
+	g->line = line;
+	g->col = col;
+	g->seq = d->n - 1;
+	va_start(ap, fmt);
+	if (vasprintf(&g->msg, fmt, ap) == -1)
+		g->msg = xstrdup("(message lost: out of memory)");
+	va_end(ap);
+}
+
+void
+diags_print(FILE *fp, const struct diags *d)
+{
+	const struct diag *g;
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		g = &d->v[i];
+		if (g->file != NULL && g->line > 0)
+			fprintf(fp, "%s:%d:%d: %s\n", g->file, g->line, g->col, g->msg);
+		else if (g->file != NULL)
+			fprintf(fp, "%s: %s\n", g->file, g->msg);
+		else
+			fprintf(fp, "%s\n", g->msg);
+	}
+}
+
+static int
+diag_cmp(const void *a, const void *b)
+{
+	const struct diag *x = a, *y = b;
+	int c;
+
+	c = strcmp(x->file ? x->file : "", y->file ? y->file : "");
+	if (c != 0)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	/* Equal positions keep the order they were found in. */
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void
+diags_sort(struct diags *d)
+{
+	if (d->n > 1)
+		qsort(d->v, d->n, sizeof *d->v, diag_cmp);
+}
+
+void
+diags_free(struct diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		free(d->v[i].file);
+		free(d->v[i].msg);
+	}
+	free(d->v);
+	d->v = NULL;
+	d->n = d->cap = 0;
+}

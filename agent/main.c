@@ -1,0 +1,282 @@
+/*
+ * formagent's command line: `check` and `process` now; `run`, `test`, `convert`, `audit` and
+ * `status` as the daemon, rule tests and audit log arrive. This file parses options and reports;
+ * the work is done by config.c and pipeline.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "pipeline.h"
+#include "spool.h"
+#include "xmalloc.h"
+
+#ifndef FORMAGENT_VERSION
+#define FORMAGENT_VERSION "0.0.0"
+#endif
+
+#define DEFAULT_CONFIG "/etc/formagent/formagent.yaml"
+
+static void
+usage(FILE *fp)
+{
+	fputs(
+	    "usage: formagent [--help] [--version] COMMAND [OPTIONS]\n"
+	    "\n"
+	    "commands:\n"
+	    "  check   -c CONFIG            load and check the configuration, rules and templates\n"
+	    "  process -c CONFIG [--out DIR] [--rule NAME] [--dry-run [--json]] FILE...\n"
+	    "                               turn claim files into forms, a ledger and an import "
+	    "file\n"
+	    "\n"
+	    "-c defaults to $FORMAGENT_CONFIG, then " DEFAULT_CONFIG ".\n"
+	    "process exits 0 when every row produced its form, 1 when some rows were rejected,\n"
+	    "2 when a file could not be processed or the command was used wrongly.\n",
+	    fp);
+}
+
+static const char *
+config_path(const char *opt)
+{
+	const char *env;
+
+	if (opt != NULL)
+		return opt;
+	if ((env = getenv("FORMAGENT_CONFIG")) != NULL && env[0] != '\0')
+		return env;
+	return DEFAULT_CONFIG;
+}
+
+static struct config *
+load(const char *path, int json)
+{
+	struct diags d = {0};
+	struct config *c;
+
+	c = config_load(path, &d);
+	if (c == NULL) {
+		diags_sort(&d);
+		if (json) {
+			json_t *arr = json_array(), *o;
+			size_t i;
+
+			for (i = 0; i < d.n; i++) {
+				o = json_object();
+				json_object_set_new(o, "file",
+				                    d.v[i].file ? json_string(d.v[i].file)
+				                                : json_null());
+				json_object_set_new(o, "line", json_integer(d.v[i].line));
+				json_object_set_new(o, "column", json_integer(d.v[i].col));
+				json_object_set_new(o, "message", json_string(d.v[i].msg));
+				json_array_append_new(arr, o);
+			}
+			json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			fputc('\n', stdout);
+			json_decref(arr);
+		} else {
+			diags_print(stderr, &d);
+			fprintf(stderr, "formagent: %zu problem%s in the configuration\n", d.n,
+			        d.n == 1 ? "" : "s");
+		}
+	}
+	diags_free(&d);
+	return c;
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *cfg = NULL;
+	struct config *c;
+	int ch, json = 0;
+
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cfg = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if ((c = load(config_path(cfg), json)) == NULL)
+		return 1;
+	if (json)
+		puts("[]");
+	else
+		printf("configuration OK: %zu rule%s, %zu template%s, %zu spool%s\n", c->nrules,
+		       c->nrules == 1 ? "" : "s", c->ntemplates, c->ntemplates == 1 ? "" : "s",
+		       c->nspools, c->nspools == 1 ? "" : "s");
+	config_free(c);
+	return 0;
+}
+
+/* Where `process` writes when --out is not given: the spool whose rules take the file. */
+static const struct spool *
+spool_for(const struct config *c, const char *rule)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->nspools; i++)
+		for (j = 0; j < c->spools[i].nrules; j++)
+			if (rule == NULL || strcmp(c->spools[i].rules[j], rule) == 0)
+				return &c->spools[i];
+	return c->nspools > 0 ? &c->spools[0] : NULL;
+}
+
+static int
+cmd_process(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'}, {"out", required_argument, NULL, 'o'},
+	    {"rule", required_argument, NULL, 'r'},   {"dry-run", no_argument, NULL, 'n'},
+	    {"json", no_argument, NULL, 'j'},         {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	};
+	struct pipeline_opts o;
+	struct file_result res;
+	const struct spool *sp;
+	const char *cfg = NULL, *out = NULL;
+	struct config *c;
+	char *cause = NULL;
+	int ch, rc, worst = 0, quiet = 0, i;
+	size_t k;
+
+	memset(&o, 0, sizeof o);
+	while ((ch = getopt_long(argc, argv, "c:o:r:nqh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cfg = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'r':
+			o.rule = optarg;
+			break;
+		case 'n':
+			o.dry_run = 1;
+			break;
+		case 'j':
+			o.json = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind == argc) {
+		fputs("formagent: process: no input files given\n", stderr);
+		usage(stderr);
+		return 2;
+	}
+	if (o.json && !o.dry_run) {
+		fputs("formagent: process: --json goes with --dry-run\n", stderr);
+		return 2;
+	}
+	if ((c = load(config_path(cfg), 0)) == NULL)
+		return 2;
+	o.preview = stdout;
+	o.tmpdir = c->tmpdir;
+	o.progress = !o.dry_run && !quiet && isatty(STDERR_FILENO);
+	for (i = optind; i < argc; i++) {
+		if (out != NULL) {
+			o.out_dir = o.reject_dir = out;
+		} else if ((sp = spool_for(c, o.rule)) != NULL) {
+			o.out_dir = sp->out;
+			o.reject_dir = sp->rejected;
+		} else {
+			fputs("formagent: process: no --out and no spool in the configuration\n",
+			      stderr);
+			config_free(c);
+			return 2;
+		}
+		if (!o.dry_run && (spool_mkdirs(o.out_dir, &cause) == -1 ||
+		                   spool_mkdirs(o.reject_dir, &cause) == -1)) {
+			fprintf(stderr, "formagent: %s\n", cause);
+			free(cause);
+			config_free(c);
+			return 2;
+		}
+		rc = pipeline_file(c, argv[i], &o, &res);
+		if (rc > worst)
+			worst = rc;
+		if (!quiet && !(o.dry_run && o.json)) {
+			FILE *fp = o.dry_run ? stderr : stdout;
+
+			if (res.failed)
+				fprintf(stderr, "%s: not processed: %s\n", argv[i], res.reason);
+			else
+				fprintf(fp, "%s: rule %s, %lu rows: %lu produced, %lu rejected\n",
+				        argv[i], res.rule->name, res.rows, res.produced,
+				        res.rejected);
+			for (k = 0; k < res.noutputs; k++)
+				fprintf(fp, "  wrote %s\n", res.outputs[k]);
+		}
+		file_result_free(&res);
+	}
+	config_free(c);
+	return worst;
+}
+
+int
+main(int argc, char **argv)
+{
+	/* For wcwidth() and regcomp() over UTF-8; the data's own encodings are handled explicitly.
+	 */
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		setlocale(LC_CTYPE, "");
+	umask(027);
+	log_init(0, LOG_LV_INFO);
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("formagent %s\n", FORMAGENT_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "process") == 0)
+		return cmd_process(argc - 1, argv + 1);
+	fprintf(stderr, "formagent: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,62 @@
+/*
+ * One record × one rule → the rule's fields as typed values, or every reason the record fails:
+ * a missing or undecodable column, a value that is not a date or an amount, a limit, a pattern,
+ * a check. Nothing here touches files or workbooks.
+ */
+#ifndef FORMAGENT_MAPPER_H
+#define FORMAGENT_MAPPER_H
+
+#include <stddef.h>
+
+#include "reader.h"
+#include "rules.h"
+#include "value.h"
+
+struct map_error {
+	int field;     /* the field it concerns, or FIELD_NONE for the whole row */
+	char *column;  /* the column header as the file has it, or NULL */
+	char *value;   /* the value as read (UTF-8), or NULL */
+	char *message; /* lowercase, for the reason file */
+};
+
+struct mapped {
+	const struct rule *rule;
+	unsigned long row;
+	const char *input; /* the input's name without extension: borrowed */
+	struct value *v;   /* one per rule field */
+	struct map_error *errs;
+	size_t nerrs, caperrs;
+};
+
+/* Where each field's column is in a file: built once from the header row. */
+struct binding {
+	size_t *col;  /* per field */
+	size_t ncols; /* columns in the header */
+};
+
+/*
+ * Decodes the header names (UTF-8, trimmed) into *names (caller frees with names_free). Returns 0,
+ * or -1 with *cause when a header cell is not valid in the encoding.
+ */
+int header_names(const struct record *hdr, struct decoder *dc, char ***names, char **cause);
+void names_free(char **names, size_t n);
+/* Whether the header has every column of the rule's match.header; *missing names the first absent.
+ */
+int rule_header_matches(const struct rule *r, char *const *names, size_t n, const char **missing);
+/* Binds the rule's fields to columns; -1 with *cause naming a missing or repeated column. */
+int mapper_bind(const struct rule *r, char *const *names, size_t n, struct binding *b,
+                char **cause);
+void binding_clear(struct binding *b);
+
+/* Maps rec into m (zeroed or cleared before); m->nerrs says whether the row is rejected. */
+void mapper_map(const struct rule *r, const struct binding *b, const struct record *rec,
+                struct decoder *dc, const char *input, struct mapped *m);
+/* Releases values and errors; m can be mapped again. */
+void mapped_clear(struct mapped *m);
+/* Releases everything mapped_map() allocated. */
+void mapped_free(struct mapped *m);
+
+/* A field (or pseudo-field) as text in the given format; NULL when empty. Caller frees. */
+char *mapped_text(const struct mapped *m, int field, enum vformat f);
+
+#endif

@@ -1,0 +1,752 @@
+/*
+ * The pipeline for one file. It reads the file twice: first only its structure (a malformed file
+ * is refused before anything is written, so no forms exist for a file that is then rejected
+ * whole), then row by row, mapping and writing as it goes. Memory holds one row at a time, plus
+ * what the ledger's constant-memory writer keeps.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "export.h"
+#include "log.h"
+#include "mapper.h"
+#include "pipeline.h"
+#include "render.h"
+#include "spool.h"
+#include "transform.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+#define FLUSH_AT 65536
+
+/* Everything one run over a file holds. */
+struct run {
+	const struct config *c;
+	const struct pipeline_opts *o;
+	struct file_result *res;
+	const char *base; /* the input's file name */
+	char *stem;       /* without its extension: {_input} */
+	const struct rule *r;
+	struct binding bind;
+	struct decoder *dc;
+	const struct record *hdr;
+	struct buf hdr_raw; /* the header line as read, for the rejected file */
+
+	struct outfile imp, rej;
+	int imp_open, rej_open;
+	struct buf impbuf, rejbuf, reasons;
+	struct ledger *ledger;
+	struct outfile led;
+	int64_t created_max;
+	int has_created;
+
+	struct timespec t0, tlast;
+	off_t size;
+};
+
+static void
+add_output(struct file_result *res, const char *name)
+{
+	res->outputs = xreallocarray(res->outputs, res->noutputs + 1, sizeof *res->outputs);
+	res->outputs[res->noutputs++] = xstrdup(name);
+}
+
+void
+file_result_free(struct file_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->noutputs; i++)
+		free(res->outputs[i]);
+	free(res->outputs);
+	free(res->reason);
+	memset(res, 0, sizeof *res);
+}
+
+static char *
+stem_of(const char *base)
+{
+	const char *dot = strrchr(base, '.');
+
+	if (dot == NULL || dot == base)
+		return xstrdup(base);
+	return xstrndup(base, (size_t)(dot - base));
+}
+
+/* An output name from the rule's pattern; field values are reduced to safe characters. */
+static char *
+output_name(const struct name_pattern *np, const struct mapped *m)
+{
+	struct buf b = {0};
+	char *v, *safe;
+	size_t i;
+
+	for (i = 0; i < np->n; i++) {
+		if (np->parts[i].lit != NULL) {
+			buf_add(&b, np->parts[i].lit, strlen(np->parts[i].lit));
+			continue;
+		}
+		v = mapped_text(m, np->parts[i].field, VF_AUTO);
+		safe = spool_safe_name(v != NULL ? v : "", 80);
+		buf_add(&b, safe, strlen(safe));
+		free(safe);
+		free(v);
+	}
+	if (b.len > 200) {
+		/* Keep the extension: a cut name must still open in Excel. */
+		const char *dot = strrchr(b.p, '.');
+		char *cut = xasprintf("%.*s%s", 180, b.p, dot != NULL ? dot : "");
+
+		free(b.p);
+		return cut;
+	}
+	return b.p;
+}
+
+static double
+elapsed(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void
+progress(struct run *run, off_t offset, int final)
+{
+	struct timespec now;
+	double t, rate, left;
+
+	if (!run->o->progress)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!final && elapsed(&run->tlast, &now) < 0.25)
+		return;
+	run->tlast = now;
+	t = elapsed(&run->t0, &now);
+	if (final) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	rate = t > 0 ? (double)run->res->rows / t : 0;
+	left = offset > 0 && run->size > offset ? t * (double)(run->size - offset) / (double)offset
+	                                        : 0;
+	fprintf(stderr, "\r\033[K%s: %lu rows, %.0f rows/s, %.0f s left", run->base, run->res->rows,
+	        rate, left);
+	fflush(stderr);
+}
+
+/* Writes buf to the output when it has grown, or always with force. */
+static int
+flush(struct outfile *o, struct buf *b, int force, char **cause)
+{
+	if (b->len == 0 || (!force && b->len < FLUSH_AT))
+		return 0;
+	if (out_write(o, b->p, b->len, cause) == -1)
+		return -1;
+	b->len = 0;
+	return 0;
+}
+
+static int
+commit(struct run *run, struct outfile *o, char **cause)
+{
+	if (out_commit(o, cause) == -1)
+		return -1;
+	add_output(run->res, o->final);
+	free(o->final);
+	o->final = NULL;
+	return 0;
+}
+
+static void
+preview_json(struct run *run, const struct mapped *m)
+{
+	json_t *obj = json_object(), *fields = json_object(), *errs = json_array(), *e;
+	const struct rule *r = run->r;
+	char *iso;
+	size_t i;
+
+	json_object_set_new(obj, "input", json_string(run->base));
+	json_object_set_new(obj, "row", json_integer((json_int_t)m->row));
+	json_object_set_new(obj, "rule", json_string(r->name));
+	json_object_set_new(obj, "ok", json_boolean(m->nerrs == 0));
+	for (i = 0; i < r->nfields; i++) {
+		const struct value *v = &m->v[i];
+
+		switch (v->t) {
+		case V_TEXT:
+			json_object_set_new(fields, r->fields[i].name, json_string(v->s));
+			break;
+		case V_INT:
+			json_object_set_new(fields, r->fields[i].name, json_integer(v->i));
+			break;
+		case V_DATE:
+			iso = tf_iso(v->i);
+			json_object_set_new(fields, r->fields[i].name, json_string(iso));
+			free(iso);
+			break;
+		default:
+			json_object_set_new(fields, r->fields[i].name, json_null());
+			break;
+		}
+	}
+	for (i = 0; i < m->nerrs; i++) {
+		e = json_object();
+		json_object_set_new(e, "field",
+		                    m->errs[i].field >= 0
+		                        ? json_string(r->fields[m->errs[i].field].name)
+		                        : json_null());
+		json_object_set_new(e, "message", json_string(m->errs[i].message));
+		json_array_append_new(errs, e);
+	}
+	json_object_set_new(obj, "fields", fields);
+	json_object_set_new(obj, "errors", errs);
+	json_dumpf(obj, run->o->preview, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fputc('\n', run->o->preview);
+	json_decref(obj);
+}
+
+/* A column's width in the preview table: enough for its name and a typical value. */
+static size_t
+preview_width(const struct field_def *f)
+{
+	size_t w = utf8_width(f->name), min;
+
+	min = f->type == FT_DATE ? 10 : f->type == FT_TEXT ? 12 : 7;
+	return w > min ? w : min;
+}
+
+/* Prints s in exactly w columns, cut with '~' when it is wider. */
+static void
+print_cell(FILE *fp, const char *s, size_t w)
+{
+	size_t n = strlen(s), i = 0, k, used = 0, cw;
+	uint32_t cp;
+	char one[2] = {0};
+
+	while (i < n) {
+		if ((k = utf8_decode(s + i, n - i, &cp)) == 0 || cp < 0x20) {
+			one[0] = '?';
+			k = k == 0 ? 1 : k;
+			cw = 1;
+		} else {
+			char tmp[5] = {0};
+
+			memcpy(tmp, s + i, k);
+			cw = utf8_width(tmp);
+		}
+		if (used + cw > w - (i + k < n ? 1 : 0) && i + k < n) {
+			fputc('~', fp);
+			used++;
+			break;
+		}
+		if (one[0] != 0)
+			fputc(one[0], fp);
+		else
+			fwrite(s + i, 1, k, fp);
+		one[0] = 0;
+		used += cw;
+		i += k;
+	}
+	for (; used < w; used++)
+		fputc(' ', fp);
+}
+
+static void
+preview_table(struct run *run, const struct mapped *m)
+{
+	const struct rule *r = run->r;
+	FILE *fp = run->o->preview;
+	char *s;
+	size_t i;
+
+	if (run->res->rows == 1) {
+		fprintf(fp, "%s (rule %s)\n", run->base, r->name);
+		print_cell(fp, "row", 5);
+		print_cell(fp, " ok", 4);
+		for (i = 0; i < r->nfields; i++) {
+			fputc(' ', fp);
+			print_cell(fp, r->fields[i].name, preview_width(&r->fields[i]));
+		}
+		fputc('\n', fp);
+	}
+	s = xasprintf("%lu", m->row);
+	print_cell(fp, s, 5);
+	free(s);
+	print_cell(fp, m->nerrs == 0 ? " ok" : " NG", 4);
+	for (i = 0; i < r->nfields; i++) {
+		fputc(' ', fp);
+		s = mapped_text(m, (int)i, r->fields[i].type == FT_YEN ? VF_GROUPED : VF_AUTO);
+		print_cell(fp, s != NULL ? s : "", preview_width(&r->fields[i]));
+		free(s);
+	}
+	fputc('\n', fp);
+	for (i = 0; i < m->nerrs; i++)
+		fprintf(fp, "      row %lu: %s\n", m->row, m->errs[i].message);
+}
+
+/* One line of the reason file for each problem of a rejected row. */
+static void
+add_reasons(struct run *run, const struct mapped *m)
+{
+	const struct map_error *e;
+	char *line;
+	size_t i;
+
+	for (i = 0; i < m->nerrs; i++) {
+		e = &m->errs[i];
+		if (e->column != NULL && e->value != NULL)
+			line = xasprintf("row %lu, column %s, value \"%s\": %s\n", m->row,
+			                 e->column, e->value, e->message);
+		else if (e->column != NULL)
+			line = xasprintf("row %lu, column %s: %s\n", m->row, e->column, e->message);
+		else
+			line = xasprintf("row %lu: %s\n", m->row, e->message);
+		buf_add(&run->reasons, line, strlen(line));
+		free(line);
+	}
+}
+
+static int
+write_form(struct run *run, const struct mapped *m, char **cause)
+{
+	const struct rule *r = run->r;
+	struct outfile o;
+	time_t created = 0;
+	char *name;
+	int rc;
+
+	if (r->created_field >= 0 && m->v[r->created_field].t == V_DATE)
+		created = (time_t)(m->v[r->created_field].i * 86400);
+	name = output_name(&r->form_name, m);
+	rc = out_begin(run->o->out_dir, name, &o, cause);
+	free(name);
+	if (rc == -1)
+		return -1;
+	close(o.fd);
+	o.fd = -1;
+	if (render_form(r, m, o.tmppath, run->o->tmpdir, created, cause) == -1) {
+		out_abort(&o);
+		return -1;
+	}
+	return commit(run, &o, cause);
+}
+
+static int
+produce(struct run *run, const struct mapped *m, char **cause)
+{
+	const struct rule *r = run->r;
+	char *name;
+	size_t before = run->impbuf.len;
+
+	/* The import line first: a character CP932 lacks rejects the row before any form. */
+	if (r->has_import) {
+		if (!run->imp_open) {
+			name = output_name(&r->import_name, m);
+			if (out_begin(run->o->out_dir, name, &run->imp, cause) == -1) {
+				free(name);
+				return -1;
+			}
+			free(name);
+			run->imp_open = 1;
+			if (r->import_header && export_header(r, &run->impbuf, cause) == -1)
+				return -1;
+			before = run->impbuf.len;
+		}
+		if (export_line(r, m, &run->impbuf, cause) == -1)
+			return 1;
+	}
+	if (r->form != NULL && write_form(run, m, cause) == -1) {
+		run->impbuf.len = before;
+		return -1;
+	}
+	if (r->ledger != NULL) {
+		if (run->ledger == NULL) {
+			name = output_name(&r->ledger_name, m);
+			if (out_begin(run->o->out_dir, name, &run->led, cause) == -1) {
+				free(name);
+				return -1;
+			}
+			free(name);
+			close(run->led.fd);
+			run->led.fd = -1;
+			run->ledger =
+			    ledger_open(r, run->led.tmppath, run->o->tmpdir, run->base, cause);
+			if (run->ledger == NULL) {
+				out_abort(&run->led);
+				return -1;
+			}
+		}
+		if (ledger_add(run->ledger, m, cause) == -1)
+			return -1;
+	}
+	if (r->created_field >= 0 && m->v[r->created_field].t == V_DATE &&
+	    (!run->has_created || m->v[r->created_field].i > run->created_max)) {
+		run->created_max = m->v[r->created_field].i;
+		run->has_created = 1;
+	}
+	if (r->has_import && flush(&run->imp, &run->impbuf, 0, cause) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+reject_row(struct run *run, const struct record *rec, const struct mapped *m, char **cause)
+{
+	char *name, *safe;
+
+	add_reasons(run, m);
+	if (run->o->dry_run)
+		return 0;
+	if (!run->rej_open) {
+		safe = spool_safe_name(run->base, 180);
+		name = xasprintf("%s.rejected.csv", safe);
+		free(safe);
+		if (out_begin(run->o->reject_dir, name, &run->rej, cause) == -1) {
+			free(name);
+			return -1;
+		}
+		free(name);
+		run->rej_open = 1;
+		buf_add(&run->rejbuf, run->hdr_raw.p, run->hdr_raw.len);
+	}
+	export_raw(rec, &run->rejbuf);
+	return flush(&run->rej, &run->rejbuf, 0, cause);
+}
+
+static int
+write_reason_file(struct run *run, const char *summary, char **cause)
+{
+	struct outfile o;
+	char *name, *safe, *head;
+	int rc;
+
+	safe = spool_safe_name(run->base, 180);
+	name = xasprintf("%s.reason.txt", safe);
+	free(safe);
+	rc = out_begin(run->o->reject_dir, name, &o, cause);
+	free(name);
+	if (rc == -1)
+		return -1;
+	head = xasprintf("file: %s\nrule: %s\n%s\n\n", run->base,
+	                 run->r != NULL ? run->r->name : "(none)", summary);
+	if (out_write(&o, head, strlen(head), cause) == -1 ||
+	    (run->reasons.len > 0 &&
+	     out_write(&o, run->reasons.p, run->reasons.len, cause) == -1)) {
+		free(head);
+		out_abort(&o);
+		return -1;
+	}
+	free(head);
+	return commit(run, &o, cause);
+}
+
+/* The first pass: every record parses, there is a header and at least one row. */
+static int
+check_structure(int fd, unsigned long *rows, char **cause)
+{
+	struct reader *rd = reader_new(fd);
+	const struct record *rec;
+	int rc;
+
+	*rows = 0;
+	while ((rc = reader_next(rd, &rec, cause)) == 1)
+		(*rows)++;
+	reader_free(rd);
+	if (rc == -1)
+		return -1;
+	if (*rows == 0) {
+		*cause = xstrdup("the file is empty");
+		return -1;
+	}
+	if (*rows == 1) {
+		*cause = xstrdup("the file has a header row but no claims");
+		return -1;
+	}
+	return 0;
+}
+
+/* Picks the rule for the file: by name and header, or the one forced with --rule. */
+static const struct rule *
+choose_rule(struct run *run, enum encoding sniffed, char ***names, char **cause)
+{
+	const struct config *c = run->c;
+	struct buf why = {0};
+	const struct rule *r;
+	const char *missing;
+	struct decoder *dc;
+	char *line, **hn = NULL;
+	size_t i, j;
+	int globbed;
+
+	for (i = 0; i < c->nrules; i++) {
+		r = c->rules[i];
+		if (run->o->rule != NULL && strcmp(run->o->rule, r->name) != 0)
+			continue;
+		globbed = r->nglobs == 0 || run->o->rule != NULL;
+		for (j = 0; j < r->nglobs && !globbed; j++)
+			if (fnmatch(r->globs[j], run->base, 0) == 0)
+				globbed = 1;
+		if (!globbed) {
+			line = xasprintf("%s rule %s: the file name does not match %s%s",
+			                 why.len ? ";" : "", r->name, r->globs[0],
+			                 r->nglobs > 1 ? " (or its other globs)" : "");
+			buf_add(&why, line, strlen(line));
+			free(line);
+			continue;
+		}
+		dc = decoder_new(r->encoding == ENC_AUTO ? sniffed : r->encoding);
+		if (header_names(run->hdr, dc, &hn, cause) == -1) {
+			decoder_free(dc);
+			free(why.p);
+			return NULL;
+		}
+		if (!rule_header_matches(r, hn, run->hdr->n, &missing)) {
+			line = xasprintf("%s rule %s: the header has no column '%s'",
+			                 why.len ? ";" : "", r->name, missing);
+			buf_add(&why, line, strlen(line));
+			free(line);
+			names_free(hn, run->hdr->n);
+			decoder_free(dc);
+			continue;
+		}
+		run->dc = dc;
+		*names = hn;
+		free(why.p);
+		return r;
+	}
+	if (run->o->rule != NULL && why.len == 0)
+		*cause = xasprintf("there is no rule named '%s'", run->o->rule);
+	else
+		*cause =
+		    xasprintf("no rule accepts this file:%s", why.p != NULL ? why.p : " no rules");
+	free(why.p);
+	return NULL;
+}
+
+static int
+fail_file(struct run *run, char *cause)
+{
+	char *err = NULL, *summary;
+
+	run->res->failed = 1;
+	run->res->reason = cause;
+	if (!run->o->dry_run && run->o->reject_dir != NULL) {
+		summary = xasprintf("the file was not processed: %s", cause);
+		if (write_reason_file(run, summary, &err) == -1) {
+			log_err("%s", err);
+			free(err);
+		}
+		free(summary);
+	}
+	return 2;
+}
+
+static void
+run_clear(struct run *run)
+{
+	if (run->imp_open)
+		out_abort(&run->imp);
+	if (run->rej_open)
+		out_abort(&run->rej);
+	if (run->ledger != NULL) {
+		ledger_abort(run->ledger);
+		out_abort(&run->led);
+	}
+	free(run->impbuf.p);
+	free(run->rejbuf.p);
+	free(run->reasons.p);
+	free(run->hdr_raw.p);
+	free(run->stem);
+	binding_clear(&run->bind);
+	decoder_free(run->dc);
+}
+
+/* The second pass, row by row. */
+static int
+process_rows(struct run *run, struct reader *rd, char **cause)
+{
+	const struct record *rec;
+	struct mapped m;
+	int rc;
+
+	memset(&m, 0, sizeof m);
+	while ((rc = reader_next(rd, &rec, cause)) == 1) {
+		run->res->rows++;
+		mapped_clear(&m);
+		mapper_map(run->r, &run->bind, rec, run->dc, run->stem, &m);
+		if (run->o->dry_run && run->o->json)
+			preview_json(run, &m);
+		if (m.nerrs == 0 && !run->o->dry_run) {
+			if ((rc = produce(run, &m, cause)) == -1)
+				break;
+			if (rc == 1) {
+				/* Not writable in the import encoding: the row is rejected. */
+				struct map_error e = {FIELD_NONE, NULL, NULL, *cause};
+
+				m.errs = xreallocarray(m.errs, m.nerrs + 1, sizeof *m.errs);
+				m.caperrs = m.nerrs + 1;
+				m.errs[m.nerrs++] = e;
+				*cause = NULL;
+			}
+		}
+		if (run->o->dry_run && !run->o->json)
+			preview_table(run, &m);
+		if (m.nerrs == 0)
+			run->res->produced++;
+		else {
+			run->res->rejected++;
+			if (reject_row(run, rec, &m, cause) == -1) {
+				rc = -1;
+				break;
+			}
+		}
+		progress(run, reader_offset(rd), 0);
+	}
+	mapped_free(&m);
+	progress(run, 0, 1);
+	return rc;
+}
+
+static int
+finish(struct run *run, char **cause)
+{
+	char *summary;
+	time_t created = run->has_created ? (time_t)(run->created_max * 86400) : 0;
+
+	if (run->ledger != NULL) {
+		run->res->total = 0;
+		{
+			size_t i;
+
+			for (i = 0; i < run->r->ledger->ncolumns; i++)
+				if (run->r->ledger->columns[i].total) {
+					run->res->total = ledger_total(run->ledger, (int)i);
+					break;
+				}
+		}
+		if (ledger_close(run->ledger, created, cause) == -1) {
+			run->ledger = NULL;
+			return -1;
+		}
+		run->ledger = NULL;
+		if (commit(run, &run->led, cause) == -1)
+			return -1;
+	}
+	if (run->imp_open) {
+		if (run->res->produced == 0) {
+			out_abort(&run->imp);
+		} else if (flush(&run->imp, &run->impbuf, 1, cause) == -1 ||
+		           commit(run, &run->imp, cause) == -1) {
+			run->imp_open = 0;
+			return -1;
+		}
+		run->imp_open = 0;
+	}
+	if (run->rej_open) {
+		run->rej_open = 0;
+		if (flush(&run->rej, &run->rejbuf, 1, cause) == -1 ||
+		    commit(run, &run->rej, cause) == -1)
+			return -1;
+	}
+	if (run->res->rejected > 0 && !run->o->dry_run) {
+		summary =
+		    xasprintf("%lu of %lu claims were rejected; the other %lu produced their "
+		              "forms. Fix the rows below in %s.rejected.csv and drop it again.",
+		              run->res->rejected, run->res->rows, run->res->produced, run->base);
+		if (write_reason_file(run, summary, cause) == -1) {
+			free(summary);
+			return -1;
+		}
+		free(summary);
+	}
+	return 0;
+}
+
+int
+pipeline_file(const struct config *c, const char *path, const struct pipeline_opts *o,
+              struct file_result *res)
+{
+	struct run run;
+	struct reader *rd = NULL;
+	const struct record *rec;
+	enum encoding sniffed;
+	struct stat st;
+	char *cause = NULL, **names = NULL;
+	const char *slash;
+	unsigned long nrec;
+	int fd, rc;
+
+	memset(res, 0, sizeof *res);
+	memset(&run, 0, sizeof run);
+	run.c = c;
+	run.o = o;
+	run.res = res;
+	slash = strrchr(path, '/');
+	run.base = slash != NULL ? slash + 1 : path;
+	run.stem = stem_of(run.base);
+	clock_gettime(CLOCK_MONOTONIC, &run.t0);
+	run.tlast = run.t0;
+
+	/* Only a regular file is read, and never through a symbolic link. */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		rc = fail_file(&run,
+		               xasprintf("cannot open: %s", errno == ELOOP ? "it is a symbolic link"
+		                                                           : strerror(errno)));
+		goto out;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		rc = fail_file(&run, xstrdup("not a regular file"));
+		goto out;
+	}
+	if (st.st_size > PIPELINE_MAX_BYTES) {
+		rc = fail_file(&run, xasprintf("the file is %lld bytes, more than the %ld allowed",
+		                               (long long)st.st_size, PIPELINE_MAX_BYTES));
+		goto out;
+	}
+	run.size = st.st_size;
+	if (check_structure(fd, &nrec, &cause) == -1) {
+		rc = fail_file(&run, cause);
+		goto out;
+	}
+	if (lseek(fd, 0, SEEK_SET) == -1) {
+		rc = fail_file(&run, xasprintf("cannot rewind: %s", strerror(errno)));
+		goto out;
+	}
+	rd = reader_new(fd);
+	if (reader_sniff(rd, &sniffed, &cause) == -1 || reader_next(rd, &rec, &cause) != 1) {
+		rc = fail_file(&run, cause != NULL ? cause : xstrdup("the file is empty"));
+		goto out;
+	}
+	run.hdr = rec;
+	export_raw(rec, &run.hdr_raw);
+	if ((run.r = choose_rule(&run, sniffed, &names, &cause)) == NULL) {
+		rc = fail_file(&run, cause);
+		goto out;
+	}
+	res->rule = run.r;
+	rc = mapper_bind(run.r, names, rec->n, &run.bind, &cause);
+	names_free(names, rec->n);
+	if (rc == -1) {
+		rc = fail_file(&run, cause);
+		goto out;
+	}
+	run.hdr = NULL; /* the record goes with the next read */
+	if (process_rows(&run, rd, &cause) == -1 || finish(&run, &cause) == -1) {
+		rc = fail_file(&run, cause != NULL ? cause : xstrdup("unknown error"));
+		goto out;
+	}
+	rc = res->rejected > 0 ? 1 : 0;
+out:
+	reader_free(rd);
+	if (fd != -1)
+		close(fd);
+	run_clear(&run);
+	return rc;
+}

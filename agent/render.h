@@ -1,0 +1,36 @@
+/*
+ * Mapped claims × templates → xlsx workbooks through libxlsxwriter: one A4 form per claim, and
+ * per batch a ledger (一覧) with a row per claim and a total. Workbooks are written to the path
+ * given (a temporary name from spool.c); where they go afterwards is not this room's business.
+ * Text from claims is always written as a string cell, never as a formula.
+ */
+#ifndef FORMAGENT_RENDER_H
+#define FORMAGENT_RENDER_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "mapper.h"
+#include "rules.h"
+
+/*
+ * Writes the claim's form to path. created is the workbook's creation time (the claim's date),
+ * so the same claim always gives the same bytes. Returns 0, or -1 with *cause.
+ */
+int render_form(const struct rule *r, const struct mapped *m, const char *path, const char *tmpdir,
+                time_t created, char **cause);
+
+struct ledger;
+/* Starts the batch's ledger at path, in libxlsxwriter's constant-memory mode. NULL with *cause. */
+struct ledger *ledger_open(const struct rule *r, const char *path, const char *tmpdir,
+                           const char *input_name, char **cause);
+int ledger_add(struct ledger *l, const struct mapped *m, char **cause);
+/* Writes the total row and closes the workbook; frees l either way. */
+int ledger_close(struct ledger *l, time_t created, char **cause);
+/* Abandons the workbook (the caller removes the file); frees l. Accepts NULL. */
+void ledger_abort(struct ledger *l);
+
+/* The total of the ledger column that totals the rule's amount, for summaries. */
+int64_t ledger_total(const struct ledger *l, int column);
+
+#endif

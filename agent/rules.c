@@ -1,0 +1,720 @@
+/*
+ * Reads a rule file into struct rule: every key checked, every problem reported at its position,
+ * every name resolved once at load time. Regular expressions are POSIX extended (regcomp), checks
+ * are expr.c expressions, and a file-name pattern may only use fields, so no output name is ever
+ * taken from a file's text without passing through the safe-name filter of spool.c.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+#include "transform.h"
+#include "xmalloc.h"
+#include "yamldoc.h"
+
+const char *const rule_keys[] = {"name",   "title",  "match",   "input",
+                                 "fields", "checks", "outputs", NULL};
+const char *const rule_match_keys[] = {"glob", "header", NULL};
+const char *const rule_input_keys[] = {"format", "encoding", NULL};
+const char *const rule_field_keys[] = {"from",  "label",   "type", "transforms", "required",
+                                       "audit", "pattern", "min",  "max",        NULL};
+const char *const rule_check_keys[] = {"expr", "message", NULL};
+const char *const rule_outputs_keys[] = {"form", "ledger", "import", "created", NULL};
+const char *const rule_form_keys[] = {"template", "name", NULL};
+const char *const rule_ledger_keys[] = {"template", "name", NULL};
+const char *const rule_import_keys[] = {"name", "encoding", "header", "columns", NULL};
+const char *const rule_import_column_keys[] = {"header", "field", "format", NULL};
+
+static const char *const ftype_names[FT_COUNT] = {
+    [FT_TEXT] = "text",
+    [FT_INT] = "int",
+    [FT_YEN] = "yen",
+    [FT_DATE] = "date",
+};
+static const char *const vformat_names[VF_COUNT] = {
+    [VF_AUTO] = "auto",    [VF_ISO] = "iso",          [VF_WAREKI] = "wareki",
+    [VF_YMD] = "yyyymmdd", [VF_SLASH] = "yyyy/mm/dd", [VF_GROUPED] = "grouped",
+};
+
+const char *
+ftype_name(enum ftype t)
+{
+	return t < FT_COUNT ? ftype_names[t] : "?";
+}
+
+const char *
+vformat_name(enum vformat f)
+{
+	return f < VF_COUNT ? vformat_names[f] : "?";
+}
+
+static int
+name_ok(const char *s)
+{
+	if (!islower((unsigned char)*s))
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
+int
+rule_field(const struct rule *r, const char *name)
+{
+	size_t i;
+
+	if (strcmp(name, "_row") == 0)
+		return FIELD_ROW;
+	if (strcmp(name, "_input") == 0)
+		return FIELD_INPUT;
+	for (i = 0; i < r->nfields; i++)
+		if (strcmp(r->fields[i].name, name) == 0)
+			return (int)i;
+	return FIELD_NONE;
+}
+
+const char *
+rule_field_name(const struct rule *r, int field)
+{
+	if (field == FIELD_ROW)
+		return "_row";
+	if (field == FIELD_INPUT)
+		return "_input";
+	if (field >= 0 && (size_t)field < r->nfields)
+		return r->fields[field].name;
+	return "?";
+}
+
+/* Reports an unknown field name, suggesting the nearest. */
+static void
+no_field(const struct rule *r, const struct ynode *at, const char *name, struct diags *d)
+{
+	const char **names = xcalloc(r->nfields + 3, sizeof *names);
+	const char *near;
+	size_t i;
+
+	for (i = 0; i < r->nfields; i++)
+		names[i] = r->fields[i].name;
+	names[i++] = "_row";
+	names[i++] = "_input";
+	if ((near = ynearest(name, names)) != NULL)
+		ydiag(d, at, "no field named '%s' in rule '%s': did you mean '%s'?", name, r->name,
+		      near);
+	else
+		ydiag(d, at, "no field named '%s' in rule '%s'", name, r->name);
+	free(names);
+}
+
+static char **
+string_list(const struct ynode *n, const char *what, size_t *count, struct diags *d)
+{
+	char **v;
+	const char *s;
+	size_t i;
+
+	*count = 0;
+	if (n->kind == Y_SCALAR) {
+		v = xcalloc(1, sizeof *v);
+		v[(*count)++] = xstrdup(n->value);
+		return v;
+	}
+	if (n->kind != Y_SEQ) {
+		ydiag(d, n, "expected a list of strings for '%s', got %s", what,
+		      ynode_kind_name(n));
+		return NULL;
+	}
+	v = xcalloc(n->n, sizeof *v);
+	for (i = 0; i < n->n; i++)
+		if (yget_str(n->items[i], what, &s, d) == 0)
+			v[(*count)++] = xstrdup(s);
+	return v;
+}
+
+static int
+get_word(const struct ynode *n, const char *what, const char *const *words, size_t nwords, int *out,
+         struct diags *d)
+{
+	const char *s, *near;
+	size_t i;
+
+	if (yget_str(n, what, &s, d) == -1)
+		return -1;
+	for (i = 0; i < nwords; i++)
+		if (words[i] != NULL && strcmp(s, words[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	{
+		const char **list = xcalloc(nwords + 1, sizeof *list);
+		size_t k = 0;
+
+		for (i = 0; i < nwords; i++)
+			if (words[i] != NULL)
+				list[k++] = words[i];
+		near = ynearest(s, list);
+		if (near != NULL)
+			ydiag(d, n, "'%s' is not a valid %s: did you mean '%s'?", s, what, near);
+		else {
+			char buf[256] = "";
+
+			for (i = 0; i < k; i++) {
+				strncat(buf, i > 0 ? ", " : "", sizeof buf - strlen(buf) - 1);
+				strncat(buf, list[i], sizeof buf - strlen(buf) - 1);
+			}
+			ydiag(d, n, "'%s' is not a valid %s (one of: %s)", s, what, buf);
+		}
+		free(list);
+	}
+	return -1;
+}
+
+/* min/max of a field: numbers for int and yen, dates for date, lengths for text. */
+static int
+get_limit(const struct field_def *f, const struct ynode *n, const char *what, int64_t *out,
+          struct diags *d)
+{
+	char *cause;
+
+	if (f->type == FT_DATE) {
+		if (n->kind != Y_SCALAR || tf_date(eras_builtin(), n->value, out, &cause) == -1) {
+			ydiag(d, n, "expected a date for '%s'%s%s", what,
+			      n->kind == Y_SCALAR ? ": " : "", n->kind == Y_SCALAR ? cause : "");
+			if (n->kind == Y_SCALAR)
+				free(cause);
+			return -1;
+		}
+		return 0;
+	}
+	return yget_int(n, what, f->type == FT_TEXT ? 0 : -INT64_C(999999999999),
+	                INT64_C(999999999999), out, d);
+}
+
+static void
+load_field(struct rule *r, struct field_def *f, const struct ynode *key, const struct ynode *m,
+           struct diags *d)
+{
+	const struct ynode *v;
+	const char *s;
+	char err[256];
+	size_t i;
+	int x, rc;
+
+	f->name = xstrdup(key->value);
+	f->line = key->line;
+	f->col = key->col;
+	if (!name_ok(f->name))
+		ydiag(d, key,
+		      "a field name is lowercase letters, digits and '_', starting with a "
+		      "letter; got '%s'",
+		      f->name);
+	(void)r;
+	if (ymap_check_keys(m, rule_field_keys, "a field", d) == -1 && m->kind != Y_MAP)
+		return;
+	if ((v = ymap_get(m, "from")) == NULL)
+		ydiag(d, m, "field '%s' needs 'from' (the column header it is read from)", f->name);
+	else if (yget_str(v, "from", &s, d) == 0)
+		f->from = xstrdup(s);
+	if ((v = ymap_get(m, "label")) != NULL && yget_str(v, "label", &s, d) == 0)
+		f->label = xstrdup(s);
+	if ((v = ymap_get(m, "type")) != NULL &&
+	    get_word(v, "type", ftype_names, FT_COUNT, &x, d) == 0)
+		f->type = (enum ftype)x;
+	if ((v = ymap_get(m, "transforms")) != NULL) {
+		if (v->kind != Y_SEQ || v->n > MAX_TRANSFORMS)
+			ydiag(d, v, "expected a list of at most %d transforms for 'transforms'",
+			      MAX_TRANSFORMS);
+		else {
+			const char *names[TT_COUNT];
+
+			for (i = 0; i < TT_COUNT; i++)
+				names[i] = text_transform_name((enum text_transform)i);
+			for (i = 0; i < v->n; i++)
+				if (get_word(v->items[i], "transform", names, TT_COUNT, &x, d) == 0)
+					f->transforms[f->ntransforms++] = x;
+		}
+	}
+	if ((v = ymap_get(m, "required")) != NULL)
+		yget_bool(v, "required", &f->required, d);
+	if ((v = ymap_get(m, "audit")) != NULL)
+		yget_bool(v, "audit", &f->audit, d);
+	if ((v = ymap_get(m, "pattern")) != NULL && yget_str(v, "pattern", &s, d) == 0) {
+		if ((rc = regcomp(&f->pattern, s, REG_EXTENDED | REG_NOSUB)) != 0) {
+			regerror(rc, &f->pattern, err, sizeof err);
+			ydiag(d, v, "the pattern '%s' is not a valid regular expression: %s", s,
+			      err);
+		} else {
+			f->pattern_src = xstrdup(s);
+			if (f->type != FT_TEXT)
+				ydiag(d, v, "'pattern' applies to text fields; '%s' is %s", f->name,
+				      ftype_name(f->type));
+		}
+	}
+	if ((v = ymap_get(m, "min")) != NULL && get_limit(f, v, "min", &f->min, d) == 0)
+		f->has_min = 1;
+	if ((v = ymap_get(m, "max")) != NULL && get_limit(f, v, "max", &f->max, d) == 0)
+		f->has_max = 1;
+	if (f->has_min && f->has_max && f->min > f->max)
+		ydiag(d, m, "field '%s': 'min' is greater than 'max'", f->name);
+	if (f->label == NULL && f->from != NULL)
+		f->label = xstrdup(f->from);
+}
+
+static enum vtype
+field_vtype(const struct field_def *f)
+{
+	switch (f->type) {
+	case FT_INT:
+	case FT_YEN:
+		return V_INT;
+	case FT_DATE:
+		return V_DATE;
+	default:
+		return V_TEXT;
+	}
+}
+
+/* Checks every {placeholder} of a check's message names a field. */
+static void
+check_message(struct rule *r, const struct ynode *at, const char *msg, struct diags *d)
+{
+	const char *p = msg, *e;
+	char *name;
+
+	while ((p = strchr(p, '{')) != NULL) {
+		if ((e = strchr(p, '}')) == NULL) {
+			ydiag(d, at, "a '{' in the message is not closed");
+			return;
+		}
+		name = xstrndup(p + 1, (size_t)(e - p - 1));
+		if (rule_field(r, name) == FIELD_NONE)
+			no_field(r, at, name, d);
+		free(name);
+		p = e + 1;
+	}
+}
+
+static void
+load_check(struct rule *r, struct check_def *c, const struct ynode *m, struct diags *d)
+{
+	const struct ynode *v;
+	const char **names;
+	enum vtype *types, t;
+	struct expr_env env;
+	const char *s;
+	char *cause;
+	size_t off, i;
+
+	c->line = m->line;
+	c->col = m->col;
+	if (ymap_check_keys(m, rule_check_keys, "a check", d) == -1 && m->kind != Y_MAP)
+		return;
+	if ((v = ymap_get(m, "message")) == NULL)
+		ydiag(d, m, "a check needs 'message' (what the clerk reads when it fails)");
+	else if (yget_str(v, "message", &s, d) == 0) {
+		c->message = xstrdup(s);
+		check_message(r, v, s, d);
+	}
+	if ((v = ymap_get(m, "expr")) == NULL) {
+		ydiag(d, m, "a check needs 'expr'");
+		return;
+	}
+	if (yget_str(v, "expr", &s, d) == -1)
+		return;
+	c->src = xstrdup(s);
+	names = xcalloc(r->nfields + 1, sizeof *names);
+	types = xcalloc(r->nfields + 1, sizeof *types);
+	for (i = 0; i < r->nfields; i++) {
+		names[i] = r->fields[i].name != NULL ? r->fields[i].name : "";
+		types[i] = field_vtype(&r->fields[i]);
+	}
+	env.names = names;
+	env.types = types;
+	env.n = r->nfields;
+	if ((c->expr = expr_parse(s, &env, &t, &cause, &off)) == NULL) {
+		/* A plain one-line scalar starts at its column; quotes add one. */
+		diags_add(d, v->file, v->line, v->col + (int)off + (v->quoted ? 1 : 0), "%s",
+		          cause);
+		free(cause);
+	} else if (t != V_BOOL) {
+		ydiag(d, v, "a check must be true or false, but this is a %s", vtype_name(t));
+	} else {
+		c->uses = xcalloc(r->nfields + 1, sizeof *c->uses);
+		expr_fields(c->expr, c->uses);
+	}
+	free(names);
+	free(types);
+}
+
+/* Parses "a-{case_no}.xlsx" into parts, checking the literal parts cannot leave the folder. */
+static void
+load_name(struct rule *r, struct name_pattern *np, const struct ynode *n, const char *ext,
+          struct diags *d)
+{
+	const char *s, *p, *b;
+	char *name;
+	int f;
+
+	if (yget_str(n, "name", &s, d) == -1)
+		return;
+	if (s[0] == '\0' || s[0] == '.' || strchr(s, '/') != NULL || strchr(s, '\\') != NULL) {
+		ydiag(d, n,
+		      "the output name '%s' must not be empty, start with '.' or hold '/' or "
+		      "'\\': outputs stay in the out folder",
+		      s);
+		return;
+	}
+	if (ext != NULL &&
+	    (strlen(s) < strlen(ext) || strcmp(s + strlen(s) - strlen(ext), ext) != 0))
+		ydiag(d, n, "the output name '%s' must end in '%s'", s, ext);
+	p = s;
+	while (*p != '\0') {
+		np->parts = xreallocarray(np->parts, np->n + 1, sizeof *np->parts);
+		if (*p == '{') {
+			if ((b = strchr(p, '}')) == NULL) {
+				ydiag(d, n, "a '{' in the output name is not closed");
+				return;
+			}
+			name = xstrndup(p + 1, (size_t)(b - p - 1));
+			if ((f = rule_field(r, name)) == FIELD_NONE)
+				no_field(r, n, name, d);
+			free(name);
+			np->parts[np->n].lit = NULL;
+			np->parts[np->n++].field = f;
+			p = b + 1;
+		} else {
+			b = strchr(p, '{');
+			if (b == NULL)
+				b = p + strlen(p);
+			np->parts[np->n].lit = xstrndup(p, (size_t)(b - p));
+			np->parts[np->n++].field = FIELD_NONE;
+			p = b;
+		}
+	}
+}
+
+static void
+load_outputs(struct rule *r, const struct ynode *m, struct diags *d)
+{
+	static const char *const vf[VF_COUNT] = {"auto",     "iso",        "wareki",
+	                                         "yyyymmdd", "yyyy/mm/dd", "grouped"};
+	const struct ynode *o, *v, *cols, *c;
+	const char *s;
+	size_t i;
+	int x;
+
+	r->line_outputs = m->line;
+	r->col_outputs = m->col;
+	if (ymap_check_keys(m, rule_outputs_keys, "outputs", d) == -1 && m->kind != Y_MAP)
+		return;
+	if ((v = ymap_get(m, "created")) != NULL && yget_str(v, "created", &s, d) == 0) {
+		if ((r->created_field = rule_field(r, s)) < 0)
+			no_field(r, v, s, d);
+		else if (r->fields[r->created_field].type != FT_DATE)
+			ydiag(d, v, "'created' names a date field; '%s' is %s", s,
+			      ftype_name(r->fields[r->created_field].type));
+	}
+	if ((o = ymap_get(m, "form")) != NULL &&
+	    (ymap_check_keys(o, rule_form_keys, "the form output", d) == 0 || o->kind == Y_MAP)) {
+		if ((v = ymap_get(o, "template")) == NULL)
+			ydiag(d, o, "the form output needs 'template'");
+		else if (yget_str(v, "template", &s, d) == 0)
+			r->form_template = xstrdup(s);
+		if ((v = ymap_get(o, "name")) == NULL)
+			ydiag(d, o, "the form output needs 'name' (like \"%s-{case_no}.xlsx\")",
+			      r->name);
+		else
+			load_name(r, &r->form_name, v, ".xlsx", d);
+	}
+	if ((o = ymap_get(m, "ledger")) != NULL &&
+	    (ymap_check_keys(o, rule_ledger_keys, "the ledger output", d) == 0 ||
+	     o->kind == Y_MAP)) {
+		if ((v = ymap_get(o, "template")) == NULL)
+			ydiag(d, o, "the ledger output needs 'template'");
+		else if (yget_str(v, "template", &s, d) == 0)
+			r->ledger_template = xstrdup(s);
+		if ((v = ymap_get(o, "name")) == NULL)
+			ydiag(d, o,
+			      "the ledger output needs 'name' (like \"{_input}.ledger.xlsx\")");
+		else
+			load_name(r, &r->ledger_name, v, ".xlsx", d);
+	}
+	if ((o = ymap_get(m, "import")) != NULL &&
+	    (ymap_check_keys(o, rule_import_keys, "the import output", d) == 0 ||
+	     o->kind == Y_MAP)) {
+		r->has_import = 1;
+		r->import_encoding = ENC_CP932;
+		r->import_header = 1;
+		if ((v = ymap_get(o, "name")) == NULL)
+			ydiag(d, o,
+			      "the import output needs 'name' (like \"{_input}.import.csv\")");
+		else
+			load_name(r, &r->import_name, v, NULL, d);
+		if ((v = ymap_get(o, "encoding")) != NULL &&
+		    get_word(v, "encoding", (const char *const[]){NULL, "utf-8", "cp932"}, 3, &x,
+		             d) == 0)
+			r->import_encoding = (enum encoding)x;
+		if ((v = ymap_get(o, "header")) != NULL)
+			yget_bool(v, "header", &r->import_header, d);
+		if ((cols = ymap_get(o, "columns")) == NULL || cols->kind != Y_SEQ ||
+		    cols->n == 0) {
+			ydiag(d, cols != NULL ? cols : o,
+			      "the import output needs 'columns': a list of {header, field}");
+			return;
+		}
+		r->import_cols = xcalloc(cols->n, sizeof *r->import_cols);
+		for (i = 0; i < cols->n; i++) {
+			struct import_col *ic = &r->import_cols[r->nimport++];
+
+			c = cols->items[i];
+			ic->field = FIELD_NONE;
+			if (ymap_check_keys(c, rule_import_column_keys, "an import column", d) ==
+			        -1 &&
+			    c->kind != Y_MAP)
+				continue;
+			if ((v = ymap_get(c, "header")) != NULL &&
+			    yget_str(v, "header", &s, d) == 0)
+				ic->header = xstrdup(s);
+			if ((v = ymap_get(c, "field")) == NULL)
+				ydiag(d, c, "an import column needs 'field'");
+			else if (yget_str(v, "field", &s, d) == 0 &&
+			         (ic->field = rule_field(r, s)) == FIELD_NONE)
+				no_field(r, v, s, d);
+			if ((v = ymap_get(c, "format")) != NULL &&
+			    get_word(v, "format", vf, VF_COUNT, &x, d) == 0)
+				ic->format = (enum vformat)x;
+			if (ic->header == NULL)
+				ic->header = xstrdup(rule_field_name(r, ic->field));
+		}
+	}
+	if (r->form_template == NULL && r->ledger_template == NULL && !r->has_import)
+		ydiag(d, m, "a rule needs at least one output: form, ledger or import");
+}
+
+static const char *
+base_name(const char *path, char *buf, size_t len)
+{
+	const char *b = strrchr(path, '/');
+	char *dot;
+
+	snprintf(buf, len, "%s", b != NULL ? b + 1 : path);
+	if ((dot = strstr(buf, ".yaml")) != NULL)
+		*dot = '\0';
+	return buf;
+}
+
+struct rule *
+rule_load(const char *path, struct diags *d)
+{
+	const struct ynode *root, *v, *m;
+	struct ynode *doc;
+	struct rule *r;
+	size_t before = d->n, i;
+	char name[256];
+	const char *s;
+	int x;
+
+	if ((doc = ydoc_load(path, d)) == NULL)
+		return NULL;
+	root = doc;
+	r = xcalloc(1, sizeof *r);
+	r->path = xstrdup(path);
+	r->name = xstrdup(base_name(path, name, sizeof name));
+	r->created_field = FIELD_NONE;
+	r->encoding = ENC_AUTO;
+	if (ymap_check_keys(root, rule_keys, "a rule", d) == -1 && root->kind != Y_MAP)
+		goto out;
+	if ((v = ymap_get(root, "name")) != NULL && yget_str(v, "name", &s, d) == 0 &&
+	    strcmp(s, r->name) != 0)
+		ydiag(d, v, "the rule is named '%s' but its file says '%s': make them the same", s,
+		      r->name);
+	if ((v = ymap_get(root, "title")) != NULL && yget_str(v, "title", &s, d) == 0)
+		r->title = xstrdup(s);
+	else
+		r->title = xstrdup(r->name);
+	if ((m = ymap_get(root, "match")) == NULL)
+		ydiag(d, root,
+		      "a rule needs 'match' (a file-name glob, required header columns, or both)");
+	else if (ymap_check_keys(m, rule_match_keys, "match", d) == 0 || m->kind == Y_MAP) {
+		if ((v = ymap_get(m, "glob")) != NULL)
+			r->globs = string_list(v, "glob", &r->nglobs, d);
+		if ((v = ymap_get(m, "header")) != NULL)
+			r->header = string_list(v, "header", &r->nheader, d);
+		if (r->nglobs == 0 && r->nheader == 0)
+			ydiag(d, m, "'match' needs 'glob', 'header' or both");
+	}
+	if ((m = ymap_get(root, "input")) != NULL &&
+	    (ymap_check_keys(m, rule_input_keys, "input", d) == 0 || m->kind == Y_MAP)) {
+		if ((v = ymap_get(m, "format")) != NULL &&
+		    get_word(v, "format", (const char *const[]){"csv"}, 1, &x, d) == 0)
+			(void)x;
+		if ((v = ymap_get(m, "encoding")) != NULL &&
+		    get_word(v, "encoding", (const char *const[]){"auto", "utf-8", "cp932"}, 3, &x,
+		             d) == 0)
+			r->encoding = (enum encoding)x;
+	}
+	if ((m = ymap_get(root, "fields")) == NULL || m->kind != Y_MAP || m->n == 0) {
+		ydiag(d, m != NULL ? m : root, "a rule needs 'fields': a mapping of field names");
+		goto out;
+	}
+	r->fields = xcalloc(m->n, sizeof *r->fields);
+	for (i = 0; i < m->n; i++) {
+		size_t j;
+
+		for (j = 0; j < i; j++)
+			if (strcmp(YMAP_KEY(m, i)->value, YMAP_KEY(m, j)->value) == 0)
+				ydiag(d, YMAP_KEY(m, i), "field '%s' is defined twice",
+				      YMAP_KEY(m, i)->value);
+		load_field(r, &r->fields[r->nfields++], YMAP_KEY(m, i), YMAP_VAL(m, i), d);
+	}
+	if ((m = ymap_get(root, "checks")) != NULL) {
+		if (m->kind != Y_SEQ)
+			ydiag(d, m, "expected a list for 'checks', got %s", ynode_kind_name(m));
+		else {
+			r->checks = xcalloc(m->n, sizeof *r->checks);
+			for (i = 0; i < m->n; i++)
+				load_check(r, &r->checks[r->nchecks++], m->items[i], d);
+		}
+	}
+	if ((m = ymap_get(root, "outputs")) == NULL)
+		ydiag(d, root, "a rule needs 'outputs'");
+	else
+		load_outputs(r, m, d);
+out:
+	ydoc_free(doc);
+	if (d->n != before) {
+		rule_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static const struct template *
+find_template(const char *name, struct template *const *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(t[i]->name, name) == 0)
+			return t[i];
+	return NULL;
+}
+
+int
+rule_resolve(struct rule *r, struct template *const *templates, size_t n, struct diags *d)
+{
+	const struct template *t;
+	size_t before = d->n, i;
+
+	if (r->form_template != NULL) {
+		if ((t = find_template(r->form_template, templates, n)) == NULL)
+			diags_add(d, r->path, r->line_outputs, r->col_outputs,
+			          "rule '%s' names the form template '%s', which does not exist",
+			          r->name, r->form_template);
+		else if (t->kind != TK_FORM)
+			diags_add(d, r->path, r->line_outputs, r->col_outputs,
+			          "'%s' is a ledger template, not a form", t->name);
+		else {
+			r->form = t;
+			r->form_bind = xcalloc(t->ncells + 1, sizeof *r->form_bind);
+			for (i = 0; i < t->ncells; i++) {
+				r->form_bind[i] = FIELD_NONE;
+				if (t->cells[i].field == NULL)
+					continue;
+				if ((r->form_bind[i] = rule_field(r, t->cells[i].field)) ==
+				    FIELD_NONE)
+					diags_add(d, t->path, t->cells[i].line, t->cells[i].col,
+					          "the cell shows field '%s', which rule '%s' does "
+					          "not produce",
+					          t->cells[i].field, r->name);
+			}
+		}
+	}
+	if (r->ledger_template != NULL) {
+		if ((t = find_template(r->ledger_template, templates, n)) == NULL)
+			diags_add(d, r->path, r->line_outputs, r->col_outputs,
+			          "rule '%s' names the ledger template '%s', which does not exist",
+			          r->name, r->ledger_template);
+		else if (t->kind != TK_LEDGER)
+			diags_add(d, r->path, r->line_outputs, r->col_outputs,
+			          "'%s' is a form template, not a ledger", t->name);
+		else {
+			r->ledger = t;
+			r->ledger_bind = xcalloc(t->ncolumns + 1, sizeof *r->ledger_bind);
+			for (i = 0; i < t->ncolumns; i++) {
+				r->ledger_bind[i] = rule_field(r, t->columns[i].field);
+				if (r->ledger_bind[i] == FIELD_NONE)
+					diags_add(d, t->path, t->columns[i].line, t->columns[i].col,
+					          "the column shows field '%s', which rule '%s' "
+					          "does not produce",
+					          t->columns[i].field, r->name);
+				else if (t->columns[i].total &&
+				         (r->ledger_bind[i] < 0 ||
+				          (r->fields[r->ledger_bind[i]].type != FT_INT &&
+				           r->fields[r->ledger_bind[i]].type != FT_YEN)))
+					diags_add(
+					    d, t->path, t->columns[i].line, t->columns[i].col,
+					    "the column totals field '%s', which is not a number",
+					    t->columns[i].field);
+			}
+		}
+	}
+	return d->n == before ? 0 : -1;
+}
+
+static void
+name_free(struct name_pattern *np)
+{
+	size_t i;
+
+	for (i = 0; i < np->n; i++)
+		free(np->parts[i].lit);
+	free(np->parts);
+}
+
+void
+rule_free(struct rule *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nglobs; i++)
+		free(r->globs[i]);
+	for (i = 0; i < r->nheader; i++)
+		free(r->header[i]);
+	for (i = 0; i < r->nfields; i++) {
+		free(r->fields[i].name);
+		free(r->fields[i].from);
+		free(r->fields[i].label);
+		if (r->fields[i].pattern_src != NULL) {
+			regfree(&r->fields[i].pattern);
+			free(r->fields[i].pattern_src);
+		}
+	}
+	for (i = 0; i < r->nchecks; i++) {
+		expr_free(r->checks[i].expr);
+		free(r->checks[i].src);
+		free(r->checks[i].message);
+		free(r->checks[i].uses);
+	}
+	for (i = 0; i < r->nimport; i++)
+		free(r->import_cols[i].header);
+	name_free(&r->form_name);
+	name_free(&r->ledger_name);
+	name_free(&r->import_name);
+	free(r->import_cols);
+	free(r->globs);
+	free(r->header);
+	free(r->fields);
+	free(r->checks);
+	free(r->form_template);
+	free(r->form_bind);
+	free(r->ledger_template);
+	free(r->ledger_bind);
+	free(r->name);
+	free(r->path);
+	free(r->title);
+	free(r);
+}

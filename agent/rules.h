@@ -1,0 +1,136 @@
+/*
+ * Rules: one form type each (rules/<name>.yaml). A rule says how to recognise its files, how to
+ * read them, which fields to take from which columns with which transforms and limits, which
+ * checks a claim must pass, and which outputs to produce. Loading checks every key and resolves
+ * every name (fields in checks, templates and output names) so that nothing is discovered
+ * missing while a claim is being processed.
+ */
+#ifndef FORMAGENT_RULES_H
+#define FORMAGENT_RULES_H
+
+#include <regex.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "expr.h"
+#include "reader.h"
+#include "template.h"
+
+enum ftype { FT_TEXT, FT_INT, FT_YEN, FT_DATE, FT_COUNT };
+
+/* Pseudo-fields every rule has, usable wherever a field is named. */
+#define FIELD_ROW   (-2) /* _row: the claim's row in the input, as Excel numbers it */
+#define FIELD_INPUT (-3) /* _input: the input file's name without its extension */
+#define FIELD_NONE  (-1)
+
+#define MAX_TRANSFORMS 8
+
+struct field_def {
+	char *name;
+	char *from;  /* the column header */
+	char *label; /* how reasons name it; the column header when not given */
+	enum ftype type;
+	int transforms[MAX_TRANSFORMS];
+	size_t ntransforms;
+	int required;
+	int audit;
+	regex_t pattern;
+	char *pattern_src;
+	int has_min, has_max;
+	int64_t min, max; /* values for numbers and dates (days), characters for text */
+	int line, col;
+};
+
+struct check_def {
+	struct expr *expr;
+	char *src;
+	char *message; /* may hold {field} placeholders */
+	int *uses;     /* per field: 1 when the check reads it */
+	int line, col;
+};
+
+/* How a value is written as text (import CSV, file names). */
+enum vformat { VF_AUTO, VF_ISO, VF_WAREKI, VF_YMD, VF_SLASH, VF_GROUPED, VF_COUNT };
+
+struct import_col {
+	char *header;
+	int field;
+	enum vformat format;
+};
+
+/* A file-name pattern: literal parts and fields, "transport-{case_no}-{visit_on}.xlsx". */
+struct name_part {
+	char *lit; /* literal text, or NULL for a field */
+	int field;
+};
+struct name_pattern {
+	struct name_part *parts;
+	size_t n;
+};
+
+struct rule {
+	char *name; /* the file name without .yaml */
+	char *path;
+	char *title;
+	char **globs;
+	size_t nglobs;
+	char **header; /* columns a file must have to be this rule's */
+	size_t nheader;
+	enum encoding encoding;
+	struct field_def *fields;
+	size_t nfields;
+	struct check_def *checks;
+	size_t nchecks;
+	int created_field; /* a date field: the workbooks' creation time, for reproducible bytes */
+
+	char *form_template;
+	const struct template *form; /* resolved by rules_resolve() */
+	struct name_pattern form_name;
+	int *form_bind; /* per template cell: field index, pseudo-field or FIELD_NONE */
+
+	char *ledger_template;
+	const struct template *ledger;
+	struct name_pattern ledger_name;
+	int *ledger_bind; /* per ledger column */
+
+	struct name_pattern import_name;
+	int has_import;
+	enum encoding import_encoding;
+	int import_header;
+	struct import_col *import_cols;
+	size_t nimport;
+
+	int line_outputs, col_outputs;
+};
+
+/* Loads one rule; NULL with every problem in d. Free with rule_free(). */
+struct rule *rule_load(const char *path, struct diags *d);
+void rule_free(struct rule *r);
+/*
+ * Resolves the templates a rule names among templates[n] and binds their fields. Returns 0, or
+ * -1 with the problems (at the rule's or the template's positions) in d.
+ */
+int rule_resolve(struct rule *r, struct template *const *templates, size_t n, struct diags *d);
+
+/* The index of the field called name (or a pseudo-field), or FIELD_NONE. */
+int rule_field(const struct rule *r, const char *name);
+/* The field's name for messages, including the pseudo-fields. */
+const char *rule_field_name(const struct rule *r, int field);
+
+const char *ftype_name(enum ftype t);
+const char *vformat_name(enum vformat f);
+
+/* Keys the loader accepts, per section, NULL-terminated: for docs and tests. */
+extern const char *const rule_keys[];
+extern const char *const rule_match_keys[];
+extern const char *const rule_input_keys[];
+extern const char *const rule_field_keys[];
+extern const char *const rule_check_keys[];
+extern const char *const rule_outputs_keys[];
+extern const char *const rule_form_keys[];
+extern const char *const rule_ledger_keys[];
+extern const char *const rule_import_keys[];
+extern const char *const rule_import_column_keys[];
+
+#endif

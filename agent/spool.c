@@ -1,0 +1,237 @@
+/*
+ * Atomic outputs after git's lockfile and maildir: temporary name in the same folder, fsync,
+ * rename without replacing, fsync of the folder. A failed fsync is never retried on the same
+ * file: the caller starts the output again from scratch.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spool.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+#define MAX_SUFFIX 1000
+
+static unsigned long tmp_counter;
+
+int
+out_begin(const char *dir, const char *name, struct outfile *o, char **cause)
+{
+	memset(o, 0, sizeof *o);
+	o->fd = -1;
+	if ((o->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		*cause = xasprintf("cannot open folder %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	o->dir = xstrdup(dir);
+	o->name = xstrdup(name);
+	o->tmp = xasprintf(".%s.%ld.%lu.tmp", name, (long)getpid(), tmp_counter++);
+	o->tmppath = xasprintf("%s/%s", dir, o->tmp);
+	o->fd =
+	    openat(o->dirfd, o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (o->fd == -1) {
+		*cause = xasprintf("cannot create %s: %s", o->tmppath, strerror(errno));
+		free(o->tmp);
+		o->tmp = NULL;
+		out_abort(o);
+		return -1;
+	}
+	/* The umask may be wider than the group-only rule for personal data. */
+	(void)fchmod(o->fd, 0640);
+	return 0;
+}
+
+int
+out_write(struct outfile *o, const void *buf, size_t len, char **cause)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(o->fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			*cause = xasprintf("cannot write %s: %s", o->tmppath, strerror(errno));
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* 1 if the two open files hold the same bytes, 0 if not, -1 on a read error. */
+static int
+same_bytes(int a, int b)
+{
+	char ba[65536], bb[65536];
+	ssize_t na, nb;
+	off_t off = 0;
+
+	for (;;) {
+		na = pread(a, ba, sizeof ba, off);
+		nb = pread(b, bb, sizeof bb, off);
+		if (na == -1 || nb == -1)
+			return -1;
+		if (na != nb || memcmp(ba, bb, (size_t)na) != 0)
+			return 0;
+		if (na == 0)
+			return 1;
+		off += na;
+	}
+}
+
+static char *
+suffixed(const char *name, int k)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (dot == NULL || dot == name)
+		return xasprintf("%s-%d", name, k);
+	return xasprintf("%.*s-%d%s", (int)(dot - name), name, k, dot);
+}
+
+int
+out_commit(struct outfile *o, char **cause)
+{
+	char *try;
+	int k, fd, same;
+
+	if (o->fd == -1 && (o->fd = openat(o->dirfd, o->tmp, O_RDONLY | O_CLOEXEC)) == -1) {
+		*cause = xasprintf("cannot reopen %s: %s", o->tmppath, strerror(errno));
+		goto fail;
+	}
+	if (fsync(o->fd) == -1) {
+		*cause = xasprintf("cannot fsync %s: %s", o->tmppath, strerror(errno));
+		goto fail;
+	}
+	for (k = 1; k <= MAX_SUFFIX; k++) {
+		try = k == 1 ? xstrdup(o->name) : suffixed(o->name, k);
+		if (renameat2(o->dirfd, o->tmp, o->dirfd, try, RENAME_NOREPLACE) == 0) {
+			o->final = try;
+			break;
+		}
+		if (errno != EEXIST) {
+			*cause = xasprintf("cannot rename %s to %s: %s", o->tmppath, try,
+			                   strerror(errno));
+			free(try);
+			goto fail;
+		}
+		/* The name is taken: by this very output (a rerun), or by a different file. */
+		same = -1;
+		if ((fd = openat(o->dirfd, try, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) != -1) {
+			same = same_bytes(o->fd, fd);
+			close(fd);
+		}
+		if (same == 1) {
+			(void)unlinkat(o->dirfd, o->tmp, 0);
+			o->final = try;
+			break;
+		}
+		free(try);
+	}
+	if (o->final == NULL) {
+		*cause = xasprintf("cannot name %s: %d files of that name already exist", o->name,
+		                   MAX_SUFFIX);
+		goto fail;
+	}
+	free(o->tmp);
+	o->tmp = NULL;
+	if (fsync(o->dirfd) == -1) {
+		*cause = xasprintf("cannot fsync folder %s: %s", o->dir, strerror(errno));
+		return -1;
+	}
+	close(o->fd);
+	o->fd = -1;
+	return 0;
+fail:
+	out_abort(o);
+	return -1;
+}
+
+void
+out_abort(struct outfile *o)
+{
+	if (o->fd != -1)
+		close(o->fd);
+	if (o->tmp != NULL && o->dirfd != -1)
+		(void)unlinkat(o->dirfd, o->tmp, 0);
+	if (o->dirfd != -1)
+		close(o->dirfd);
+	free(o->dir);
+	free(o->name);
+	free(o->tmp);
+	free(o->tmppath);
+	o->fd = o->dirfd = -1;
+	o->dir = o->name = o->tmp = o->tmppath = NULL;
+	/* o->final stays for the caller, who frees it. */
+}
+
+char *
+spool_safe_name(const char *s, size_t max)
+{
+	size_t n = strlen(s), i = 0, o = 0, k;
+	char *out = xmalloc(n * 3 + 2);
+	uint32_t cp;
+	int ok;
+
+	while (i < n) {
+		k = utf8_decode(s + i, n - i, &cp);
+		if (k == 0) {
+			i++;
+			cp = '_';
+			k = 0;
+			ok = 0;
+		} else if (cp < 0x80)
+			ok = (cp >= '0' && cp <= '9') || (cp >= 'A' && cp <= 'Z') ||
+			     (cp >= 'a' && cp <= 'z') || cp == '-' || cp == '_' || cp == '.';
+		else
+			/* Letters of other scripts are fine in names; odd spaces and marks are not.
+			 */
+			ok = cp > 0x9f && cp != 0x3000 && cp != 0xfeff &&
+			     !(cp >= 0x2000 && cp <= 0x206f) && !(cp >= 0xff01 && cp <= 0xff0f);
+		if (o + (ok ? k : 1) > max)
+			break;
+		if (ok) {
+			memcpy(out + o, s + i, k);
+			o += k;
+		} else
+			out[o++] = '_';
+		i += k;
+	}
+	out[o] = '\0';
+	if (o == 0 || out[0] == '.')
+		out[0] = '_', out[o == 0 ? 1 : o] = '\0';
+	return out;
+}
+
+int
+spool_mkdirs(const char *dir, char **cause)
+{
+	char *p = xstrdup(dir), *s;
+
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0750) == -1 && errno != EEXIST) {
+			*cause = xasprintf("cannot create folder %s: %s", p, strerror(errno));
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	if (mkdir(p, 0750) == -1 && errno != EEXIST) {
+		*cause = xasprintf("cannot create folder %s: %s", p, strerror(errno));
+		free(p);
+		return -1;
+	}
+	free(p);
+	return 0;
+}

@@ -1,0 +1,49 @@
+/*
+ * The folder protocol's output half: files appear whole or not at all. An output is written under
+ * a hidden temporary name in its final folder, fsynced, renamed into place without ever
+ * replacing a file (renameat2 RENAME_NOREPLACE), and the folder is fsynced. Output names made
+ * from claim data pass through spool_safe_name() first. (Claiming inputs from an inbox comes
+ * with the daemon.)
+ */
+#ifndef FORMAGENT_SPOOL_H
+#define FORMAGENT_SPOOL_H
+
+#include <stddef.h>
+
+struct outfile {
+	int dirfd;
+	int fd; /* open on the temporary file, or -1 once closed */
+	char *dir;
+	char *name;    /* the name wanted */
+	char *tmp;     /* the temporary name, in dir */
+	char *tmppath; /* dir/tmp, for libraries that take a path */
+	char *final;   /* the name it got, after out_commit() */
+};
+
+/*
+ * Creates dir/.name.PID.N.tmp (mode 0640) and opens it for writing. Returns 0, or -1 with *cause.
+ * Afterwards call out_commit() or out_abort().
+ */
+int out_begin(const char *dir, const char *name, struct outfile *o, char **cause);
+/*
+ * Makes the file visible as name. If a file of that name exists: with the same bytes, this output
+ * is already there (a rerun) and the temporary file goes; with other bytes, the output takes the
+ * first free "stem-2.ext", "stem-3.ext" ... so nothing is overwritten. o->final holds the name
+ * used. Returns 0, or -1 with *cause (the temporary file is removed).
+ */
+int out_commit(struct outfile *o, char **cause);
+/* Removes the temporary file and releases o. Safe after out_commit() (then it only releases). */
+void out_abort(struct outfile *o);
+/* Writes all of buf to o's file; -1 with *cause. */
+int out_write(struct outfile *o, const void *buf, size_t len, char **cause);
+
+/*
+ * Reduces s to a safe file-name part: letters, digits (any script), '-', '_', '.', and '_' for
+ * everything else; no leading '.', never empty, at most max bytes (cut at a character boundary).
+ */
+char *spool_safe_name(const char *s, size_t max);
+
+/* Creates dir and its parents (mode 0750) if missing; -1 with *cause. */
+int spool_mkdirs(const char *dir, char **cause);
+
+#endif

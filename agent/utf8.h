@@ -1,0 +1,22 @@
+/*
+ * UTF-8 code points: decoding one at a time (strictly: no overlong forms, no surrogates), encoding,
+ * and the display width a terminal gives a string (a kanji takes two columns). Every string inside
+ * formagent is UTF-8; other encodings exist only at the edges (reader.c, export.c).
+ */
+#ifndef FORMAGENT_UTF8_H
+#define FORMAGENT_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decodes the sequence at s (n bytes available): returns its length and sets *cp, or 0 if invalid.
+ */
+size_t utf8_decode(const char *s, size_t n, uint32_t *cp);
+/* Writes cp (at most 4 bytes) into buf; returns the length. */
+size_t utf8_encode(uint32_t cp, char *buf);
+/* Returns 1 if all n bytes are valid UTF-8, else 0 and the offset of the first bad byte. */
+int utf8_valid(const char *s, size_t n, size_t *bad);
+/* Terminal columns of s (wcwidth per code point; 1 for anything it does not know). */
+size_t utf8_width(const char *s);
+
+#endif
