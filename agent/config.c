@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "xmalloc.h"
@@ -125,6 +126,17 @@ load_spools(struct config *c, const struct ynode *m, struct diags *d)
 	}
 }
 
+/* Whether dir/name.yaml exists: a file that failed to load has reported its own problems. */
+static int
+file_exists(const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s.yaml", dir, name);
+	int ok = access(p, F_OK) == 0;
+
+	free(p);
+	return ok;
+}
+
 /* Checks every rule a spool names exists, reporting at the name. */
 static void
 check_spool_rules(struct config *c, const struct ynode *m, struct diags *d)
@@ -137,7 +149,8 @@ check_spool_rules(struct config *c, const struct ynode *m, struct diags *d)
 			continue;
 		for (j = 0; j < v->n; j++)
 			if (v->items[j]->kind == Y_SCALAR &&
-			    config_rule(c, v->items[j]->value) == NULL)
+			    config_rule(c, v->items[j]->value) == NULL &&
+			    !file_exists(c->rules_dir, v->items[j]->value))
 				ydiag(d, v->items[j],
 				      "spool '%s' names rule '%s', which is not in %s",
 				      c->spools[i].name != NULL ? c->spools[i].name : "?",
@@ -194,7 +207,7 @@ config_load(const char *path, struct diags *d)
 		for (i = 0; i < n; i++) {
 			if ((r = rule_load(files[i], d)) != NULL) {
 				c->rules[c->nrules++] = r;
-				rule_resolve(r, c->templates, c->ntemplates, d);
+				rule_resolve(r, c->templates, c->ntemplates, c->templates_dir, d);
 			}
 			free(files[i]);
 		}

@@ -3,6 +3,7 @@
  * them the way compilers do, so editors can jump to them.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,4 +81,50 @@ diags_free(struct diags *d)
 	free(d->v);
 	d->v = NULL;
 	d->n = d->cap = 0;
+}
+
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, *row, prev, tmp, best;
+
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	row = xcalloc(lb + 1, sizeof *row);
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	best = row[lb];
+	free(row);
+	return best;
+}
+
+const char *
+diag_nearest(const char *word, const char *const *known)
+{
+	const char *best = NULL;
+	size_t bd = SIZE_MAX, dist, limit;
+
+	for (; *known != NULL; known++) {
+		dist = edit_distance(word, *known);
+		if (dist < bd) {
+			bd = dist;
+			best = *known;
+		}
+	}
+	limit = strlen(word) <= 4 ? 1 : strlen(word) <= 8 ? 2 : 3;
+	return bd <= limit ? best : NULL;
 }

@@ -31,5 +31,7 @@ void diags_print(FILE *fp, const struct diags *d);
 void diags_sort(struct diags *d);
 /* Releases the messages; d itself is the caller's. Accepts an empty list. */
 void diags_free(struct diags *d);
+/* The word of known (NULL-terminated) closest to word within a small edit distance, or NULL. */
+const char *diag_nearest(const char *word, const char *const *known);
 
 #endif

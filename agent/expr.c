@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diag.h"
 #include "expr.h"
 #include "transform.h"
 #include "utf8.h"
@@ -250,7 +251,22 @@ parse_primary(struct parser *ps)
 				free(name);
 				return e;
 			}
-		e = fail(ps, at, NULL, NULL, "no field named '%s' in this rule", name);
+		{
+			const char **known = xcalloc(ps->env->n + 1, sizeof *known);
+			const char *near;
+
+			for (i = 0; i < ps->env->n; i++)
+				known[i] = ps->env->names[i];
+			near = diag_nearest(name, known);
+			if (near != NULL)
+				e = fail(ps, at, NULL, NULL,
+				         "no field named '%s' in this rule: did you mean '%s'?",
+				         name, near);
+			else
+				e = fail(ps, at, NULL, NULL, "no field named '%s' in this rule",
+				         name);
+			free(known);
+		}
 		free(name);
 		return e;
 	}
@@ -437,7 +453,9 @@ expr_parse(const char *src, const struct expr_env *env, enum vtype *type, char *
 	e = parse_or(&ps);
 	if (e != NULL) {
 		skip(&ps);
-		if (*ps.p != '\0')
+		if (*ps.p == '=')
+			e = fail(&ps, ps.p, e, NULL, "'=' is not a comparison: write '=='");
+		else if (*ps.p != '\0')
 			e = fail(&ps, ps.p, e, NULL, "unexpected '%.8s' after the expression",
 			         ps.p);
 	}

@@ -113,6 +113,27 @@ add_error(struct mapped *m, int field, const char *column, const char *value, ch
 	e->message = message;
 }
 
+/*
+ * A line break inside a quoted CSV field is CRLF from Windows; a cell's line break is LF, and a
+ * CR shows in Excel as a stray character. Changes s in place and returns it.
+ */
+static char *
+unify_newlines(char *s)
+{
+	char *r = s, *w = s;
+
+	for (; *r != '\0'; r++) {
+		if (*r == '\r') {
+			*w++ = '\n';
+			if (r[1] == '\n')
+				r++;
+		} else
+			*w++ = *r;
+	}
+	*w = '\0';
+	return s;
+}
+
 /* Maps one field; returns 0 if it is clean. */
 static int
 map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
@@ -167,7 +188,7 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 			return -1;
 		}
 		v->t = V_TEXT;
-		v->s = s;
+		v->s = unify_newlines(s);
 		return 0;
 	case FT_INT:
 	case FT_YEN:

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rules.h"
 #include "transform.h"
@@ -99,7 +100,7 @@ no_field(const struct rule *r, const struct ynode *at, const char *name, struct 
 		names[i] = r->fields[i].name;
 	names[i++] = "_row";
 	names[i++] = "_input";
-	if ((near = ynearest(name, names)) != NULL)
+	if ((near = diag_nearest(name, names)) != NULL)
 		ydiag(d, at, "no field named '%s' in rule '%s': did you mean '%s'?", name, r->name,
 		      near);
 	else
@@ -153,7 +154,7 @@ get_word(const struct ynode *n, const char *what, const char *const *words, size
 		for (i = 0; i < nwords; i++)
 			if (words[i] != NULL)
 				list[k++] = words[i];
-		near = ynearest(s, list);
+		near = diag_nearest(s, list);
 		if (near != NULL)
 			ydiag(d, n, "'%s' is not a valid %s: did you mean '%s'?", s, what, near);
 		else {
@@ -601,18 +602,35 @@ find_template(const char *name, struct template *const *t, size_t n)
 	return NULL;
 }
 
+static int
+template_file_exists(const char *dir, const char *name)
+{
+	char *p;
+	int ok;
+
+	if (dir == NULL)
+		return 0;
+	p = xasprintf("%s/%s.yaml", dir, name);
+	ok = access(p, F_OK) == 0;
+	free(p);
+	return ok;
+}
+
 int
-rule_resolve(struct rule *r, struct template *const *templates, size_t n, struct diags *d)
+rule_resolve(struct rule *r, struct template *const *templates, size_t n, const char *templates_dir,
+             struct diags *d)
 {
 	const struct template *t;
 	size_t before = d->n, i;
 
 	if (r->form_template != NULL) {
-		if ((t = find_template(r->form_template, templates, n)) == NULL)
-			diags_add(d, r->path, r->line_outputs, r->col_outputs,
-			          "rule '%s' names the form template '%s', which does not exist",
-			          r->name, r->form_template);
-		else if (t->kind != TK_FORM)
+		if ((t = find_template(r->form_template, templates, n)) == NULL) {
+			if (!template_file_exists(templates_dir, r->form_template))
+				diags_add(
+				    d, r->path, r->line_outputs, r->col_outputs,
+				    "rule '%s' names the form template '%s', which does not exist",
+				    r->name, r->form_template);
+		} else if (t->kind != TK_FORM)
 			diags_add(d, r->path, r->line_outputs, r->col_outputs,
 			          "'%s' is a ledger template, not a form", t->name);
 		else {
@@ -632,11 +650,13 @@ rule_resolve(struct rule *r, struct template *const *templates, size_t n, struct
 		}
 	}
 	if (r->ledger_template != NULL) {
-		if ((t = find_template(r->ledger_template, templates, n)) == NULL)
-			diags_add(d, r->path, r->line_outputs, r->col_outputs,
-			          "rule '%s' names the ledger template '%s', which does not exist",
-			          r->name, r->ledger_template);
-		else if (t->kind != TK_LEDGER)
+		if ((t = find_template(r->ledger_template, templates, n)) == NULL) {
+			if (!template_file_exists(templates_dir, r->ledger_template))
+				diags_add(d, r->path, r->line_outputs, r->col_outputs,
+				          "rule '%s' names the ledger template '%s', which does "
+				          "not exist",
+				          r->name, r->ledger_template);
+		} else if (t->kind != TK_LEDGER)
 			diags_add(d, r->path, r->line_outputs, r->col_outputs,
 			          "'%s' is a form template, not a ledger", t->name);
 		else {

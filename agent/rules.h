@@ -109,9 +109,11 @@ struct rule *rule_load(const char *path, struct diags *d);
 void rule_free(struct rule *r);
 /*
  * Resolves the templates a rule names among templates[n] and binds their fields. Returns 0, or
- * -1 with the problems (at the rule's or the template's positions) in d.
+ * -1 with the problems (at the rule's or the template's positions) in d. A template whose file
+ * is in templates_dir but did not load is not reported again: its own problems say why.
  */
-int rule_resolve(struct rule *r, struct template *const *templates, size_t n, struct diags *d);
+int rule_resolve(struct rule *r, struct template *const *templates, size_t n,
+                 const char *templates_dir, struct diags *d);
 
 /* The index of the field called name (or a pseudo-field), or FIELD_NONE. */
 int rule_field(const struct rule *r, const char *name);

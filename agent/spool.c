@@ -126,7 +126,13 @@ out_commit(struct outfile *o, char **cause)
 		/* The name is taken: by this very output (a rerun), or by a different file. */
 		same = -1;
 		if ((fd = openat(o->dirfd, try, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) != -1) {
-			same = same_bytes(o->fd, fd);
+			/* o->fd may be write-only: compare through a reading descriptor. */
+			int mine = openat(o->dirfd, o->tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+			if (mine != -1) {
+				same = same_bytes(mine, fd);
+				close(mine);
+			}
 			close(fd);
 		}
 		if (same == 1) {

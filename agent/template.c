@@ -112,10 +112,16 @@ get_enum(const struct ynode *n, const char *what, const char *const *words, int 
 			*out = i;
 			return 0;
 		}
-	if ((near = ynearest(s, words)) != NULL)
+	if ((near = diag_nearest(s, words)) != NULL)
 		ydiag(d, n, "'%s' is not a valid %s: did you mean '%s'?", s, what, near);
-	else
-		ydiag(d, n, "'%s' is not a valid %s", s, what);
+	else {
+		char list[256] = "";
+
+		for (i = 0; words[i] != NULL; i++)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+			         i > 0 ? ", " : "", words[i]);
+		ydiag(d, n, "'%s' is not a valid %s (one of: %s)", s, what, list);
+	}
 	return -1;
 }
 

@@ -301,52 +301,6 @@ ymap_get(const struct ynode *map, const char *key)
 	return NULL;
 }
 
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, *row, prev, tmp, best;
-
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	row = xcalloc(lb + 1, sizeof *row);
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			tmp = row[j];
-			best = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = tmp;
-		}
-	}
-	best = row[lb];
-	free(row);
-	return best;
-}
-
-const char *
-ynearest(const char *word, const char *const *known)
-{
-	const char *best = NULL;
-	size_t bd = SIZE_MAX, dist, limit;
-
-	for (; *known != NULL; known++) {
-		dist = edit_distance(word, *known);
-		if (dist < bd) {
-			bd = dist;
-			best = *known;
-		}
-	}
-	limit = strlen(word) <= 4 ? 1 : strlen(word) <= 8 ? 2 : 3;
-	return bd <= limit ? best : NULL;
-}
-
 int
 ymap_check_keys(const struct ynode *map, const char *const *known, const char *what,
                 struct diags *d)
@@ -366,7 +320,7 @@ ymap_check_keys(const struct ynode *map, const char *const *known, const char *w
 			if (strcmp(k->value, known[j]) == 0)
 				found = 1;
 		if (!found) {
-			if ((near = ynearest(k->value, known)) != NULL)
+			if ((near = diag_nearest(k->value, known)) != NULL)
 				ydiag(d, k, "unknown key '%s' in %s: did you mean '%s'?", k->value,
 				      what, near);
 			else

@@ -53,8 +53,6 @@ const struct ynode *ymap_get(const struct ynode *map, const char *key);
  */
 int ymap_check_keys(const struct ynode *map, const char *const *known, const char *what,
                     struct diags *d);
-/* The known word closest to word within a small edit distance, or NULL. */
-const char *ynearest(const char *word, const char *const *known);
 
 /*
  * Typed scalar access. Each returns 0 and sets *out, or -1 after reporting at the node what was

@@ -1,0 +1,582 @@
+/*
+ * End-to-end tests: the real formagent binary on the shipped configuration and the samples, in
+ * temporary folders, checked the way a user checks them: the value and type of a form's cells,
+ * the ledger's total, the bytes of the import file, the reason file of a broken row, exit
+ * statuses, and `check` on broken configurations against the exact messages beside them.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+#include "xlsxread.h"
+
+static char *config;
+
+static char *
+path2(const char *dir, const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", dir, name) == -1)
+		abort();
+	return p;
+}
+
+static void
+assert_number(const char *xlsx, const char *addr, double want)
+{
+	struct xcell c;
+
+	assert_int_equal(xlsx_cell(xlsx, addr, &c), 0);
+	if (c.type != 'n' || c.num != want)
+		fail_msg("%s %s: expected the number %g, got type %c (%g, %s)", xlsx, addr, want,
+		         c.type, c.num, c.text ? c.text : "");
+	xcell_clear(&c);
+}
+
+static void
+assert_text(const char *xlsx, const char *addr, const char *want)
+{
+	struct xcell c;
+
+	assert_int_equal(xlsx_cell(xlsx, addr, &c), 0);
+	if (c.type != 's' || strcmp(c.text, want) != 0)
+		fail_msg("%s %s: expected the text '%s', got type %c ('%s')", xlsx, addr, want,
+		         c.type, c.text ? c.text : "");
+	xcell_clear(&c);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	config = srcpath("formagent.yaml");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	free(config);
+	return 0;
+}
+
+static const struct {
+	const char *case_no, *visit;
+	double amount, fare, trips;
+	const char *clinic;
+} transport_rows[] = {
+    {"0101-00231", "2024-04-01", 2000, 250, 4, "東区中央病院"},
+    {"0101-00487", "2024-04-02", 4000, 250, 8, "札幌北整形外科"},
+    {"0102-01102", "2024-04-04", 840, 210, 2, "苗穂内科クリニック"},
+    {"0102-01345", "2024-04-05", 5040, 210, 12, "札幌東徳洲会病院"},
+};
+
+/* The transport sample: 4 forms with their amounts, a ledger totalling 11880, a CP932 import. */
+static void
+test_transport_sample(void **state)
+{
+	char *dir = tmpdir_new(), *in = samplepath("transport-2024-04.cp932.csv"), *out, *err;
+	char *form, *name, *ledger, *imp, *bytes, *utf8, *fmt;
+	struct xcell c;
+	size_t i, len;
+
+	(void)state;
+	assert_int_equal(
+	    run_agent(NULL, &out, &err, "process -c '%s' --out '%s' '%s'", config, dir, in), 0);
+	assert_non_null(strstr(out, "4 rows: 4 produced, 0 rejected"));
+	assert_int_equal(count_files(dir, ".xlsx"), 5);
+	assert_int_equal(count_files(dir, ".tmp"), 0);
+	assert_int_equal(count_files(dir, ".reason.txt"), 0);
+	for (i = 0; i < 4; i++) {
+		if (asprintf(&name, "transport-%s-%s.xlsx", transport_rows[i].case_no,
+		             transport_rows[i].visit) == -1)
+			abort();
+		form = path2(dir, name);
+		assert_number(form, "C12", transport_rows[i].amount);
+		assert_number(form, "C11", transport_rows[i].fare);
+		assert_number(form, "E11", transport_rows[i].trips);
+		assert_text(form, "C6", transport_rows[i].case_no);
+		assert_text(form, "C9", transport_rows[i].clinic);
+		assert_text(form, "B4", "通院移送費 支給決定書");
+		/* The approval box: labels over empty boxes for the stamps. */
+		assert_text(form, "E1", "係長");
+		assert_text(form, "F1", "課長");
+		/* Dates are real dates shown in 和暦 by the cell's number format. */
+		assert_int_equal(xlsx_cell(form, "E6", &c), 0);
+		assert_int_equal(c.type, 'n');
+		fmt = xlsx_numfmt(form, c.style);
+		assert_non_null(fmt);
+		assert_string_equal(fmt, "[$-411]ggge\"年\"m\"月\"d\"日\"");
+		free(fmt);
+		xcell_clear(&c);
+		assert_int_equal(xlsx_cell(form, "C12", &c), 0);
+		fmt = xlsx_numfmt(form, c.style);
+		assert_string_equal(fmt, "#,##0\"円\"");
+		free(fmt);
+		xcell_clear(&c);
+		/* A4 portrait. */
+		bytes = xlsx_part(form, "xl/worksheets/sheet1.xml");
+		assert_non_null(strstr(bytes, "paperSize=\"9\""));
+		assert_non_null(strstr(bytes, "orientation=\"portrait\""));
+		free(bytes);
+		free(form);
+		free(name);
+	}
+	/* 2024-04-03 is serial 45385: the first claim's 申請日. */
+	form = path2(dir, "transport-0101-00231-2024-04-01.xlsx");
+	assert_number(form, "E6", 45385);
+	assert_number(form, "C8", 45383);
+	free(form);
+
+	ledger = path2(dir, "transport-2024-04.cp932.ledger.xlsx");
+	assert_text(ledger, "A1", "通院移送費 支給一覧");
+	assert_text(ledger, "I3", "支給額");
+	assert_number(ledger, "I4", 2000);
+	assert_number(ledger, "I7", 5040);
+	assert_text(ledger, "A8", "合計");
+	assert_int_equal(xlsx_cell(ledger, "I8", &c), 0);
+	assert_int_equal(c.type, 'n');
+	assert_true(c.num == 11880);
+	assert_string_equal(c.formula, "SUM(I4:I7)");
+	xcell_clear(&c);
+	free(ledger);
+
+	imp = path2(dir, "transport-2024-04.cp932.import.csv");
+	bytes = slurp(imp, &len);
+	assert_non_null(bytes);
+	/* CP932, CRLF, a header and 4 rows in the rule's column order. */
+	utf8 = from_cp932(bytes, len);
+	assert_non_null(utf8);
+	assert_string_equal(
+	    utf8, "\"ケース番号\",\"申請日\",\"通院日\",\"片道運賃\",\"往復回数\",\"支給額\","
+	          "\"入力行\"\r\n"
+	          "\"0101-00231\",\"20240403\",\"20240401\",\"250\",\"4\",\"2000\",\"2\"\r\n"
+	          "\"0101-00487\",\"20240405\",\"20240402\",\"250\",\"8\",\"4000\",\"3\"\r\n"
+	          "\"0102-01102\",\"20240408\",\"20240404\",\"210\",\"2\",\"840\",\"4\"\r\n"
+	          "\"0102-01345\",\"20240409\",\"20240405\",\"210\",\"12\",\"5040\",\"5\"\r\n");
+	/* The header's first bytes are ケ (0x8350) in CP932, not UTF-8. */
+	assert_memory_equal(bytes, "\"\x83\x50", 3);
+	free(utf8);
+	free(bytes);
+	free(imp);
+	free(out);
+	free(err);
+	free(in);
+	rmtree(dir);
+	free(dir);
+}
+
+static void
+test_household_sample(void **state)
+{
+	char *dir = tmpdir_new(), *in = samplepath("household-goods-2024-04.cp932.csv"), *form;
+	char *ledger;
+
+	(void)state;
+	assert_int_equal(
+	    run_agent(NULL, NULL, NULL, "process -c '%s' --out '%s' '%s'", config, dir, in), 0);
+	assert_int_equal(count_files(dir, ".xlsx"), 3);
+	form = path2(dir, "household-goods-0101-00231-2024-04-10.xlsx");
+	assert_number(form, "C10", 19800);
+	assert_text(form, "C8", "石油ストーブ");
+	assert_text(form, "E7", "家具什器費");
+	free(form);
+	form = path2(dir, "household-goods-0103-00077-2024-04-11.xlsx");
+	assert_number(form, "C10", 18000);
+	free(form);
+	ledger = path2(dir, "household-goods-2024-04.cp932.ledger.xlsx");
+	assert_number(ledger, "I6", 37800);
+	free(ledger);
+	free(in);
+	rmtree(dir);
+	free(dir);
+}
+
+/* The same claims in UTF-8 with a BOM give the same forms, byte for byte. */
+static void
+test_utf8_same_bytes(void **state)
+{
+	char *a = tmpdir_new(), *b = tmpdir_new(), *in1, *in2, *fa, *fb, *ba, *bb;
+	size_t la, lb;
+
+	(void)state;
+	in1 = samplepath("transport-2024-04.cp932.csv");
+	in2 = samplepath("transport-2024-04.utf8.csv");
+	assert_int_equal(
+	    run_agent(NULL, NULL, NULL, "process -c '%s' --out '%s' '%s'", config, a, in1), 0);
+	assert_int_equal(
+	    run_agent(NULL, NULL, NULL, "process -c '%s' --out '%s' '%s'", config, b, in2), 0);
+	fa = path2(a, "transport-0102-01345-2024-04-05.xlsx");
+	fb = path2(b, "transport-0102-01345-2024-04-05.xlsx");
+	ba = slurp(fa, &la);
+	bb = slurp(fb, &lb);
+	assert_non_null(ba);
+	assert_non_null(bb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(ba, bb, la);
+	/* The note holds a quoted line break; it survives into the cell. */
+	assert_text(fa, "C14", "週3回通院\n（人工透析）");
+	free(ba);
+	free(bb);
+	free(fa);
+	free(fb);
+	free(in1);
+	free(in2);
+	rmtree(a);
+	rmtree(b);
+	free(a);
+	free(b);
+}
+
+/* A second run over the same input gives the same bytes and writes nothing new. */
+static void
+test_rerun_is_idempotent(void **state)
+{
+	char *dir = tmpdir_new(), *in = samplepath("transport-2024-04.cp932.csv");
+
+	(void)state;
+	assert_int_equal(
+	    run_agent(NULL, NULL, NULL, "process -c '%s' --out '%s' '%s'", config, dir, in), 0);
+	assert_int_equal(
+	    run_agent(NULL, NULL, NULL, "process -c '%s' --out '%s' '%s'", config, dir, in), 0);
+	assert_int_equal(count_files(dir, ""), 6);
+	free(in);
+	rmtree(dir);
+	free(dir);
+}
+
+static const char bad_csv[] =
+    "ケース番号,世帯主氏名,フリガナ,対象者氏名,扶助種別,申請日,通院日,医療機関名,経路,交通機関,"
+    "片道運賃,往復回数,支給額,担当CW,備考\r\n"
+    /* row 2: the amount does not match the fare */
+    "0101-00231,札幌 太郎,,札幌 太郎,通院移送費,令和6年4月3日,R6.4.1,東区中央病院,a,地下鉄,250,"
+    "4,\"2,100\",山田,\r\n"
+    /* row 3: a date that does not exist */
+    "0101-00232,札幌 花子,,札幌 花子,通院移送費,令和3年2月29日,R6.4.1,東区中央病院,a,地下鉄,250,"
+    "4,\"2,000\",山田,\r\n"
+    /* row 4: good, with full-width digits and a formula-like clinic */
+    "０１０１－００２３３,札幌 次郎,,札幌 次郎,通院移送費,令和6年4月3日,R6.4.1,"
+    "\"=HYPERLINK(\"\"http://x\"\")\",a,地下鉄,２５０,４,\"2,000\",山田,\r\n"
+    /* row 5: too few columns */
+    "0101-00234,x\r\n"
+    /* row 6: not an amount, and a case number in the wrong form */
+    "0101-2,札幌 三郎,,札幌 三郎,通院移送費,令和6年4月3日,R6.4.1,東区中央病院,a,地下鉄,250,4,"
+    "二千円,山田,\r\n";
+
+static void
+test_rejected_rows(void **state)
+{
+	char *dir = tmpdir_new(), *in = path2(dir, "transport-bad.csv"), *out = path2(dir, "out");
+	char *reason, *rej, *text, *form, *utf8;
+	size_t len;
+
+	(void)state;
+	spit(in, bad_csv, sizeof bad_csv - 1);
+	assert_int_equal(
+	    run_agent(NULL, NULL, NULL, "process -c '%s' --out '%s' '%s'", config, out, in), 1);
+	/* The good row still produced its form. */
+	form = path2(out, "transport-0101-00233-2024-04-01.xlsx");
+	assert_number(form, "C12", 2000);
+	/* A formula-like value is a string cell, never a formula. */
+	assert_text(form, "C9", "=HYPERLINK(\"http://x\")");
+	free(form);
+	reason = path2(out, "transport-bad.csv.reason.txt");
+	text = slurp(reason, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "4 of 5 claims were rejected"));
+	assert_non_null(strstr(text, "row 2, column 支給額, value \"2,100\": 支給額 2,100円 が "
+	                             "片道運賃 250円 × 往復回数 4回 × 2 "
+	                             "と一致しません\n"));
+	assert_non_null(strstr(text, "row 3, column 申請日, value \"令和3年2月29日\": "));
+	assert_non_null(strstr(text, "2021 is not a leap year"));
+	assert_non_null(strstr(text, "row 5: the row has 2 columns but the header has 15"));
+	assert_non_null(strstr(text, "row 6, column ケース番号, value \"0101-2\": "));
+	assert_non_null(strstr(text, "row 6, column 支給額, value \"二千円\": "));
+	free(text);
+	/* The rejected rows, with the header, in the input's encoding (UTF-8 here). */
+	rej = path2(out, "transport-bad.csv.rejected.csv");
+	text = slurp(rej, &len);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"ケース番号\",\"世帯主氏名\""));
+	assert_non_null(strstr(text, "\"0101-00231\""));
+	assert_non_null(strstr(text, "\"0101-00234\",\"x\"\r\n"));
+	assert_null(strstr(text, "00233"));
+	utf8 = from_cp932(text, len);
+	free(utf8);
+	free(text);
+	free(rej);
+	free(reason);
+	free(out);
+	free(in);
+	rmtree(dir);
+	free(dir);
+}
+
+static void
+test_file_level_failures(void **state)
+{
+	char *dir = tmpdir_new(), *out = path2(dir, "out"), *p, *text, *err;
+
+	(void)state;
+	/* A quote left open: nothing is produced, the reason names the row. */
+	p = path2(dir, "transport-open.csv");
+	spits(p, "ケース番号,通院日,片道運賃,往復回数,支給額\r\n\"0101-00231,R6.4.1,1,1,2\r\n");
+	assert_int_equal(
+	    run_agent(NULL, NULL, &err, "process -c '%s' --out '%s' '%s'", config, out, p), 2);
+	assert_non_null(strstr(err, "row 2"));
+	free(err);
+	free(p);
+	assert_int_equal(count_files(out, ".xlsx"), 0);
+	p = path2(out, "transport-open.csv.reason.txt");
+	text = slurp(p, NULL);
+	assert_non_null(strstr(text, "the file was not processed: row 2: a quotation mark"));
+	free(text);
+	free(p);
+	/* A file no rule accepts. */
+	p = path2(dir, "other.csv");
+	spits(p, "a,b\r\n1,2\r\n");
+	assert_int_equal(
+	    run_agent(NULL, NULL, &err, "process -c '%s' --out '%s' '%s'", config, out, p), 2);
+	assert_non_null(strstr(err, "no rule accepts this file"));
+	assert_non_null(strstr(err, "rule transport: the file name does not match transport*.csv"));
+	free(err);
+	free(p);
+	/* A name that matches but a header without a needed column. */
+	p = path2(dir, "transport-x.csv");
+	spits(p, "ケース番号,通院日,片道運賃,往復回数\r\n1,2,3,4\r\n");
+	assert_int_equal(
+	    run_agent(NULL, NULL, &err, "process -c '%s' --out '%s' '%s'", config, out, p), 2);
+	assert_non_null(strstr(err, "the header has no column '支給額'"));
+	free(err);
+	free(p);
+	/* Empty, header only, UTF-16, a symlink and a folder. */
+	p = path2(dir, "transport-empty.csv");
+	spits(p, "");
+	assert_int_equal(
+	    run_agent(NULL, NULL, &err, "process -c '%s' --out '%s' '%s'", config, out, p), 2);
+	assert_non_null(strstr(err, "the file is empty"));
+	free(err);
+	free(p);
+	p = path2(dir, "transport-head.csv");
+	spits(p, "ケース番号,通院日\r\n");
+	assert_int_equal(
+	    run_agent(NULL, NULL, &err, "process -c '%s' --out '%s' '%s'", config, out, p), 2);
+	assert_non_null(strstr(err, "a header row but no claims"));
+	free(err);
+	free(p);
+	p = path2(dir, "transport-utf16.csv");
+	spit(p, "\xff\xfe\x31\x00\x2c\x00\x32\x00\r\0\n\0\x31\x00", 14);
+	assert_int_equal(
+	    run_agent(NULL, NULL, &err, "process -c '%s' --out '%s' '%s'", config, out, p), 2);
+	assert_non_null(strstr(err, "UTF-16"));
+	free(err);
+	free(p);
+	p = path2(dir, "transport-link.csv");
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	assert_int_equal(
+	    run_agent(NULL, NULL, &err, "process -c '%s' --out '%s' '%s'", config, out, p), 2);
+	assert_non_null(strstr(err, "symbolic link"));
+	free(err);
+	free(p);
+	assert_int_equal(
+	    run_agent(NULL, NULL, &err, "process -c '%s' --out '%s' '%s'", config, out, dir), 2);
+	assert_non_null(strstr(err, "not a regular file"));
+	free(err);
+	assert_int_equal(count_files(out, ".tmp"), 0);
+	free(out);
+	rmtree(dir);
+	free(dir);
+}
+
+/* Field values never name an output that leaves the folder or hides itself. */
+static void
+test_unsafe_names(void **state)
+{
+	static const char csv[] = "ケース番号,世帯主氏名,フリガナ,対象者氏名,扶助種別,申請日,"
+	                          "通院日,医療機関名,経路,交通機関,"
+	                          "片道運賃,往復回数,支給額,担当CW,備考\r\n"
+	                          "0101-00231,a,,a,x,R6.4.3,R6.4.1,c,r,t,250,4,2000,w,\r\n";
+	char *dir = tmpdir_new(), *p = path2(dir, "transport-../../..\x01name.csv"), *out;
+
+	(void)state;
+	/* A file name with control characters and dots: the outputs' names are made safe. */
+	free(p);
+	p = path2(dir, "transport-\x01..csv");
+	spit(p, csv, sizeof csv - 1);
+	out = path2(dir, "out");
+	assert_int_equal(
+	    run_agent(NULL, NULL, NULL, "process -c '%s' --out '%s' '%s'", config, out, p), 0);
+	assert_int_equal(count_files(out, ""), 3);
+	assert_int_equal(count_files(out, "transport-_..ledger.xlsx"), 1);
+	free(out);
+	free(p);
+	rmtree(dir);
+	free(dir);
+}
+
+static void
+test_dry_run_json(void **state)
+{
+	char *in = samplepath("transport-2024-04.cp932.csv"), *out, *line;
+
+	(void)state;
+	assert_int_equal(
+	    run_agent(NULL, &out, NULL, "process -c '%s' --dry-run --json '%s'", config, in), 0);
+	line = strtok(out, "\n");
+	assert_non_null(line);
+	assert_string_equal(
+	    line,
+	    "{\"input\":\"transport-2024-04.cp932.csv\",\"row\":2,\"rule\":\"transport\",\"ok\":"
+	    "true,"
+	    "\"fields\":{\"case_no\":\"0101-00231\",\"householder\":\"札幌 太郎\",\"name\":\"札幌 "
+	    "太郎\","
+	    "\"applied_on\":\"2024-04-03\",\"visit_on\":\"2024-04-01\",\"clinic\":\"東区中央病院\","
+	    "\"route\":\"元町駅→環状通東駅\",\"transport\":\"地下鉄\",\"fare\":250,\"round_trips\":"
+	    "4,"
+	    "\"amount\":2000,\"caseworker\":\"保護一係 山田\",\"note\":null},\"errors\":[]}");
+	assert_non_null(strtok(NULL, "\n"));
+	assert_non_null(strtok(NULL, "\n"));
+	assert_non_null(line = strtok(NULL, "\n"));
+	assert_non_null(strstr(line, "\"row\":5"));
+	assert_non_null(strstr(line, "\"amount\":5040"));
+	assert_null(strtok(NULL, "\n"));
+	free(out);
+	free(in);
+}
+
+static void
+test_dry_run_writes_nothing(void **state)
+{
+	char *dir = tmpdir_new(), *in = path2(dir, "transport-bad.csv"), *out = path2(dir, "out");
+	char *text, *err;
+
+	(void)state;
+	spit(in, bad_csv, sizeof bad_csv - 1);
+	assert_int_equal(run_agent(NULL, &text, &err, "process -c '%s' --out '%s' --dry-run '%s'",
+	                           config, out, in),
+	                 1);
+	assert_int_equal(count_files(out, ""), -1); /* not even created */
+	assert_non_null(strstr(text, "row 2: 支給額 2,100円 が"));
+	assert_non_null(strstr(text, "0101-00233"));
+	free(text);
+	free(err);
+	free(out);
+	free(in);
+	rmtree(dir);
+	free(dir);
+}
+
+static void
+test_usage(void **state)
+{
+	char *out, *err;
+
+	(void)state;
+	assert_int_equal(run_agent(NULL, &out, NULL, "--version"), 0);
+	assert_non_null(strstr(out, "formagent "));
+	free(out);
+	assert_int_equal(run_agent(NULL, &out, NULL, "--help"), 0);
+	assert_non_null(strstr(out, "process -c CONFIG"));
+	free(out);
+	assert_int_equal(run_agent(NULL, NULL, &err, "frobnicate"), 2);
+	assert_non_null(strstr(err, "unknown command 'frobnicate'"));
+	free(err);
+	assert_int_equal(run_agent(NULL, NULL, &err, "process -c '%s'", config), 2);
+	assert_non_null(strstr(err, "no input files"));
+	free(err);
+	assert_int_equal(run_agent(NULL, NULL, &err, "check -c /nonexistent.yaml"), 1);
+	assert_non_null(strstr(err, "/nonexistent.yaml: cannot open"));
+	free(err);
+	/* -c falls back to $FORMAGENT_CONFIG. */
+	assert_int_equal(run_agent(NULL, &out, NULL, "check"), 1);
+	free(out);
+	setenv("FORMAGENT_CONFIG", config, 1);
+	assert_int_equal(run_agent(NULL, &out, NULL, "check"), 0);
+	assert_non_null(strstr(out, "configuration OK"));
+	unsetenv("FORMAGENT_CONFIG");
+	free(out);
+}
+
+/* Each folder of tests/fixtures/check is a broken configuration beside the messages it must give.
+ */
+static void
+test_check_fixtures(void **state)
+{
+	char *base = srcpath("tests/fixtures/check"), *dir, *want, *err, *wp;
+	struct dirent *de;
+	int n = 0;
+	DIR *dp;
+
+	(void)state;
+	assert_non_null(dp = opendir(base));
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		dir = path2(base, de->d_name);
+		wp = path2(dir, "expected.txt");
+		want = slurp(wp, NULL);
+		assert_non_null(want);
+		assert_int_equal(run_agent(dir, NULL, &err, "check -c formagent.yaml"), 1);
+		if (strcmp(err, want) != 0)
+			fail_msg("check in %s printed:\n%s\nexpected:\n%s", dir, err, want);
+		free(err);
+		free(want);
+		free(wp);
+		free(dir);
+		n++;
+	}
+	closedir(dp);
+	assert_true(n >= 7);
+	free(base);
+}
+
+/* The issue's own example: a typo'd key, a wrong type and a missing field, at their positions. */
+static void
+test_check_three_problems(void **state)
+{
+	char *dir = srcpath("tests/fixtures/check/three-problems"), *err;
+
+	(void)state;
+	assert_int_equal(run_agent(dir, NULL, &err, "check -c formagent.yaml"), 1);
+	assert_string_equal(
+	    err, "./rules/transport.yaml:19:40: unknown key 'requird' in a field: did you mean "
+	         "'required'?\n"
+	         "./rules/transport.yaml:20:61: expected an integer for 'min', got 'one'\n"
+	         "./rules/transport.yaml:25:28: no field named 'trips' in this rule\n"
+	         "formagent: 3 problems in the configuration\n");
+	free(err);
+	free(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_transport_sample),
+	    cmocka_unit_test(test_household_sample),
+	    cmocka_unit_test(test_utf8_same_bytes),
+	    cmocka_unit_test(test_rerun_is_idempotent),
+	    cmocka_unit_test(test_rejected_rows),
+	    cmocka_unit_test(test_file_level_failures),
+	    cmocka_unit_test(test_unsafe_names),
+	    cmocka_unit_test(test_dry_run_json),
+	    cmocka_unit_test(test_dry_run_writes_nothing),
+	    cmocka_unit_test(test_usage),
+	    cmocka_unit_test(test_check_fixtures),
+	    cmocka_unit_test(test_check_three_problems),
+	};
+
+	return cmocka_run_group_tests_name("e2e", tests, setup, teardown);
+}

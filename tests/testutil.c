@@ -1,0 +1,181 @@
+/*
+ * Test helpers: the plumbing end-to-end tests need to run formagent on real folders and read
+ * back what it wrote.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+char *
+tmpdir_new(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *t;
+
+	if (base == NULL || base[0] == '\0')
+		base = "/tmp";
+	if (asprintf(&t, "%s/formagent-test.XXXXXX", base) == -1 || mkdtemp(t) == NULL)
+		abort();
+	return t;
+}
+
+void
+rmtree(const char *dir)
+{
+	char *cmd;
+
+	if (dir == NULL || strncmp(dir, "/tmp", 4) != 0 || strstr(dir, "formagent-test") == NULL)
+		return;
+	if (asprintf(&cmd, "rm -rf '%s'", dir) == -1)
+		abort();
+	if (system(cmd) != 0)
+		fprintf(stderr, "rmtree: could not remove %s\n", dir);
+	free(cmd);
+}
+
+char *
+slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, k;
+
+	if (fp == NULL)
+		return NULL;
+	for (;;) {
+		if (n + 65536 + 1 > cap) {
+			cap = (n + 65536 + 1) * 2;
+			if ((buf = realloc(buf, cap)) == NULL)
+				abort();
+		}
+		if ((k = fread(buf + n, 1, 65536, fp)) == 0)
+			break;
+		n += k;
+	}
+	fclose(fp);
+	buf[n] = '\0';
+	if (len != NULL)
+		*len = n;
+	return buf;
+}
+
+void
+spit(const char *path, const void *buf, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+
+	if (fp == NULL || fwrite(buf, 1, len, fp) != len || fclose(fp) != 0)
+		abort();
+}
+
+void
+spits(const char *path, const char *s)
+{
+	spit(path, s, strlen(s));
+}
+
+char *
+srcpath(const char *rel)
+{
+	const char *src = getenv("SRCDIR");
+	char *p;
+
+	if (asprintf(&p, "%s/%s", src != NULL ? src : ".", rel) == -1)
+		abort();
+	return p;
+}
+
+char *
+samplepath(const char *name)
+{
+	char *rel, *p;
+
+	if (asprintf(&rel, "../shared/samples/%s", name) == -1)
+		abort();
+	p = srcpath(rel);
+	free(rel);
+	return p;
+}
+
+int
+run_agent(const char *dir, char **out, char **err, const char *fmt, ...)
+{
+	char *args, *cmd, *tdir, *of, *ef;
+	const char *bin = getenv("FORMAGENT");
+	va_list ap;
+	int st;
+
+	if (bin == NULL)
+		bin = "./build/formagent";
+	va_start(ap, fmt);
+	if (vasprintf(&args, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	tdir = tmpdir_new();
+	if (asprintf(&of, "%s/out", tdir) == -1 || asprintf(&ef, "%s/err", tdir) == -1)
+		abort();
+	if (asprintf(&cmd, "%s%s%s'%s' %s >'%s' 2>'%s' </dev/null", dir ? "cd '" : "",
+	             dir ? dir : "", dir ? "' && " : "", bin, args, of, ef) == -1)
+		abort();
+	st = system(cmd);
+	if (out != NULL)
+		*out = slurp(of, NULL);
+	if (err != NULL)
+		*err = slurp(ef, NULL);
+	rmtree(tdir);
+	free(tdir);
+	free(of);
+	free(ef);
+	free(cmd);
+	free(args);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+int
+count_files(const char *dir, const char *suffix)
+{
+	struct dirent *de;
+	size_t sl = strlen(suffix), l;
+	int n = 0;
+	DIR *dp;
+
+	if ((dp = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(dp)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		l = strlen(de->d_name);
+		if (l >= sl && strcmp(de->d_name + l - sl, suffix) == 0)
+			n++;
+	}
+	closedir(dp);
+	return n;
+}
+
+char *
+from_cp932(const char *s, size_t len)
+{
+	iconv_t cd = iconv_open("UTF-8", "CP932");
+	size_t inleft = len, outleft = len * 2 + 1;
+	char *out = malloc(outleft + 1), *o = out, *in = (char *)s;
+
+	if (cd == (iconv_t)-1 || out == NULL)
+		abort();
+	if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1) {
+		free(out);
+		iconv_close(cd);
+		return NULL;
+	}
+	iconv_close(cd);
+	*o = '\0';
+	return out;
+}

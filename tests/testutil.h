@@ -1,0 +1,35 @@
+/*
+ * Helpers shared by the test programs: temporary folders, whole-file reads and writes, and
+ * running the real formagent binary ($FORMAGENT) with its output captured. Everything returned
+ * is the caller's to free.
+ */
+#ifndef FORMAGENT_TESTUTIL_H
+#define FORMAGENT_TESTUTIL_H
+
+#include <stddef.h>
+
+/* A new empty folder under $TMPDIR or /tmp; removed by rmtree(). */
+char *tmpdir_new(void);
+void rmtree(const char *dir);
+/* The file's bytes (NUL-terminated; *len set when len is not NULL), or NULL if it cannot be read.
+ */
+char *slurp(const char *path, size_t *len);
+void spit(const char *path, const void *buf, size_t len);
+/* spit() for a NUL-terminated string. */
+void spits(const char *path, const char *s);
+/* A path under the source tree ($SRCDIR, or the current folder). */
+char *srcpath(const char *rel);
+/* The shared samples folder (../shared/samples beside the checkout). */
+char *samplepath(const char *name);
+/*
+ * Runs "$FORMAGENT args" through the shell in dir (NULL: the current folder), with stdout and
+ * stderr captured into *out and *err (either may be NULL). Returns the exit status.
+ */
+int run_agent(const char *dir, char **out, char **err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Counts the entries of dir whose names end in suffix ("" for all, hidden ones included). */
+int count_files(const char *dir, const char *suffix);
+/* Converts CP932 bytes to UTF-8 through iconv; NULL if they are not valid CP932. */
+char *from_cp932(const char *s, size_t len);
+
+#endif
