@@ -177,13 +177,16 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 			if (((unsigned char)s[i] & 0xc0) != 0x80)
 				x++;
 		if ((f->has_min && x < f->min) || (f->has_max && x > f->max)) {
-			add_error(m, (int)fi, f->from, raw,
-			          xasprintf("%s has %lld characters; it must have %s%lld%s%s%lld",
-			                    f->label, (long long)x, f->has_min ? "at least " : "",
-			                    f->has_min ? (long long)f->min : 0LL,
-			                    f->has_min && f->has_max ? " and " : "",
-			                    f->has_max ? "at most " : "",
-			                    f->has_max ? (long long)f->max : 0LL));
+			if (x < f->min)
+				add_error(
+				    m, (int)fi, f->from, raw,
+				    xasprintf("%s has %lld characters; it must have at least %lld",
+				              f->label, (long long)x, (long long)f->min));
+			else
+				add_error(
+				    m, (int)fi, f->from, raw,
+				    xasprintf("%s has %lld characters; it must have at most %lld",
+				              f->label, (long long)x, (long long)f->max));
 			free(s);
 			return -1;
 		}

@@ -150,11 +150,13 @@ out_commit(struct outfile *o, char **cause)
 	free(o->tmp);
 	o->tmp = NULL;
 	if (fsync(o->dirfd) == -1) {
+		/* The name is in place but not durable: the caller redoes the output. */
 		*cause = xasprintf("cannot fsync folder %s: %s", o->dir, strerror(errno));
-		return -1;
+		free(o->final);
+		o->final = NULL;
+		goto fail;
 	}
-	close(o->fd);
-	o->fd = -1;
+	out_abort(o); /* releases all but o->final */
 	return 0;
 fail:
 	out_abort(o);

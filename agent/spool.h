@@ -29,7 +29,8 @@ int out_begin(const char *dir, const char *name, struct outfile *o, char **cause
  * Makes the file visible as name. If a file of that name exists: with the same bytes, this output
  * is already there (a rerun) and the temporary file goes; with other bytes, the output takes the
  * first free "stem-2.ext", "stem-3.ext" ... so nothing is overwritten. o->final holds the name
- * used. Returns 0, or -1 with *cause (the temporary file is removed).
+ * used (the caller frees it). Returns 0, or -1 with *cause (the temporary file is removed). Either
+ * way o is released: out_abort() afterwards does nothing.
  */
 int out_commit(struct outfile *o, char **cause);
 /* Removes the temporary file and releases o. Safe after out_commit() (then it only releases). */

@@ -41,12 +41,11 @@ node_new(struct builder *b, enum ynode_kind kind, const yaml_mark_t *m)
 static void
 node_free(struct ynode *n)
 {
-	size_t i, k;
+	size_t i;
 
 	if (n == NULL)
 		return;
-	k = n->kind == Y_MAP ? 2 * n->n : n->n;
-	for (i = 0; i < k; i++)
+	for (i = 0; i < n->nitems; i++)
 		node_free(n->items[i]);
 	free(n->items);
 	free(n->value);
@@ -143,6 +142,7 @@ build(struct builder *b, yaml_event_t *ev, int depth)
 			}
 			xgrow(&n->items, &cap, count, sizeof *n->items);
 			n->items[count++] = child;
+			n->nitems = count;
 			if (n->kind == Y_MAP && child->kind != Y_SCALAR && count % 2 == 1) {
 				ydiag(b->d, child, "a key must be a plain word, not %s",
 				      ynode_kind_name(child));

@@ -23,6 +23,7 @@ struct ynode {
 	int quoted;       /* Y_SCALAR: written in quotes or as a block, so never a number or bool */
 	size_t n;         /* Y_SEQ: items; Y_MAP: pairs */
 	struct ynode **items; /* Y_SEQ: n items; Y_MAP: 2n nodes, key then value */
+	size_t nitems;        /* the length of items, even while a mapping is half built */
 };
 
 #define YDOC_MAX_DEPTH 32

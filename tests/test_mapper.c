@@ -1,0 +1,244 @@
+/*
+ * Tests for mapper.c and export.c on a small rule: each kind of field problem with its message,
+ * checks skipped when a field they read already failed, and the import line's bytes (libcsv's
+ * quoting, CP932, a character CP932 lacks refused by name and code point).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "export.h"
+#include "mapper.h"
+#include "testutil.h"
+
+static const char rule_yaml[] =
+    "match: {header: [番号]}\n"
+    "fields:\n"
+    "  no:     {from: 番号, type: text, transforms: [halfwidth, dash, trim], required: true, "
+    "pattern: '^[0-9]{4}-[0-9]{5}$'}\n"
+    "  name:   {from: 氏名, type: text, transforms: [space, trim], max: 10}\n"
+    "  on:     {from: 日付, type: date, min: 令和6年1月1日}\n"
+    "  price:  {from: 単価, type: yen, required: true, min: 1}\n"
+    "  qty:    {from: 数量, type: int, max: 99}\n"
+    "  total:  {from: 金額, type: yen}\n"
+    "checks:\n"
+    "  - {expr: total == price * qty, message: \"金額 {total} は 単価 {price} × 数量 {qty} "
+    "と違います\"}\n"
+    "outputs:\n"
+    "  import:\n"
+    "    name: \"{_input}.csv\"\n"
+    "    columns: [{field: no}, {header: 名前, field: name}, {field: on, format: wareki},\n"
+    "              {field: total, format: grouped}, {field: _row}]\n";
+
+static struct rule *rule;
+static char *dir;
+
+static int
+setup(void **state)
+{
+	struct diags d = {0};
+	char *path;
+
+	(void)state;
+	dir = tmpdir_new();
+	if (asprintf(&path, "%s/r.yaml", dir) == -1)
+		abort();
+	spits(path, rule_yaml);
+	rule = rule_load(path, &d);
+	if (rule == NULL) {
+		diags_print(stderr, &d);
+		return -1;
+	}
+	diags_free(&d);
+	free(path);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	rule_free(rule);
+	rmtree(dir);
+	free(dir);
+	return 0;
+}
+
+/* Maps one row given as UTF-8 strings in the header's order. */
+static void
+map_row(const char *const *cells, size_t n, struct mapped *m)
+{
+	static char *header[] = {"番号", "氏名", "日付", "単価", "数量", "金額"};
+	struct rfield f[8];
+	struct record rec = {7, f, n};
+	struct decoder *dc = decoder_new(ENC_UTF8);
+	struct binding b;
+	char *cause = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		f[i].p = (char *)cells[i];
+		f[i].len = strlen(cells[i]);
+	}
+	assert_int_equal(mapper_bind(rule, header, 6, &b, &cause), 0);
+	memset(m, 0, sizeof *m);
+	mapper_map(rule, &b, &rec, dc, "in", m);
+	binding_clear(&b);
+	decoder_free(dc);
+}
+
+static void
+test_good_row(void **state)
+{
+	const char *row[] = {
+	    "０１０１－００２３１", "札幌\u3000\u3000太郎 ", "R6.4.1", "￥1,000", "２", "2,000円"};
+	struct mapped m;
+	char *s;
+
+	(void)state;
+	map_row(row, 6, &m);
+	assert_int_equal(m.nerrs, 0);
+	assert_string_equal(m.v[0].s, "0101-00231");
+	assert_string_equal(m.v[1].s, "札幌 太郎");
+	assert_int_equal(m.v[3].i, 1000);
+	assert_int_equal(m.v[4].i, 2);
+	s = mapped_text(&m, 2, VF_WAREKI);
+	assert_string_equal(s, "令和6年4月1日");
+	free(s);
+	s = mapped_text(&m, FIELD_ROW, VF_AUTO);
+	assert_string_equal(s, "7");
+	free(s);
+	mapped_free(&m);
+}
+
+static void
+test_field_errors(void **state)
+{
+	const char *row[] = {"0101-231", "あいうえおかきくけこさ", "令和5年12月31日", "", "100",
+	                     "abc"};
+	struct mapped m;
+
+	(void)state;
+	map_row(row, 6, &m);
+	assert_int_equal(m.nerrs, 6);
+	assert_string_equal(m.errs[0].message,
+	                    "番号 '0101-231' is not in the expected form (^[0-9]{4}-[0-9]{5}$)");
+	assert_string_equal(m.errs[0].column, "番号");
+	assert_string_equal(m.errs[0].value, "0101-231");
+	assert_string_equal(m.errs[1].message, "氏名 has 11 characters; it must have at most 10");
+	assert_string_equal(m.errs[2].message,
+	                    "日付 2023-12-31 is below the lowest allowed, 2024-01-01");
+	assert_string_equal(m.errs[3].message, "単価 is required but empty");
+	assert_string_equal(m.errs[4].message, "数量 100 is above the highest allowed, 99");
+	assert_string_equal(m.errs[5].message, "金額: 'abc' is not an amount: unexpected 'a'");
+	/* The check reads fields that failed: it is not evaluated, so no seventh message. */
+	mapped_free(&m);
+}
+
+static void
+test_check_message(void **state)
+{
+	const char *row[] = {"0101-00231", "x", "R6.4.1", "1,000", "2", "2,500"};
+	struct mapped m;
+
+	(void)state;
+	map_row(row, 6, &m);
+	assert_int_equal(m.nerrs, 1);
+	assert_string_equal(m.errs[0].message, "金額 2,500 は 単価 1,000 × 数量 2 と違います");
+	assert_string_equal(m.errs[0].column, "金額");
+	assert_string_equal(m.errs[0].value, "2,500");
+	mapped_free(&m);
+}
+
+static void
+test_ragged_and_bytes(void **state)
+{
+	const char *shortrow[] = {"0101-00231", "x"};
+	const char *badbytes[] = {"0101-00231", "x\xff", "R6.4.1", "1", "1", "1"};
+	struct mapped m;
+
+	(void)state;
+	map_row(shortrow, 2, &m);
+	assert_int_equal(m.nerrs, 1);
+	assert_string_equal(m.errs[0].message,
+	                    "the row has 2 columns but the header has 6: a comma "
+	                    "or quotation mark may be missing or extra");
+	mapped_free(&m);
+	map_row(badbytes, 6, &m);
+	assert_int_equal(m.nerrs, 1);
+	assert_string_equal(m.errs[0].message, "氏名 has a byte (0xff at byte 2 of the value) that "
+	                                       "is not valid in the file's encoding (utf-8)");
+	mapped_free(&m);
+}
+
+static void
+test_bind(void **state)
+{
+	char *dup[] = {"番号", "氏名", "日付", "単価", "数量", "金額", "氏名"};
+	char *missing[] = {"番号", "氏名", "日付", "単価", "数量"};
+	struct binding b;
+	char *cause = NULL;
+	const char *absent;
+
+	(void)state;
+	assert_int_equal(mapper_bind(rule, dup, 7, &b, &cause), -1);
+	assert_string_equal(cause,
+	                    "the column '氏名' appears twice in the header (columns 2 and 7): "
+	                    "which one to use is not clear");
+	free(cause);
+	assert_int_equal(mapper_bind(rule, missing, 5, &b, &cause), -1);
+	assert_string_equal(cause, "the header has no column '金額' (needed for field 'total')");
+	free(cause);
+	assert_int_equal(rule_header_matches(rule, missing, 5, &absent), 1);
+	assert_int_equal(rule_header_matches(rule, missing + 1, 4, &absent), 0);
+	assert_string_equal(absent, "番号");
+}
+
+static void
+test_export_line(void **state)
+{
+	const char *row[] = {"0101-00231", "札幌,\"太郎\"", "R6.4.1", "1,000", "2", "2,000"};
+	const char *emoji[] = {"0101-00231", "吉田𠮷", "R6.4.1", "1,000", "2", "2,000"};
+	struct buf b = {0};
+	struct mapped m;
+	char *cause = NULL, *utf8;
+
+	(void)state;
+	assert_int_equal(export_header(rule, &b, &cause), 0);
+	map_row(row, 6, &m);
+	assert_int_equal(export_line(rule, &m, &b, &cause), 0);
+	mapped_free(&m);
+	utf8 = from_cp932(b.p, b.len);
+	assert_string_equal(
+	    utf8, "\"no\",\"名前\",\"on\",\"total\",\"_row\"\r\n"
+	          "\"0101-00231\",\"札幌,\"\"太郎\"\"\",\"令和6年4月1日\",\"2,000\",\"7\"\r\n");
+	free(utf8);
+	/* 𠮷 has no CP932 code: the line is refused and the buffer left as it was. */
+	map_row(emoji, 6, &m);
+	b.len = 0;
+	assert_int_equal(export_line(rule, &m, &b, &cause), -1);
+	assert_int_equal(b.len, 0);
+	assert_string_equal(cause, "名前: the character '𠮷' (U+20BB7) has no code in cp932, the "
+	                           "import file's encoding");
+	free(cause);
+	mapped_free(&m);
+	free(b.p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_good_row),      cmocka_unit_test(test_field_errors),
+	    cmocka_unit_test(test_check_message), cmocka_unit_test(test_ragged_and_bytes),
+	    cmocka_unit_test(test_bind),          cmocka_unit_test(test_export_line),
+	};
+
+	return cmocka_run_group_tests_name("mapper", tests, setup, teardown);
+}
