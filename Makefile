@@ -53,6 +53,7 @@ HELPER_OBJS = $(BUILD)/tests/xlsxread.o $(BUILD)/tests/testutil.o
 
 .PHONY: all deps test unit e2e demo asan install uninstall clean format check-format
 .SUFFIXES:
+.SECONDARY:
 
 all: $(BUILD)/formagent
 

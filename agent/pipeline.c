@@ -48,7 +48,7 @@ struct run {
 	int has_created;
 
 	struct timespec t0, tlast;
-	off_t size;
+	unsigned long total_rows; /* claims in the file, from the first pass */
 };
 
 static void
@@ -117,7 +117,7 @@ elapsed(const struct timespec *a, const struct timespec *b)
 }
 
 static void
-progress(struct run *run, off_t offset, int final)
+progress(struct run *run, int final)
 {
 	struct timespec now;
 	double t, rate, left;
@@ -133,11 +133,13 @@ progress(struct run *run, off_t offset, int final)
 		fputs("\r\033[K", stderr);
 		return;
 	}
+	/* The first pass counted the rows, so the estimate needs no guess at bytes per row. */
 	rate = t > 0 ? (double)run->res->rows / t : 0;
-	left = offset > 0 && run->size > offset ? t * (double)(run->size - offset) / (double)offset
-	                                        : 0;
-	fprintf(stderr, "\r\033[K%s: %lu rows, %.0f rows/s, %.0f s left", run->base, run->res->rows,
-	        rate, left);
+	left = rate > 0 && run->total_rows > run->res->rows
+	           ? (double)(run->total_rows - run->res->rows) / rate
+	           : 0;
+	fprintf(stderr, "\r\033[K%s: %lu of %lu rows, %.0f rows/s, %.0f s left", run->base,
+	        run->res->rows, run->total_rows, rate, left);
 	fflush(stderr);
 }
 
@@ -607,10 +609,10 @@ process_rows(struct run *run, struct reader *rd, char **cause)
 				break;
 			}
 		}
-		progress(run, reader_offset(rd), 0);
+		progress(run, 0);
 	}
 	mapped_free(&m);
-	progress(run, 0, 1);
+	progress(run, 1);
 	return rc;
 }
 
@@ -710,11 +712,11 @@ pipeline_file(const struct config *c, const char *path, const struct pipeline_op
 		                               (long long)st.st_size, PIPELINE_MAX_BYTES));
 		goto out;
 	}
-	run.size = st.st_size;
 	if (check_structure(fd, &nrec, &cause) == -1) {
 		rc = fail_file(&run, cause);
 		goto out;
 	}
+	run.total_rows = nrec - 1;
 	if (lseek(fd, 0, SEEK_SET) == -1) {
 		rc = fail_file(&run, xasprintf("cannot rewind: %s", strerror(errno)));
 		goto out;

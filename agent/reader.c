@@ -23,7 +23,6 @@ struct reader {
 	struct csv_parser csv;
 	int eof, failed;
 	char *cause;
-	off_t offset;
 	unsigned long row; /* rows seen so far */
 	int last_term;     /* what ended the previous record: '\r', '\n' or -1 */
 	struct record cur; /* being filled by the callbacks */
@@ -217,7 +216,6 @@ fill(struct reader *r)
 		}
 		return r->failed ? -1 : 0;
 	}
-	r->offset += n;
 	if (csv_parse(&r->csv, p, (size_t)n, on_field, on_record, r) != (size_t)n) {
 		parse_fail(r);
 		return -1;
@@ -248,12 +246,6 @@ reader_next(struct reader *r, const struct record **rec, char **cause)
 	r->out = r->queue[r->qhead++];
 	*rec = &r->out;
 	return 1;
-}
-
-off_t
-reader_offset(const struct reader *r)
-{
-	return r->offset;
 }
 
 int

@@ -42,8 +42,6 @@ struct reader *reader_new(int fd);
  * field of the first record.
  */
 int reader_next(struct reader *r, const struct record **rec, char **cause);
-/* Bytes consumed so far, for progress. */
-off_t reader_offset(const struct reader *r);
 /* What the first bytes suggest: ENC_UTF8 (a BOM, or valid UTF-8) or ENC_CP932; -1 with *cause for
  * UTF-16. */
 int reader_sniff(struct reader *r, enum encoding *enc, char **cause);

@@ -324,6 +324,44 @@ test_rejected_rows(void **state)
 	free(dir);
 }
 
+/* Without --out, forms go to the spool's out folder and reasons to its rejected folder. */
+static void
+test_spool_folders(void **state)
+{
+	char *dir = tmpdir_new(), *cfg = path2(dir, "formagent.yaml"), *rules, *templates, *text;
+	char *in = samplepath("transport-2024-04.cp932.csv"),
+	     *bad = path2(dir, "transport-bad.csv");
+	char *p;
+
+	(void)state;
+	rules = srcpath("rules");
+	templates = srcpath("templates");
+	if (asprintf(&text,
+	             "rules: %s\ntemplates: %s\naudit: {dir: audit}\nspools:\n"
+	             "  - {name: s, inbox: in, work: work, out: forms, done: done, rejected: rej, "
+	             "rules: [transport]}\n",
+	             rules, templates) == -1)
+		abort();
+	spits(cfg, text);
+	free(text);
+	spit(bad, bad_csv, sizeof bad_csv - 1);
+	assert_int_equal(run_agent(NULL, NULL, NULL, "process -c '%s' '%s' '%s'", cfg, in, bad), 1);
+	p = path2(dir, "forms");
+	assert_int_equal(count_files(p, ".xlsx"), 5 + 2);
+	free(p);
+	p = path2(dir, "rej");
+	assert_int_equal(count_files(p, ".reason.txt"), 1);
+	assert_int_equal(count_files(p, ".rejected.csv"), 1);
+	free(p);
+	free(rules);
+	free(templates);
+	free(in);
+	free(bad);
+	free(cfg);
+	rmtree(dir);
+	free(dir);
+}
+
 static void
 test_file_level_failures(void **state)
 {
@@ -569,6 +607,7 @@ main(void)
 	    cmocka_unit_test(test_utf8_same_bytes),
 	    cmocka_unit_test(test_rerun_is_idempotent),
 	    cmocka_unit_test(test_rejected_rows),
+	    cmocka_unit_test(test_spool_folders),
 	    cmocka_unit_test(test_file_level_failures),
 	    cmocka_unit_test(test_unsafe_names),
 	    cmocka_unit_test(test_dry_run_json),
