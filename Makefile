@@ -15,9 +15,10 @@ BUILD   ?= build
 SAN     ?=
 
 # Debian packages: what the build needs, and what the tests and the demo need on top.
-BUILD_PKGS = gcc make pkg-config libxlsxwriter-dev libyaml-dev libcsv-dev libjansson-dev
+BUILD_PKGS = gcc make pkg-config libxlsxwriter-dev libyaml-dev libcsv-dev libjansson-dev libssl-dev \
+	     libsystemd-dev
 TEST_PKGS  = libcmocka-dev unzip
-PKG_LIBS   = xlsxwriter yaml-0.1 jansson
+PKG_LIBS   = xlsxwriter yaml-0.1 jansson libcrypto libsystemd
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g

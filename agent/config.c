@@ -15,10 +15,11 @@
 #include "xmalloc.h"
 #include "yamldoc.h"
 
-const char *const config_keys[] = {"rules", "templates", "audit", "spools", "tmpdir", NULL};
-const char *const config_spool_keys[] = {"name", "inbox",    "work",  "out",
-                                         "done", "rejected", "rules", NULL};
-const char *const config_audit_keys[] = {"dir", NULL};
+const char *const config_keys[] = {"rules", "templates", "audit", "spools", "tmpdir",
+    "state_dir", "stop_grace_ms", NULL};
+const char *const config_spool_keys[] = {"name", "inbox", "work", "out", "done", "rejected",
+    "rules", "watch", "settle_ms", "rescan_s", "max_bytes", "ignore", NULL};
+const char *const config_audit_keys[] = {"dir", "key_file", NULL};
 
 static char *
 resolve(const struct config *c, const char *p)
@@ -85,6 +86,62 @@ list_yaml(const char *dir, size_t *n, struct diags *d)
 }
 
 static void
+load_spool_options(struct spool *sp, const struct ynode *s, struct diags *d)
+{
+	static const char *const modes[] = {"auto", "inotify", "poll", NULL};
+	const struct ynode *v;
+	const char *str;
+	int64_t x;
+	size_t i;
+
+	sp->settle_ms = 1000;
+	sp->rescan_s = 60;
+	sp->max_bytes = 64LL * 1024 * 1024;
+	if ((v = ymap_get(s, "watch")) != NULL && yget_str(v, "watch", &str, d) == 0) {
+		for (i = 0; modes[i] != NULL; i++)
+			if (strcmp(str, modes[i]) == 0)
+				sp->watch = (int)i;
+		if (modes[sp->watch] == NULL || strcmp(str, modes[sp->watch]) != 0)
+			ydiag(d, v, "'%s' is not a valid watch (one of: auto, inotify, poll)", str);
+	}
+	if ((v = ymap_get(s, "settle_ms")) != NULL && yget_int(v, "settle_ms", 0, 600000, &x, d) == 0)
+		sp->settle_ms = (int)x;
+	if ((v = ymap_get(s, "rescan_s")) != NULL && yget_int(v, "rescan_s", 0, 86400, &x, d) == 0)
+		sp->rescan_s = (int)x;
+	if ((v = ymap_get(s, "max_bytes")) != NULL &&
+	    yget_int(v, "max_bytes", 1, INT64_C(1) << 40, &x, d) == 0)
+		sp->max_bytes = x;
+	if ((v = ymap_get(s, "ignore")) != NULL) {
+		if (v->kind != Y_SEQ) {
+			ydiag(d, v, "expected a list of file-name patterns for 'ignore'");
+			return;
+		}
+		sp->ignore = xcalloc(v->n + 1, sizeof *sp->ignore);
+		for (i = 0; i < v->n; i++)
+			if (yget_str(v->items[i], "ignore", &str, d) == 0)
+				sp->ignore[sp->nignore++] = xstrdup(str);
+	}
+}
+
+/*
+ * A claim is one rename from inbox to work, which only works within one filesystem; say so now
+ * rather than at the first file.
+ */
+static void
+check_spool_filesystems(const struct spool *sp, const struct ynode *at, struct diags *d)
+{
+	struct stat a, b;
+
+	if (sp->inbox == NULL || sp->work == NULL)
+		return;
+	if (stat(sp->inbox, &a) == 0 && stat(sp->work, &b) == 0 && a.st_dev != b.st_dev)
+		ydiag(d, at,
+		    "spool '%s': work (%s) is on another filesystem than inbox (%s); a file is "
+		    "claimed by renaming it, so both must be on the same one",
+		    sp->name != NULL ? sp->name : "?", sp->work, sp->inbox);
+}
+
+static void
 load_spools(struct config *c, const struct ynode *m, struct diags *d)
 {
 	const struct ynode *s, *v;
@@ -113,12 +170,14 @@ load_spools(struct config *c, const struct ynode *m, struct diags *d)
 		sp->out = get_path(c, s, "out", 1, d);
 		sp->done = get_path(c, s, "done", 1, d);
 		sp->rejected = get_path(c, s, "rejected", 1, d);
+		load_spool_options(sp, s, d);
 		if ((v = ymap_get(s, "rules")) == NULL || v->kind != Y_SEQ || v->n == 0) {
 			ydiag(d, v != NULL ? v : s,
 			      "a spool needs 'rules': the list of rule names it "
 			      "accepts");
 			continue;
 		}
+		check_spool_filesystems(sp, s, d);
 		sp->rules = xcalloc(v->n, sizeof *sp->rules);
 		for (j = 0; j < v->n; j++)
 			if (yget_str(v->items[j], "rules", &str, d) == 0)
@@ -185,10 +244,22 @@ config_load(const char *path, struct diags *d)
 	c->rules_dir = get_path(c, root, "rules", 1, d);
 	c->templates_dir = get_path(c, root, "templates", 1, d);
 	c->tmpdir = get_path(c, root, "tmpdir", 0, d);
+	c->state_dir = get_path(c, root, "state_dir", 0, d);
+	c->stop_grace_ms = 5000;
+	if ((m = ymap_get(root, "stop_grace_ms")) != NULL) {
+		int64_t x;
+
+		if (yget_int(m, "stop_grace_ms", 0, 3600000, &x, d) == 0)
+			c->stop_grace_ms = (int)x;
+	}
 	if ((m = ymap_get(root, "audit")) == NULL)
 		ydiag(d, root, "'audit' is required: {dir: FOLDER}");
-	else if (ymap_check_keys(m, config_audit_keys, "audit", d) == 0)
+	else if (ymap_check_keys(m, config_audit_keys, "audit", d) == 0) {
 		c->audit_dir = get_path(c, m, "dir", 1, d);
+		c->audit_key = get_path(c, m, "key_file", 0, d);
+	}
+	if (c->state_dir == NULL && c->audit_dir != NULL)
+		c->state_dir = xstrdup(c->audit_dir);
 	if ((m = ymap_get(root, "spools")) == NULL)
 		ydiag(d, root, "'spools' is required: a list of drop folders");
 	else
@@ -207,7 +278,8 @@ config_load(const char *path, struct diags *d)
 		for (i = 0; i < n; i++) {
 			if ((r = rule_load(files[i], d)) != NULL) {
 				c->rules[c->nrules++] = r;
-				rule_resolve(r, c->templates, c->ntemplates, c->templates_dir, d);
+				if (rule_resolve(r, c->templates, c->ntemplates, c->templates_dir, d) == 0)
+					rule_version(r, d);
 			}
 			free(files[i]);
 		}
@@ -255,6 +327,9 @@ config_free(struct config *c)
 		for (j = 0; j < sp->nrules; j++)
 			free(sp->rules[j]);
 		free(sp->rules);
+		for (j = 0; j < sp->nignore; j++)
+			free(sp->ignore[j]);
+		free(sp->ignore);
 	}
 	for (i = 0; i < c->nrules; i++)
 		rule_free(c->rules[i]);
@@ -269,5 +344,7 @@ config_free(struct config *c)
 	free(c->templates_dir);
 	free(c->audit_dir);
 	free(c->tmpdir);
+	free(c->audit_key);
+	free(c->state_dir);
 	free(c);
 }

@@ -242,7 +242,7 @@ cmd_process(int argc, char **argv)
 				        argv[i], res.rule->name, res.rows, res.produced,
 				        res.rejected);
 			for (k = 0; k < res.noutputs; k++)
-				fprintf(fp, "  wrote %s\n", res.outputs[k]);
+				fprintf(fp, "  wrote %s\n", res.outputs[k].name);
 		}
 		file_result_free(&res);
 	}

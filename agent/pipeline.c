@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "hash.h"
 #include "log.h"
 #include "mapper.h"
 #include "pipeline.h"
@@ -52,10 +53,15 @@ struct run {
 };
 
 static void
-add_output(struct file_result *res, const char *name)
+add_output(struct file_result *res, const char *name, const char *sha256, long long size)
 {
+	struct output *o;
+
 	res->outputs = xreallocarray(res->outputs, res->noutputs + 1, sizeof *res->outputs);
-	res->outputs[res->noutputs++] = xstrdup(name);
+	o = &res->outputs[res->noutputs++];
+	o->name = xstrdup(name);
+	snprintf(o->sha256, sizeof o->sha256, "%s", sha256);
+	o->size = size;
 }
 
 void
@@ -64,7 +70,7 @@ file_result_free(struct file_result *res)
 	size_t i;
 
 	for (i = 0; i < res->noutputs; i++)
-		free(res->outputs[i]);
+		free(res->outputs[i].name);
 	free(res->outputs);
 	free(res->reason);
 	memset(res, 0, sizeof *res);
@@ -158,9 +164,22 @@ flush(struct outfile *o, struct buf *b, int force, char **cause)
 static int
 commit(struct run *run, struct outfile *o, char **cause)
 {
+	char sha[HASH_HEX];
+	off_t size = 0;
+	int fd;
+
+	/* The hash of what is published, for the audit record: read back before the rename. */
+	if ((fd = open(o->tmppath, O_RDONLY | O_CLOEXEC)) == -1 || hash_fd(fd, sha, &size) == -1) {
+		*cause = xasprintf("cannot read back %s: %s", o->tmppath, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		out_abort(o);
+		return -1;
+	}
+	close(fd);
 	if (out_commit(o, cause) == -1)
 		return -1;
-	add_output(run->res, o->final);
+	add_output(run->res, o->final, sha, (long long)size);
 	free(o->final);
 	o->final = NULL;
 	return 0;
@@ -542,11 +561,23 @@ fail_file(struct run *run, char *cause)
 	if (!run->o->dry_run && run->o->reject_dir != NULL) {
 		summary = xasprintf("the file was not processed: %s", cause);
 		if (write_reason_file(run, summary, &err) == -1) {
+			/* Without its reason the file must not be moved: retry it later. */
 			log_err("%s", err);
 			free(err);
+			run->res->io_error = 1;
 		}
 		free(summary);
 	}
+	return 2;
+}
+
+/* An output could not be written: the file is not at fault, and nothing is said to the clerk. */
+static int
+io_fail(struct run *run, char *cause)
+{
+	run->res->failed = 1;
+	run->res->io_error = 1;
+	run->res->reason = cause;
 	return 2;
 }
 
@@ -570,6 +601,11 @@ run_clear(struct run *run)
 	decoder_free(run->dc);
 }
 
+/* How the second pass ended, beside 0 for done. */
+#define ROWS_BAD_FILE  (-1)
+#define ROWS_IO_ERROR  (-2)
+#define ROWS_CANCELLED (-3)
+
 /* The second pass, row by row. */
 static int
 process_rows(struct run *run, struct reader *rd, char **cause)
@@ -580,14 +616,20 @@ process_rows(struct run *run, struct reader *rd, char **cause)
 
 	memset(&m, 0, sizeof m);
 	while ((rc = reader_next(rd, &rec, cause)) == 1) {
+		if (run->o->cancelled != NULL && run->o->cancelled(run->o->ctx)) {
+			rc = ROWS_CANCELLED;
+			break;
+		}
 		run->res->rows++;
 		mapped_clear(&m);
 		mapper_map(run->r, &run->bind, rec, run->dc, run->stem, &m);
 		if (run->o->dry_run && run->o->json)
 			preview_json(run, &m);
 		if (m.nerrs == 0 && !run->o->dry_run) {
-			if ((rc = produce(run, &m, cause)) == -1)
+			if ((rc = produce(run, &m, cause)) == -1) {
+				rc = ROWS_IO_ERROR;
 				break;
+			}
 			if (rc == 1) {
 				/* Not writable in the import encoding: the row is rejected. */
 				struct map_error e = {FIELD_NONE, NULL, NULL, *cause};
@@ -605,15 +647,17 @@ process_rows(struct run *run, struct reader *rd, char **cause)
 		else {
 			run->res->rejected++;
 			if (reject_row(run, rec, &m, cause) == -1) {
-				rc = -1;
+				rc = ROWS_IO_ERROR;
 				break;
 			}
 		}
+		if (run->o->on_row != NULL)
+			run->o->on_row(run->o->ctx, &m);
 		progress(run, 0);
 	}
 	mapped_free(&m);
 	progress(run, 1);
-	return rc;
+	return rc == -1 ? ROWS_BAD_FILE : rc;
 }
 
 static int
@@ -683,6 +727,7 @@ pipeline_file(const struct config *c, const char *path, const struct pipeline_op
 	char *cause = NULL, **names = NULL;
 	const char *slash;
 	unsigned long nrec;
+	long long max;
 	int fd, rc;
 
 	memset(res, 0, sizeof *res);
@@ -691,7 +736,7 @@ pipeline_file(const struct config *c, const char *path, const struct pipeline_op
 	run.o = o;
 	run.res = res;
 	slash = strrchr(path, '/');
-	run.base = slash != NULL ? slash + 1 : path;
+	run.base = o->input_name != NULL ? o->input_name : slash != NULL ? slash + 1 : path;
 	run.stem = stem_of(run.base);
 	clock_gettime(CLOCK_MONOTONIC, &run.t0);
 	run.tlast = run.t0;
@@ -707,9 +752,22 @@ pipeline_file(const struct config *c, const char *path, const struct pipeline_op
 		rc = fail_file(&run, xstrdup("not a regular file"));
 		goto out;
 	}
-	if (st.st_size > PIPELINE_MAX_BYTES) {
-		rc = fail_file(&run, xasprintf("the file is %lld bytes, more than the %ld allowed",
-		                               (long long)st.st_size, PIPELINE_MAX_BYTES));
+	res->size = (long long)st.st_size;
+	res->uid = (unsigned)st.st_uid;
+	max = o->max_bytes > 0 ? o->max_bytes : PIPELINE_MAX_BYTES;
+	if (st.st_size > max) {
+		rc = fail_file(&run, xasprintf("the file is %lld bytes, more than the %lld allowed",
+					 (long long)st.st_size, max));
+		goto out;
+	}
+	if (o->single_link && st.st_nlink > 1) {
+		rc = fail_file(&run, xasprintf("the file has %lu hard links: a file that is also "
+					       "elsewhere is not taken",
+					 (unsigned long)st.st_nlink));
+		goto out;
+	}
+	if (hash_fd(fd, res->sha256, NULL) == -1) {
+		rc = fail_file(&run, xasprintf("cannot read: %s", strerror(errno)));
 		goto out;
 	}
 	if (check_structure(fd, &nrec, &cause) == -1) {
@@ -740,8 +798,19 @@ pipeline_file(const struct config *c, const char *path, const struct pipeline_op
 		goto out;
 	}
 	run.hdr = NULL; /* the record goes with the next read */
-	if (process_rows(&run, rd, &cause) == -1 || finish(&run, &cause) == -1) {
-		rc = fail_file(&run, cause != NULL ? cause : xstrdup("unknown error"));
+	rc = process_rows(&run, rd, &cause);
+	if (rc == ROWS_CANCELLED) {
+		res->cancelled = 1;
+		rc = 3; /* run_clear() removes the temporary outputs */
+		goto out;
+	}
+	if (rc == ROWS_BAD_FILE) {
+		/* The file changed after the first pass: it is refused whole, as then. */
+		rc = fail_file(&run, cause != NULL ? cause : xstrdup("unreadable file"));
+		goto out;
+	}
+	if (rc == ROWS_IO_ERROR || finish(&run, &cause) == -1) {
+		rc = io_fail(&run, cause != NULL ? cause : xstrdup("cannot write an output"));
 		goto out;
 	}
 	rc = res->rejected > 0 ? 1 : 0;

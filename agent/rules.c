@@ -5,10 +5,13 @@
  * taken from a file's text without passing through the safe-name filter of spool.c.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "rules.h"
 #include "transform.h"
 #include "xmalloc.h"
@@ -681,6 +684,40 @@ rule_resolve(struct rule *r, struct template *const *templates, size_t n, const 
 		}
 	}
 	return d->n == before ? 0 : -1;
+}
+
+static int
+hash_file_into(struct hash_ctx *h, const char *path, struct diags *d)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		diags_add(d, path, 0, 0, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	/* The name too, so moving a form from one template file to another is a new version. */
+	hash_add(h, path, strlen(path) + 1);
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		hash_add(h, buf, (size_t)n);
+	close(fd);
+	return n == 0 ? 0 : -1;
+}
+
+int
+rule_version(struct rule *r, struct diags *d)
+{
+	struct hash_ctx *h = hash_begin();
+	int rc = 0;
+
+	if (hash_file_into(h, r->path, d) == -1 ||
+	    (r->form != NULL && hash_file_into(h, r->form->path, d) == -1) ||
+	    (r->ledger != NULL && hash_file_into(h, r->ledger->path, d) == -1))
+		rc = -1;
+	if (hash_end(h, r->version) == -1)
+		rc = -1;
+	return rc;
 }
 
 static void

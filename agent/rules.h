@@ -73,6 +73,7 @@ struct rule {
 	char *name; /* the file name without .yaml */
 	char *path;
 	char *title;
+	char version[65]; /* SHA-256 of the rule file and its templates' files, as loaded */
 	char **globs;
 	size_t nglobs;
 	char **header; /* columns a file must have to be this rule's */
@@ -114,6 +115,9 @@ void rule_free(struct rule *r);
  */
 int rule_resolve(struct rule *r, struct template *const *templates, size_t n,
                  const char *templates_dir, struct diags *d);
+
+/* Computes r->version from the files' bytes; -1 (with a problem in d) if one cannot be read. */
+int rule_version(struct rule *r, struct diags *d);
 
 /* The index of the field called name (or a pseudo-field), or FIELD_NONE. */
 int rule_field(const struct rule *r, const char *name);

@@ -1,0 +1,639 @@
+/*
+ * Appending to, indexing and verifying the hash-chained audit log. Records are built with jansson
+ * and hashed with hash.c; the only text assembled here is the hash member appended to jansson's
+ * canonical output, which holds nothing but hex digits.
+ *
+ * Lessons taken from journald's sealing CVEs (2023-31438, 2023-31439): a verifier must not trust
+ * the end of the file to be the end of the log (a head copied off the machine catches truncation),
+ * and every record is bound to the one before it, so a tail cannot be rewritten and re-sealed
+ * without the chain breaking at the first changed record.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "hash.h"
+#include "xmalloc.h"
+
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+#define HASH_SUFFIX_LEN (sizeof ",\"hash\":\"\"}" - 1 + 64)
+#define MAX_LINE (64 * 1024 * 1024)
+
+struct seen {
+	char *sha256;
+	char *claim;
+};
+
+struct audit {
+	char *dir;
+	int dirfd;
+	int fd;
+	char day[11]; /* the date of the open file */
+	unsigned char *key;
+	size_t keylen;
+	int64_t seq;
+	char prev[HASH_HEX];
+	char **claims; /* claim ids with a completion */
+	size_t nclaims, capclaims;
+	struct seen *seen; /* input hashes with a completion */
+	size_t nseen, capseen;
+};
+
+void
+audit_now(char buf[32])
+{
+	struct timespec ts;
+	struct tm tm;
+	char z[8];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(z, sizeof z, "%z", &tm);
+	/* RFC 3339 writes the offset as +09:00. */
+	snprintf(buf + strlen(buf), 32 - strlen(buf), "%.3s:%.2s", z, z + 3);
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **
+audit_files(const char *dir, size_t *n)
+{
+	struct dirent *de;
+	char **v = NULL;
+	size_t cap = 0, len;
+	DIR *dp;
+
+	*n = 0;
+	if ((dp = opendir(dir)) == NULL)
+		return NULL;
+	while ((de = readdir(dp)) != NULL) {
+		len = strlen(de->d_name);
+		if (len != strlen("audit-YYYY-MM-DD.jsonl") || strncmp(de->d_name, "audit-", 6) != 0 ||
+		    strcmp(de->d_name + len - 6, ".jsonl") != 0)
+			continue;
+		xgrow(&v, &cap, *n, sizeof *v);
+		v[(*n)++] = xasprintf("%s/%s", dir, de->d_name);
+	}
+	closedir(dp);
+	if (*n > 1)
+		qsort(v, *n, sizeof *v, by_name);
+	return v;
+}
+
+static void
+files_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int
+read_key(struct audit *a, const char *path, char **cause)
+{
+	struct stat st;
+	ssize_t r;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		*cause = xasprintf("cannot open the audit key %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size < 16 ||
+	    st.st_size > 4096) {
+		*cause = xasprintf("the audit key %s must be a file of 16 to 4096 bytes", path);
+		close(fd);
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0) {
+		*cause = xasprintf("the audit key %s is readable by others (mode %03o): it must be "
+				   "readable by the agent only (chmod 600)",
+		    path, (unsigned)(st.st_mode & 0777));
+		close(fd);
+		return -1;
+	}
+	a->key = xmalloc((size_t)st.st_size);
+	r = read(fd, a->key, (size_t)st.st_size);
+	close(fd);
+	if (r != st.st_size) {
+		*cause = xasprintf("cannot read the audit key %s", path);
+		return -1;
+	}
+	a->keylen = (size_t)r;
+	return 0;
+}
+
+/* Splits a line into its canonical part and its hash; -1 if it does not end as a record must. */
+static int
+split_line(const char *line, size_t len, size_t *canon_len, char hash[HASH_HEX])
+{
+	size_t i;
+
+	if (len < HASH_SUFFIX_LEN + 2 || line[len - 1] != '}' || line[len - 2] != '"')
+		return -1;
+	*canon_len = len - HASH_SUFFIX_LEN;
+	if (memcmp(line + *canon_len, ",\"hash\":\"", 9) != 0)
+		return -1;
+	for (i = 0; i < 64; i++) {
+		char c = line[*canon_len + 9 + i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -1;
+		hash[i] = c;
+	}
+	hash[64] = '\0';
+	return 0;
+}
+
+static void
+index_record(struct audit *a, json_t *rec)
+{
+	const char *claim, *sha;
+	json_t *input;
+
+	if (strcmp(json_string_value(json_object_get(rec, "event")) ?: "", "completed") != 0)
+		return;
+	claim = json_string_value(json_object_get(rec, "claim"));
+	input = json_object_get(rec, "input");
+	sha = json_string_value(json_object_get(input, "sha256"));
+	if (claim != NULL) {
+		xgrow(&a->claims, &a->capclaims, a->nclaims, sizeof *a->claims);
+		a->claims[a->nclaims++] = xstrdup(claim);
+	}
+	/* A duplicate's hash is already known under the first claim. */
+	if (sha != NULL && claim != NULL && audit_input_seen(a, sha) == NULL &&
+	    strcmp(json_string_value(json_object_get(rec, "outcome")) ?: "", "duplicate") != 0) {
+		xgrow(&a->seen, &a->capseen, a->nseen, sizeof *a->seen);
+		a->seen[a->nseen].sha256 = xstrdup(sha);
+		a->seen[a->nseen++].claim = xstrdup(claim);
+	}
+}
+
+/*
+ * Reads one file: indexes its records, takes the last record's seq and hash, and cuts off a last
+ * line left incomplete by a crash.
+ */
+static int
+load_file(struct audit *a, const char *path, int repair, char **cause)
+{
+	char *buf, *p, *nl, hash[HASH_HEX];
+	size_t len, cl;
+	struct stat st;
+	json_t *rec;
+	ssize_t r;
+	int fd;
+
+	if ((fd = open(path, (repair ? O_RDWR : O_RDONLY) | O_CLOEXEC)) == -1) {
+		*cause = xasprintf("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		*cause = xasprintf("cannot stat %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	if ((r = read(fd, buf, (size_t)st.st_size)) != st.st_size) {
+		*cause = xasprintf("cannot read %s", path);
+		free(buf);
+		close(fd);
+		return -1;
+	}
+	buf[r] = '\0';
+	len = (size_t)r;
+	if (repair && len > 0 && buf[len - 1] != '\n') {
+		p = memrchr(buf, '\n', len);
+		len = p != NULL ? (size_t)(p - buf) + 1 : 0;
+		if (ftruncate(fd, (off_t)len) == -1 || fsync(fd) == -1) {
+			*cause = xasprintf("cannot cut the incomplete last line of %s: %s", path,
+			    strerror(errno));
+			free(buf);
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	for (p = buf; p < buf + len; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(buf + len - p))) == NULL)
+			break;
+		if (split_line(p, (size_t)(nl - p), &cl, hash) == -1)
+			continue;
+		if ((rec = json_loadb(p, cl, 0, NULL)) == NULL)
+			continue;
+		a->seq = json_integer_value(json_object_get(rec, "seq"));
+		memcpy(a->prev, hash, HASH_HEX);
+		index_record(a, rec);
+		json_decref(rec);
+	}
+	free(buf);
+	return 0;
+}
+
+struct audit *
+audit_open(const char *dir, const char *key_file, char **cause)
+{
+	struct audit *a = xcalloc(1, sizeof *a);
+	char **files;
+	size_t n, i;
+
+	a->fd = -1;
+	a->dir = xstrdup(dir);
+	memcpy(a->prev, ZERO_HASH, HASH_HEX);
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+		*cause = xasprintf("cannot create the audit folder %s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	if ((a->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		*cause = xasprintf("cannot open the audit folder %s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	if (key_file != NULL && read_key(a, key_file, cause) == -1)
+		goto fail;
+	files = audit_files(dir, &n);
+	for (i = 0; i < n; i++)
+		if (load_file(a, files[i], i == n - 1, cause) == -1) {
+			files_free(files, n);
+			goto fail;
+		}
+	files_free(files, n);
+	return a;
+fail:
+	audit_close(a);
+	return NULL;
+}
+
+void
+audit_close(struct audit *a)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	if (a->fd != -1)
+		close(a->fd);
+	if (a->dirfd > 0)
+		close(a->dirfd);
+	for (i = 0; i < a->nclaims; i++)
+		free(a->claims[i]);
+	for (i = 0; i < a->nseen; i++) {
+		free(a->seen[i].sha256);
+		free(a->seen[i].claim);
+	}
+	free(a->claims);
+	free(a->seen);
+	if (a->key != NULL)
+		explicit_bzero(a->key, a->keylen);
+	free(a->key);
+	free(a->dir);
+	free(a);
+}
+
+int
+audit_claim_completed(const struct audit *a, const char *claim)
+{
+	size_t i;
+
+	for (i = 0; i < a->nclaims; i++)
+		if (strcmp(a->claims[i], claim) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+audit_input_seen(const struct audit *a, const char *sha256)
+{
+	size_t i;
+
+	for (i = 0; i < a->nseen; i++)
+		if (strcmp(a->seen[i].sha256, sha256) == 0)
+			return a->seen[i].claim;
+	return NULL;
+}
+
+/* Opens the file for the day of time (YYYY-MM-DD...), creating it 0640. */
+static int
+open_day(struct audit *a, const char *time, char **cause)
+{
+	char name[32];
+	int fd, created = 0;
+
+	if (a->fd != -1 && strncmp(a->day, time, 10) == 0)
+		return 0;
+	snprintf(name, sizeof name, "audit-%.10s.jsonl", time);
+	fd = openat(a->dirfd, name, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1 && errno == ENOENT) {
+		fd = openat(a->dirfd, name, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		created = 1;
+	}
+	if (fd == -1) {
+		*cause = xasprintf("cannot open %s/%s: %s", a->dir, name, strerror(errno));
+		return -1;
+	}
+	if (created && (fchmod(fd, 0640) == -1 || fsync(a->dirfd) == -1)) {
+		*cause = xasprintf("cannot create %s/%s: %s", a->dir, name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (a->fd != -1)
+		close(a->fd);
+	a->fd = fd;
+	memcpy(a->day, time, 10);
+	a->day[10] = '\0';
+	return 0;
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+audit_append(struct audit *a, const char *event, json_t *rec, char **cause)
+{
+	char time[32], hash[HASH_HEX], *canon, *line;
+	json_t *obj = json_deep_copy(rec);
+	size_t cl;
+	int rc = -1;
+
+	audit_now(time);
+	json_object_set_new(obj, "seq", json_integer(a->seq + 1));
+	json_object_set_new(obj, "time", json_string(time));
+	json_object_set_new(obj, "event", json_string(event));
+	json_object_set_new(obj, "prev", json_string(a->prev));
+	json_object_del(obj, "hash");
+	canon = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(obj);
+	if (canon == NULL) {
+		*cause = xstrdup("cannot encode the audit record");
+		return -1;
+	}
+	cl = strlen(canon);
+	if (hash_buf(a->key, a->keylen, canon, cl, hash) == -1) {
+		*cause = xstrdup("cannot hash the audit record");
+		free(canon);
+		return -1;
+	}
+	/* canon ends in '}': the hash goes in as the last member. */
+	line = xasprintf("%.*s,\"hash\":\"%s\"}\n", (int)(cl - 1), canon, hash);
+	if (open_day(a, time, cause) == -1)
+		goto out;
+	if (write_all(a->fd, line, strlen(line)) == -1 || fsync(a->fd) == -1) {
+		*cause = xasprintf("cannot write the audit log %s/audit-%s.jsonl: %s", a->dir, a->day,
+		    strerror(errno));
+		/*
+		 * Part of the line may be on disk. Start the next append on a fresh file
+		 * descriptor; the next open cuts an incomplete line (load_file), and verify reports
+		 * one if it stays.
+		 */
+		close(a->fd);
+		a->fd = -1;
+		goto out;
+	}
+	a->seq++;
+	memcpy(a->prev, hash, HASH_HEX);
+	{
+		json_t *copy = json_loads(canon, 0, NULL);
+
+		if (copy != NULL) {
+			index_record(a, copy);
+			json_decref(copy);
+		}
+	}
+	rc = 0;
+out:
+	free(line);
+	free(canon);
+	return rc;
+}
+
+/* Verification state across files. */
+struct verify {
+	FILE *out;
+	const unsigned char *key;
+	size_t keylen;
+	int64_t count, first, last;
+	char prev[HASH_HEX];
+	const char *head;
+	int head_found;
+};
+
+static int
+bad(struct verify *v, const char *file, size_t line, int64_t seq, const char *what)
+{
+	if (seq >= 0)
+		fprintf(v->out, "%s:%zu: record %" PRId64 ": %s\n", file, line, seq, what);
+	else
+		fprintf(v->out, "%s:%zu: %s\n", file, line, what);
+	return 1;
+}
+
+/* The whole file, NUL-terminated; NULL with errno set. */
+static char *
+read_whole(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	size_t cap = 0, k;
+	char *buf = NULL;
+
+	if (fp == NULL)
+		return NULL;
+	*len = 0;
+	for (;;) {
+		if (*len + 65536 + 1 > cap) {
+			cap = (*len + 65536 + 1) * 2;
+			buf = xreallocarray(buf, cap, 1);
+		}
+		if ((k = fread(buf + *len, 1, 65536, fp)) == 0)
+			break;
+		*len += k;
+	}
+	fclose(fp);
+	buf[*len] = '\0';
+	return buf;
+}
+
+static int
+verify_file(struct verify *v, const char *path)
+{
+	char *buf, *p, *nl, *canon2, hash[HASH_HEX], want[HASH_HEX], head[128];
+	size_t len, cl, lineno = 0;
+	int64_t seq;
+	json_t *rec;
+	const char *prev;
+
+	if ((buf = read_whole(path, &len)) == NULL) {
+		fprintf(v->out, "%s: cannot read: %s\n", path, strerror(errno));
+		return 1;
+	}
+	for (p = buf; p < buf + len; p = nl + 1) {
+		lineno++;
+		if ((nl = memchr(p, '\n', (size_t)(buf + len - p))) == NULL) {
+			free(buf);
+			return bad(v, path, lineno, -1,
+			    "truncated: the last line is incomplete (no line end)");
+		}
+		if (split_line(p, (size_t)(nl - p), &cl, hash) == -1 ||
+		    (rec = json_loadb(p, cl, 0, NULL)) == NULL) {
+			free(buf);
+			return bad(v, path, lineno, -1, "altered: not a record of this log");
+		}
+		seq = json_integer_value(json_object_get(rec, "seq"));
+		prev = json_string_value(json_object_get(rec, "prev"));
+		/* The bytes must be exactly the canonical form, so no byte can change unseen. */
+		canon2 = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+		if (canon2 == NULL || strlen(canon2) != cl || memcmp(canon2, p, cl) != 0 ||
+		    !json_is_integer(json_object_get(rec, "seq")) || prev == NULL) {
+			free(canon2);
+			json_decref(rec);
+			free(buf);
+			return bad(v, path, lineno, seq, "altered: the record is not in canonical form");
+		}
+		free(canon2);
+		if (hash_buf(v->key, v->keylen, p, cl, want) == -1 || strcmp(want, hash) != 0) {
+			json_decref(rec);
+			free(buf);
+			return bad(v, path, lineno, seq,
+			    v->key != NULL ? "altered: its HMAC does not match (or the key is wrong)"
+					   : "altered: its hash does not match its contents");
+		}
+		if (v->count > 0) {
+			if (seq <= v->last) {
+				json_decref(rec);
+				free(buf);
+				return bad(v, path, lineno, seq,
+				    "reordered: its sequence number is not after the one before");
+			}
+			if (seq != v->last + 1) {
+				snprintf(head, sizeof head,
+				    "missing: records %" PRId64 " to %" PRId64 " are not in the log",
+				    v->last + 1, seq - 1);
+				json_decref(rec);
+				free(buf);
+				return bad(v, path, lineno, seq, head);
+			}
+			if (strcmp(prev, v->prev) != 0) {
+				json_decref(rec);
+				free(buf);
+				return bad(v, path, lineno, seq,
+				    "altered: it does not chain to the record before it");
+			}
+		} else {
+			v->first = seq;
+			if (seq == 1 && strcmp(prev, ZERO_HASH) != 0) {
+				json_decref(rec);
+				free(buf);
+				return bad(v, path, lineno, seq,
+				    "altered: the first record must chain to zeros");
+			}
+		}
+		v->last = seq;
+		memcpy(v->prev, hash, HASH_HEX);
+		v->count++;
+		if (v->head != NULL) {
+			snprintf(head, sizeof head, "%" PRId64 ":%s", seq, hash);
+			if (strcmp(head, v->head) == 0)
+				v->head_found = 1;
+		}
+		json_decref(rec);
+	}
+	free(buf);
+	return 0;
+}
+
+int
+audit_verify(char *const *files, size_t n, const char *head, const char *key_file, FILE *out)
+{
+	struct audit keyholder;
+	struct verify v;
+	char *cause = NULL;
+	size_t i;
+
+	memset(&v, 0, sizeof v);
+	memset(&keyholder, 0, sizeof keyholder);
+	v.out = out;
+	v.head = head;
+	if (key_file != NULL) {
+		if (read_key(&keyholder, key_file, &cause) == -1) {
+			fprintf(out, "%s\n", cause);
+			free(cause);
+			return 1;
+		}
+		v.key = keyholder.key;
+		v.keylen = keyholder.keylen;
+	}
+	for (i = 0; i < n; i++)
+		if (verify_file(&v, files[i]) != 0) {
+			free(keyholder.key);
+			return 1;
+		}
+	free(keyholder.key);
+	if (v.count == 0) {
+		fprintf(out, "no records\n");
+		return 1;
+	}
+	if (head != NULL && !v.head_found) {
+		fprintf(out, "truncated or rewritten: the head %s taken earlier is not in the log "
+			     "(it ends at record %" PRId64 ")\n",
+		    head, v.last);
+		return 1;
+	}
+	fprintf(out, "OK: %" PRId64 " records, first %" PRId64 ", last %" PRId64
+		     ", head %" PRId64 ":%s\n",
+	    v.count, v.first, v.last, v.last, v.prev);
+	return 0;
+}
+
+int
+audit_head(char *const *files, size_t n, FILE *out)
+{
+	struct audit a;
+	char *cause = NULL;
+	size_t i;
+
+	memset(&a, 0, sizeof a);
+	memcpy(a.prev, ZERO_HASH, HASH_HEX);
+	for (i = 0; i < n; i++)
+		if (load_file(&a, files[i], 0, &cause) == -1) {
+			fprintf(out, "%s\n", cause);
+			free(cause);
+			return 1;
+		}
+	for (i = 0; i < a.nclaims; i++)
+		free(a.claims[i]);
+	for (i = 0; i < a.nseen; i++) {
+		free(a.seen[i].sha256);
+		free(a.seen[i].claim);
+	}
+	free(a.claims);
+	free(a.seen);
+	if (a.seq == 0)
+		return 1;
+	fprintf(out, "%" PRId64 ":%s\n", a.seq, a.prev);
+	return 0;
+}

@@ -1,0 +1,54 @@
+/*
+ * The audit log: one JSON Lines file per day (audit-YYYY-MM-DD.jsonl), one record per event,
+ * each record chained to the one before by a SHA-256 (or HMAC-SHA-256 with a key only the agent
+ * can read). A record's line is its canonical JSON (keys sorted, no spaces) with
+ * ,"hash":"<hex>"} appended, and the hash covers exactly the bytes before it, so any change to
+ * any byte of a line, a missing line or lines out of order is found by audit_verify(). This room
+ * knows nothing of claims beyond the JSON it is handed.
+ */
+#ifndef FORMAGENT_AUDIT_H
+#define FORMAGENT_AUDIT_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+struct audit;
+
+/*
+ * Opens the log in dir (created 0750 if missing), continuing the chain from the newest file. A
+ * last line cut short by a crash (no newline: never fsynced, so never relied on) is removed.
+ * key_file, when not NULL, holds the HMAC key and must not be readable by group or others.
+ * Returns NULL with *cause.
+ */
+struct audit *audit_open(const char *dir, const char *key_file, char **cause);
+void audit_close(struct audit *a);
+
+/*
+ * Appends a record for event with the members of rec (borrowed), adding seq, time, prev and
+ * hash, and fsyncs it. Returns 0, or -1 with *cause; then nothing was appended that a later
+ * append would chain to, and the caller must not act as if it had been recorded.
+ */
+int audit_append(struct audit *a, const char *event, json_t *rec, char **cause);
+
+/* Whether a "completed" record for this claim id is in the log. */
+int audit_claim_completed(const struct audit *a, const char *claim);
+/* The claim id of an earlier completion of an input with this SHA-256, or NULL. */
+const char *audit_input_seen(const struct audit *a, const char *sha256);
+
+/*
+ * Verifies files (in the order given, which should be date order) as one chain. Prints
+ * "OK: N records, first SEQ, last SEQ, head SEQ:HASH" to out and returns 0, or prints the first
+ * problem (file, line, sequence, what is wrong) and returns 1. head ("SEQ:HASH", or NULL) must be
+ * found in the log. key_file is needed for an HMAC-chained log.
+ */
+int audit_verify(char *const *files, size_t n, const char *head, const char *key_file, FILE *out);
+/* Prints the last record's SEQ:HASH; 0, or 1 when the log is empty or unreadable. */
+int audit_head(char *const *files, size_t n, FILE *out);
+
+/* The log's files in dir, sorted by date; *n gets the count. Caller frees each and the list. */
+char **audit_files(const char *dir, size_t *n);
+
+/* The current time as RFC 3339 with the local offset: 2024-04-01T09:30:00+09:00. */
+void audit_now(char buf[32]);
+
+#endif
