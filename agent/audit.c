@@ -22,9 +22,9 @@
 #include "hash.h"
 #include "xmalloc.h"
 
-#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+#define ZERO_HASH       "0000000000000000000000000000000000000000000000000000000000000000"
 #define HASH_SUFFIX_LEN (sizeof ",\"hash\":\"\"}" - 1 + 64)
-#define MAX_LINE (64 * 1024 * 1024)
+#define MAX_LINE        (64 * 1024 * 1024)
 
 struct seen {
 	char *sha256;
@@ -80,7 +80,8 @@ audit_files(const char *dir, size_t *n)
 		return NULL;
 	while ((de = readdir(dp)) != NULL) {
 		len = strlen(de->d_name);
-		if (len != strlen("audit-YYYY-MM-DD.jsonl") || strncmp(de->d_name, "audit-", 6) != 0 ||
+		if (len != strlen("audit-YYYY-MM-DD.jsonl") ||
+		    strncmp(de->d_name, "audit-", 6) != 0 ||
 		    strcmp(de->d_name + len - 6, ".jsonl") != 0)
 			continue;
 		xgrow(&v, &cap, *n, sizeof *v);
@@ -113,16 +114,15 @@ read_key(struct audit *a, const char *path, char **cause)
 		*cause = xasprintf("cannot open the audit key %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size < 16 ||
-	    st.st_size > 4096) {
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size < 16 || st.st_size > 4096) {
 		*cause = xasprintf("the audit key %s must be a file of 16 to 4096 bytes", path);
 		close(fd);
 		return -1;
 	}
 	if ((st.st_mode & 077) != 0) {
 		*cause = xasprintf("the audit key %s is readable by others (mode %03o): it must be "
-				   "readable by the agent only (chmod 600)",
-		    path, (unsigned)(st.st_mode & 0777));
+		                   "readable by the agent only (chmod 600)",
+		                   path, (unsigned)(st.st_mode & 0777));
 		close(fd);
 		return -1;
 	}
@@ -137,26 +137,35 @@ read_key(struct audit *a, const char *path, char **cause)
 	return 0;
 }
 
-/* Splits a line into its canonical part and its hash; -1 if it does not end as a record must. */
-static int
+/*
+ * Splits a line into its canonical record (a new string: the bytes before ,"hash": and the
+ * closing brace) and its hash. NULL if the line does not end as a record must.
+ */
+static char *
 split_line(const char *line, size_t len, size_t *canon_len, char hash[HASH_HEX])
 {
-	size_t i;
+	size_t i, cl;
+	char *canon;
 
 	if (len < HASH_SUFFIX_LEN + 2 || line[len - 1] != '}' || line[len - 2] != '"')
-		return -1;
-	*canon_len = len - HASH_SUFFIX_LEN;
-	if (memcmp(line + *canon_len, ",\"hash\":\"", 9) != 0)
-		return -1;
+		return NULL;
+	cl = len - HASH_SUFFIX_LEN;
+	if (memcmp(line + cl, ",\"hash\":\"", 9) != 0)
+		return NULL;
 	for (i = 0; i < 64; i++) {
-		char c = line[*canon_len + 9 + i];
+		char c = line[cl + 9 + i];
 
 		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return -1;
+			return NULL;
 		hash[i] = c;
 	}
 	hash[64] = '\0';
-	return 0;
+	canon = xmalloc(cl + 2);
+	memcpy(canon, line, cl);
+	canon[cl] = '}';
+	canon[cl + 1] = '\0';
+	*canon_len = cl + 1;
+	return canon;
 }
 
 static void
@@ -190,7 +199,7 @@ index_record(struct audit *a, json_t *rec)
 static int
 load_file(struct audit *a, const char *path, int repair, char **cause)
 {
-	char *buf, *p, *nl, hash[HASH_HEX];
+	char *buf, *p, *nl, *canon, hash[HASH_HEX];
 	size_t len, cl;
 	struct stat st;
 	json_t *rec;
@@ -220,7 +229,7 @@ load_file(struct audit *a, const char *path, int repair, char **cause)
 		len = p != NULL ? (size_t)(p - buf) + 1 : 0;
 		if (ftruncate(fd, (off_t)len) == -1 || fsync(fd) == -1) {
 			*cause = xasprintf("cannot cut the incomplete last line of %s: %s", path,
-			    strerror(errno));
+			                   strerror(errno));
 			free(buf);
 			close(fd);
 			return -1;
@@ -230,9 +239,11 @@ load_file(struct audit *a, const char *path, int repair, char **cause)
 	for (p = buf; p < buf + len; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(buf + len - p))) == NULL)
 			break;
-		if (split_line(p, (size_t)(nl - p), &cl, hash) == -1)
+		if ((canon = split_line(p, (size_t)(nl - p), &cl, hash)) == NULL)
 			continue;
-		if ((rec = json_loadb(p, cl, 0, NULL)) == NULL)
+		rec = json_loadb(canon, cl, 0, NULL);
+		free(canon);
+		if (rec == NULL)
 			continue;
 		a->seq = json_integer_value(json_object_get(rec, "seq"));
 		memcpy(a->prev, hash, HASH_HEX);
@@ -336,7 +347,8 @@ open_day(struct audit *a, const char *time, char **cause)
 	snprintf(name, sizeof name, "audit-%.10s.jsonl", time);
 	fd = openat(a->dirfd, name, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
 	if (fd == -1 && errno == ENOENT) {
-		fd = openat(a->dirfd, name, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		fd = openat(a->dirfd, name, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC,
+		            0640);
 		created = 1;
 	}
 	if (fd == -1) {
@@ -404,8 +416,8 @@ audit_append(struct audit *a, const char *event, json_t *rec, char **cause)
 	if (open_day(a, time, cause) == -1)
 		goto out;
 	if (write_all(a->fd, line, strlen(line)) == -1 || fsync(a->fd) == -1) {
-		*cause = xasprintf("cannot write the audit log %s/audit-%s.jsonl: %s", a->dir, a->day,
-		    strerror(errno));
+		*cause = xasprintf("cannot write the audit log %s/audit-%s.jsonl: %s", a->dir,
+		                   a->day, strerror(errno));
 		/*
 		 * Part of the line may be on disk. Start the next append on a fresh file
 		 * descriptor; the next open cuts an incomplete line (load_file), and verify reports
@@ -481,9 +493,10 @@ read_whole(const char *path, size_t *len)
 static int
 verify_file(struct verify *v, const char *path)
 {
-	char *buf, *p, *nl, *canon2, hash[HASH_HEX], want[HASH_HEX], head[128];
+	char *buf, *p, *nl, *canon, *canon2, hash[HASH_HEX], want[HASH_HEX], head[128];
 	size_t len, cl, lineno = 0;
 	int64_t seq;
+	int rc;
 	json_t *rec;
 	const char *prev;
 
@@ -496,10 +509,11 @@ verify_file(struct verify *v, const char *path)
 		if ((nl = memchr(p, '\n', (size_t)(buf + len - p))) == NULL) {
 			free(buf);
 			return bad(v, path, lineno, -1,
-			    "truncated: the last line is incomplete (no line end)");
+			           "truncated: the last line is incomplete (no line end)");
 		}
-		if (split_line(p, (size_t)(nl - p), &cl, hash) == -1 ||
-		    (rec = json_loadb(p, cl, 0, NULL)) == NULL) {
+		if ((canon = split_line(p, (size_t)(nl - p), &cl, hash)) == NULL ||
+		    (rec = json_loadb(canon, cl, 0, NULL)) == NULL) {
+			free(canon);
 			free(buf);
 			return bad(v, path, lineno, -1, "altered: not a record of this log");
 		}
@@ -507,32 +521,39 @@ verify_file(struct verify *v, const char *path)
 		prev = json_string_value(json_object_get(rec, "prev"));
 		/* The bytes must be exactly the canonical form, so no byte can change unseen. */
 		canon2 = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
-		if (canon2 == NULL || strlen(canon2) != cl || memcmp(canon2, p, cl) != 0 ||
+		if (canon2 == NULL || strlen(canon2) != cl || memcmp(canon2, canon, cl) != 0 ||
 		    !json_is_integer(json_object_get(rec, "seq")) || prev == NULL) {
 			free(canon2);
-			json_decref(rec);
-			free(buf);
-			return bad(v, path, lineno, seq, "altered: the record is not in canonical form");
-		}
-		free(canon2);
-		if (hash_buf(v->key, v->keylen, p, cl, want) == -1 || strcmp(want, hash) != 0) {
+			free(canon);
 			json_decref(rec);
 			free(buf);
 			return bad(v, path, lineno, seq,
-			    v->key != NULL ? "altered: its HMAC does not match (or the key is wrong)"
-					   : "altered: its hash does not match its contents");
+			           "altered: the record is not in canonical form");
+		}
+		free(canon2);
+		rc = hash_buf(v->key, v->keylen, canon, cl, want);
+		free(canon);
+		if (rc == -1 || strcmp(want, hash) != 0) {
+			json_decref(rec);
+			free(buf);
+			return bad(v, path, lineno, seq,
+			           v->key != NULL
+			               ? "altered: its HMAC does not match (or the key is wrong)"
+			               : "altered: its hash does not match its contents");
 		}
 		if (v->count > 0) {
 			if (seq <= v->last) {
 				json_decref(rec);
 				free(buf);
-				return bad(v, path, lineno, seq,
+				return bad(
+				    v, path, lineno, seq,
 				    "reordered: its sequence number is not after the one before");
 			}
 			if (seq != v->last + 1) {
 				snprintf(head, sizeof head,
-				    "missing: records %" PRId64 " to %" PRId64 " are not in the log",
-				    v->last + 1, seq - 1);
+				         "missing: records %" PRId64 " to %" PRId64
+				         " are not in the log",
+				         v->last + 1, seq - 1);
 				json_decref(rec);
 				free(buf);
 				return bad(v, path, lineno, seq, head);
@@ -541,7 +562,7 @@ verify_file(struct verify *v, const char *path)
 				json_decref(rec);
 				free(buf);
 				return bad(v, path, lineno, seq,
-				    "altered: it does not chain to the record before it");
+				           "altered: it does not chain to the record before it");
 			}
 		} else {
 			v->first = seq;
@@ -549,7 +570,7 @@ verify_file(struct verify *v, const char *path)
 				json_decref(rec);
 				free(buf);
 				return bad(v, path, lineno, seq,
-				    "altered: the first record must chain to zeros");
+				           "altered: the first record must chain to zeros");
 			}
 		}
 		v->last = seq;
@@ -598,14 +619,16 @@ audit_verify(char *const *files, size_t n, const char *head, const char *key_fil
 		return 1;
 	}
 	if (head != NULL && !v.head_found) {
-		fprintf(out, "truncated or rewritten: the head %s taken earlier is not in the log "
-			     "(it ends at record %" PRId64 ")\n",
-		    head, v.last);
+		fprintf(out,
+		        "truncated or rewritten: the head %s taken earlier is not in the log "
+		        "(it ends at record %" PRId64 ")\n",
+		        head, v.last);
 		return 1;
 	}
-	fprintf(out, "OK: %" PRId64 " records, first %" PRId64 ", last %" PRId64
-		     ", head %" PRId64 ":%s\n",
-	    v.count, v.first, v.last, v.last, v.prev);
+	fprintf(out,
+	        "OK: %" PRId64 " records, first %" PRId64 ", last %" PRId64 ", head %" PRId64
+	        ":%s\n",
+	        v.count, v.first, v.last, v.last, v.prev);
 	return 0;
 }
 

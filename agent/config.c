@@ -15,10 +15,11 @@
 #include "xmalloc.h"
 #include "yamldoc.h"
 
-const char *const config_keys[] = {"rules", "templates", "audit", "spools", "tmpdir",
-    "state_dir", "stop_grace_ms", NULL};
-const char *const config_spool_keys[] = {"name", "inbox", "work", "out", "done", "rejected",
-    "rules", "watch", "settle_ms", "rescan_s", "max_bytes", "ignore", NULL};
+const char *const config_keys[] = {"rules",  "templates", "audit",         "spools",
+                                   "tmpdir", "state_dir", "stop_grace_ms", NULL};
+const char *const config_spool_keys[] = {"name",      "inbox",  "work",  "out",       "done",
+                                         "rejected",  "rules",  "watch", "settle_ms", "rescan_s",
+                                         "max_bytes", "ignore", NULL};
 const char *const config_audit_keys[] = {"dir", "key_file", NULL};
 
 static char *
@@ -104,7 +105,8 @@ load_spool_options(struct spool *sp, const struct ynode *s, struct diags *d)
 		if (modes[sp->watch] == NULL || strcmp(str, modes[sp->watch]) != 0)
 			ydiag(d, v, "'%s' is not a valid watch (one of: auto, inotify, poll)", str);
 	}
-	if ((v = ymap_get(s, "settle_ms")) != NULL && yget_int(v, "settle_ms", 0, 600000, &x, d) == 0)
+	if ((v = ymap_get(s, "settle_ms")) != NULL &&
+	    yget_int(v, "settle_ms", 0, 600000, &x, d) == 0)
 		sp->settle_ms = (int)x;
 	if ((v = ymap_get(s, "rescan_s")) != NULL && yget_int(v, "rescan_s", 0, 86400, &x, d) == 0)
 		sp->rescan_s = (int)x;
@@ -136,9 +138,9 @@ check_spool_filesystems(const struct spool *sp, const struct ynode *at, struct d
 		return;
 	if (stat(sp->inbox, &a) == 0 && stat(sp->work, &b) == 0 && a.st_dev != b.st_dev)
 		ydiag(d, at,
-		    "spool '%s': work (%s) is on another filesystem than inbox (%s); a file is "
-		    "claimed by renaming it, so both must be on the same one",
-		    sp->name != NULL ? sp->name : "?", sp->work, sp->inbox);
+		      "spool '%s': work (%s) is on another filesystem than inbox (%s); a file is "
+		      "claimed by renaming it, so both must be on the same one",
+		      sp->name != NULL ? sp->name : "?", sp->work, sp->inbox);
 }
 
 static void
@@ -278,7 +280,8 @@ config_load(const char *path, struct diags *d)
 		for (i = 0; i < n; i++) {
 			if ((r = rule_load(files[i], d)) != NULL) {
 				c->rules[c->nrules++] = r;
-				if (rule_resolve(r, c->templates, c->ntemplates, c->templates_dir, d) == 0)
+				if (rule_resolve(r, c->templates, c->ntemplates, c->templates_dir,
+				                 d) == 0)
 					rule_version(r, d);
 			}
 			free(files[i]);

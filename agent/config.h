@@ -18,11 +18,11 @@ struct spool {
 	char *inbox, *work, *out, *done, *rejected; /* absolute or relative to the config file */
 	char **rules;
 	size_t nrules;
-	int watch;       /* enum watch_mode */
-	int settle_ms;   /* a file is taken once unchanged this long */
-	int rescan_s;    /* full scans of the inbox, on top of inotify */
+	int watch;     /* enum watch_mode */
+	int settle_ms; /* a file is taken once unchanged this long */
+	int rescan_s;  /* full scans of the inbox, on top of inotify */
 	long long max_bytes;
-	char **ignore;   /* file-name globs never taken, on top of the built-in ones */
+	char **ignore; /* file-name globs never taken, on top of the built-in ones */
 	size_t nignore;
 	int line, col;
 };
@@ -31,8 +31,8 @@ struct config {
 	char *path;
 	char *dir; /* the config file's folder: relative paths start here */
 	char *rules_dir, *templates_dir, *audit_dir, *tmpdir;
-	char *audit_key;  /* HMAC key file, or NULL for plain SHA-256 */
-	char *state_dir;  /* the agent's status file; the audit folder when not given */
+	char *audit_key;   /* HMAC key file, or NULL for plain SHA-256 */
+	char *state_dir;   /* the agent's status file; the audit folder when not given */
 	int stop_grace_ms; /* after SIGTERM, how long the file in hand may take to finish */
 	struct spool *spools;
 	size_t nspools;

@@ -37,7 +37,7 @@ hash_buf(const void *key, size_t keylen, const void *buf, size_t len, char hex[H
 
 	if (key != NULL) {
 		if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, keylen, buf, len, d,
-			sizeof d, &n) == NULL)
+		              sizeof d, &n) == NULL)
 			return -1;
 	} else if (EVP_Q_digest(NULL, "SHA256", NULL, buf, len, d, &n) != 1)
 		return -1;

@@ -12,7 +12,8 @@
 
 /* SHA-256 of len bytes, or HMAC-SHA-256 when key is not NULL. Returns 0, or -1 (library error). */
 int hash_buf(const void *key, size_t keylen, const void *buf, size_t len, char hex[HASH_HEX]);
-/* SHA-256 of everything readable from fd (from its start); *size gets the byte count. -1 on error. */
+/* SHA-256 of everything readable from fd (from its start); *size gets the byte count. -1 on error.
+ */
 int hash_fd(int fd, char hex[HASH_HEX], off_t *size);
 
 /* An incremental SHA-256, for several files hashed as one (a rule and its templates). */

@@ -9,7 +9,13 @@
 
 #include <stddef.h>
 
-enum log_level { LOG_LV_ERR = 3, LOG_LV_WARNING = 4, LOG_LV_INFO = 6, LOG_LV_DEBUG = 7 };
+enum log_level {
+	LOG_LV_CRIT = 2,
+	LOG_LV_ERR = 3,
+	LOG_LV_WARNING = 4,
+	LOG_LV_INFO = 6,
+	LOG_LV_DEBUG = 7
+};
 
 /* Whether to prefix lines with "<N>" for journald; and the least important level printed. */
 void log_init(int journal_prefix, enum log_level max_level);

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent.h"
+#include "audit.h"
 #include "config.h"
 #include "log.h"
 #include "pipeline.h"
@@ -36,6 +38,12 @@ usage(FILE *fp)
 	    "  process -c CONFIG [--out DIR] [--rule NAME] [--dry-run [--json]] FILE...\n"
 	    "                               turn claim files into forms, a ledger and an import "
 	    "file\n"
+	    "  run     -c CONFIG [--once]   watch the spools' inboxes (the daemon)\n"
+	    "  status  -c CONFIG            the running agent, its queues and last outcomes\n"
+	    "  audit verify [--head SEQ:HASH] [--key FILE] [-c CONFIG | FILE...]\n"
+	    "                               check every record and the chain of the audit log\n"
+	    "  audit head [-c CONFIG | FILE...]\n"
+	    "                               the log's last SEQ:HASH, to keep off the machine\n"
 	    "\n"
 	    "-c defaults to $FORMAGENT_CONFIG, then " DEFAULT_CONFIG ".\n"
 	    "process exits 0 when every row produced its form, 1 when some rows were rejected,\n"
@@ -250,6 +258,154 @@ cmd_process(int argc, char **argv)
 	return worst;
 }
 
+static int
+cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"once", no_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct agent_opts o = {0};
+	const char *cfg = NULL;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cfg = optarg;
+			break;
+		case 'o':
+			o.once = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	return agent_run(config_path(cfg), &o);
+}
+
+static int
+cmd_status(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *cfg = NULL;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		if (ch != 'c') {
+			usage(stderr);
+			return 2;
+		}
+		cfg = optarg;
+	}
+	return agent_status(config_path(cfg), stdout);
+}
+
+/*
+ * The audit files named on the command line, or else those of the configuration's audit.dir
+ * (and its key file, into *key_owned when --key was not given). NULL when there are none.
+ */
+static char **
+audit_inputs(int argc, char **argv, const char *cfg, char **key_owned, size_t *n)
+{
+	struct diags d = {0};
+	struct config *c;
+	char **files;
+	int i;
+
+	*n = 0;
+	if (optind < argc) {
+		*n = (size_t)(argc - optind);
+		files = xcalloc(*n, sizeof *files);
+		for (i = optind; i < argc; i++)
+			files[i - optind] = xstrdup(argv[i]);
+		return files;
+	}
+	if ((c = config_load(config_path(cfg), &d)) == NULL) {
+		diags_print(stderr, &d);
+		diags_free(&d);
+		return NULL;
+	}
+	files = audit_files(c->audit_dir, n);
+	if (c->audit_key != NULL)
+		*key_owned = xstrdup(c->audit_key);
+	config_free(c);
+	return files;
+}
+
+static int
+cmd_audit(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"head", required_argument, NULL, 'H'},
+	    {"key", required_argument, NULL, 'k'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *cfg = NULL, *head = NULL, *key = NULL, *verb;
+	char **files, *key_owned = NULL;
+	size_t n, i;
+	int ch, rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	verb = argv[1];
+	argc--;
+	argv++;
+	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cfg = optarg;
+			break;
+		case 'H':
+			head = optarg;
+			break;
+		case 'k':
+			key = optarg;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (strcmp(verb, "verify") != 0 && strcmp(verb, "head") != 0) {
+		fprintf(stderr, "formagent: unknown audit command '%s' (verify, head)\n", verb);
+		return 2;
+	}
+	if ((files = audit_inputs(argc, argv, cfg, &key_owned, &n)) == NULL || n == 0) {
+		fprintf(stderr, "formagent: audit %s: no audit log files\n", verb);
+		free(files);
+		free(key_owned);
+		return 2;
+	}
+	if (key == NULL)
+		key = key_owned;
+	if (strcmp(verb, "verify") == 0)
+		rc = audit_verify(files, n, head, key, stdout);
+	else
+		rc = audit_head(files, n, stdout);
+	for (i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+	free(key_owned);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -276,6 +432,12 @@ main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "process") == 0)
 		return cmd_process(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0)
+		return cmd_status(argc - 1, argv + 1);
+	if (strcmp(argv[1], "audit") == 0)
+		return cmd_audit(argc - 1, argv + 1);
 	fprintf(stderr, "formagent: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -111,6 +111,7 @@ add_error(struct mapped *m, int field, const char *column, const char *value, ch
 	e->column = column != NULL ? xstrdup(column) : NULL;
 	e->value = value != NULL ? xstrdup(value) : NULL;
 	e->message = message;
+	e->check = -1;
 }
 
 /*
@@ -381,6 +382,7 @@ mapper_map(const struct rule *r, const struct binding *b, const struct record *r
 				                  &raw, &off);
 			add_error(m, f, f >= 0 ? r->fields[f].from : NULL, raw,
 			          fill_message(m, c->message));
+			m->errs[m->nerrs - 1].check = (int)i;
 			free(raw);
 		}
 		value_clear(&res);

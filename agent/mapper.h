@@ -17,6 +17,7 @@ struct map_error {
 	char *column;  /* the column header as the file has it, or NULL */
 	char *value;   /* the value as read (UTF-8), or NULL */
 	char *message; /* lowercase, for the reason file */
+	int check;     /* the index of the rule's check that failed, or -1 */
 };
 
 struct mapped {

@@ -632,7 +632,7 @@ process_rows(struct run *run, struct reader *rd, char **cause)
 			}
 			if (rc == 1) {
 				/* Not writable in the import encoding: the row is rejected. */
-				struct map_error e = {FIELD_NONE, NULL, NULL, *cause};
+				struct map_error e = {FIELD_NONE, NULL, NULL, *cause, -1};
 
 				m.errs = xreallocarray(m.errs, m.nerrs + 1, sizeof *m.errs);
 				m.caperrs = m.nerrs + 1;
@@ -757,13 +757,13 @@ pipeline_file(const struct config *c, const char *path, const struct pipeline_op
 	max = o->max_bytes > 0 ? o->max_bytes : PIPELINE_MAX_BYTES;
 	if (st.st_size > max) {
 		rc = fail_file(&run, xasprintf("the file is %lld bytes, more than the %lld allowed",
-					 (long long)st.st_size, max));
+		                               (long long)st.st_size, max));
 		goto out;
 	}
 	if (o->single_link && st.st_nlink > 1) {
 		rc = fail_file(&run, xasprintf("the file has %lu hard links: a file that is also "
-					       "elsewhere is not taken",
-					 (unsigned long)st.st_nlink));
+		                               "elsewhere is not taken",
+		                               (unsigned long)st.st_nlink));
 		goto out;
 	}
 	if (hash_fd(fd, res->sha256, NULL) == -1) {

@@ -62,7 +62,7 @@ struct file_result {
  * written unless dry_run or io_error), 3 when cancelled. Free res with file_result_free().
  */
 int pipeline_file(const struct config *c, const char *path, const struct pipeline_opts *o,
-    struct file_result *res);
+                  struct file_result *res);
 void file_result_free(struct file_result *res);
 
 #endif

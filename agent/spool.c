@@ -243,3 +243,105 @@ spool_mkdirs(const char *dir, char **cause)
 	free(p);
 	return 0;
 }
+
+static int
+fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd == -1)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int
+spool_claim(const char *inbox, const char *name, const char *work, const char *wname, char **cause)
+{
+	char *from = xasprintf("%s/%s", inbox, name), *to = xasprintf("%s/%s", work, wname);
+	int rc = 0;
+
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == -1) {
+		if (errno == ENOENT)
+			rc = 1;
+		else {
+			*cause = xasprintf("cannot claim %s as %s: %s", from, to, strerror(errno));
+			rc = -1;
+		}
+	} else if (fsync_dir(work) == -1 || fsync_dir(inbox) == -1) {
+		/* The rename happened; a crash may undo it, which only means a second claim. */
+		*cause = xasprintf("cannot fsync %s or %s: %s", work, inbox, strerror(errno));
+		rc = -1;
+	}
+	free(from);
+	free(to);
+	return rc;
+}
+
+int
+spool_move(const char *from_dir, const char *from, const char *to_dir, const char *want,
+           char **final, char **cause)
+{
+	char *src = xasprintf("%s/%s", from_dir, from), *dst, *name;
+	int k;
+
+	for (k = 1; k <= MAX_SUFFIX; k++) {
+		name = k == 1 ? xstrdup(want) : suffixed(want, k);
+		dst = xasprintf("%s/%s", to_dir, name);
+		if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) == 0) {
+			free(dst);
+			free(src);
+			if (fsync_dir(to_dir) == -1 || fsync_dir(from_dir) == -1) {
+				*cause = xasprintf("cannot fsync %s: %s", to_dir, strerror(errno));
+				free(name);
+				return -1;
+			}
+			*final = name;
+			return 0;
+		}
+		free(dst);
+		free(name);
+		if (errno != EEXIST) {
+			*cause =
+			    xasprintf("cannot move %s to %s: %s", src, to_dir, strerror(errno));
+			free(src);
+			return -1;
+		}
+	}
+	*cause = xasprintf("cannot move %s: %d files of that name in %s", src, MAX_SUFFIX, to_dir);
+	free(src);
+	return -1;
+}
+
+int
+spool_replace(const char *dir, const char *name, const void *buf, size_t len, char **cause)
+{
+	struct outfile o;
+	char *dst;
+	int rc = -1;
+
+	if (out_begin(dir, name, &o, cause) == -1)
+		return -1;
+	if (out_write(&o, buf, len, cause) == -1)
+		goto out;
+	if (fsync(o.fd) == -1) {
+		*cause = xasprintf("cannot fsync %s: %s", o.tmppath, strerror(errno));
+		goto out;
+	}
+	dst = xasprintf("%s/%s", dir, name);
+	if (rename(o.tmppath, dst) == -1) {
+		*cause = xasprintf("cannot replace %s: %s", dst, strerror(errno));
+		free(dst);
+		goto out;
+	}
+	free(dst);
+	free(o.tmp);
+	o.tmp = NULL; /* renamed: nothing to remove */
+	rc = fsync(o.dirfd) == -1 ? -1 : 0;
+	if (rc == -1)
+		*cause = xasprintf("cannot fsync folder %s: %s", dir, strerror(errno));
+out:
+	out_abort(&o);
+	return rc;
+}

@@ -47,4 +47,20 @@ char *spool_safe_name(const char *s, size_t max);
 /* Creates dir and its parents (mode 0750) if missing; -1 with *cause. */
 int spool_mkdirs(const char *dir, char **cause);
 
+/*
+ * Claims inbox/name as work/wname with one rename that never replaces (renameat2 with
+ * RENAME_NOREPLACE), then fsyncs both folders. Returns 0; 1 if the file is gone (another agent
+ * took it); -1 with *cause.
+ */
+int spool_claim(const char *inbox, const char *name, const char *work, const char *wname,
+                char **cause);
+/*
+ * Moves from_dir/from to to_dir/want, or want-2, want-3 ... when the name is taken: nothing is
+ * replaced. *final (caller frees) gets the name used. Both folders are fsynced. -1 with *cause.
+ */
+int spool_move(const char *from_dir, const char *from, const char *to_dir, const char *want,
+               char **final, char **cause);
+/* Replaces dir/name with buf atomically (temporary file, fsync, rename, folder fsync). */
+int spool_replace(const char *dir, const char *name, const void *buf, size_t len, char **cause);
+
 #endif

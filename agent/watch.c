@@ -17,13 +17,13 @@
 #include "xmalloc.h"
 
 /* Filesystem magic numbers (statfs(2)) where inotify does not see writes made by other hosts. */
-#define MAGIC_NFS   0x6969
-#define MAGIC_SMB   0x517b
-#define MAGIC_CIFS  0xff534d42
-#define MAGIC_SMB2  0xfe534d42
-#define MAGIC_FUSE  0x65735546
-#define MAGIC_9P    0x01021997
-#define POLL_MS     500
+#define MAGIC_NFS  0x6969
+#define MAGIC_SMB  0x517b
+#define MAGIC_CIFS 0xff534d42
+#define MAGIC_SMB2 0xfe534d42
+#define MAGIC_FUSE 0x65735546
+#define MAGIC_9P   0x01021997
+#define POLL_MS    500
 
 struct cand {
 	char *name;
@@ -59,8 +59,8 @@ now_ms(void)
 int
 watch_ignored(const char *name, char *const *ignore, size_t nignore)
 {
-	static const char *const builtin[] = {".*", "~$*", "*.tmp", "*.part", "*.crdownload",
-	    "Thumbs.db", "desktop.ini", NULL};
+	static const char *const builtin[] = {".*",           "~$*",       "*.tmp",       "*.part",
+	                                      "*.crdownload", "Thumbs.db", "desktop.ini", NULL};
 	size_t i;
 
 	for (i = 0; builtin[i] != NULL; i++)
@@ -74,8 +74,8 @@ watch_ignored(const char *name, char *const *ignore, size_t nignore)
 }
 
 struct watch *
-watch_new(const char *inbox, enum watch_mode mode, int settle_ms, int rescan_s,
-    char *const *ignore, size_t nignore, int ifd, char **cause)
+watch_new(const char *inbox, enum watch_mode mode, int settle_ms, int rescan_s, char *const *ignore,
+          size_t nignore, int ifd, char **cause)
 {
 	struct watch *w = xcalloc(1, sizeof *w);
 	struct statfs sf;
@@ -113,7 +113,8 @@ watch_new(const char *inbox, enum watch_mode mode, int settle_ms, int rescan_s,
 	}
 	if (!w->polling) {
 		w->wd = inotify_add_watch(ifd, inbox,
-		    IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY | IN_CREATE | IN_ATTRIB | IN_ONLYDIR);
+		                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY | IN_CREATE |
+		                              IN_ATTRIB | IN_ONLYDIR);
 		if (w->wd == -1) {
 			*cause = xasprintf("cannot watch %s: %s", inbox, strerror(errno));
 			watch_free(w, ifd);
@@ -273,7 +274,8 @@ watch_next_ms(const struct watch *w, int64_t now)
 	size_t i;
 
 	for (i = 0; i < w->n; i++) {
-		/* Re-stat pending candidates at least every 100 ms so a change restarts the timer. */
+		/* Re-stat pending candidates at least every 100 ms so a change restarts the timer.
+		 */
 		t = w->c[i].stable_since + w->settle_ms - now;
 		if (t > 100)
 			t = 100;

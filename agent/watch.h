@@ -22,7 +22,7 @@ struct watch;
  * ignore holds the spool's own glob patterns, on top of the built-in ones. NULL with *cause.
  */
 struct watch *watch_new(const char *inbox, enum watch_mode mode, int settle_ms, int rescan_s,
-    char *const *ignore, size_t nignore, int ifd, char **cause);
+                        char *const *ignore, size_t nignore, int ifd, char **cause);
 void watch_free(struct watch *w, int ifd);
 /* Whether polling was chosen (for the start-up log line), and why. */
 int watch_polling(const struct watch *w, const char **why);
