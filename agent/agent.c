@@ -614,11 +614,12 @@ resume_work(struct agent *a)
 }
 
 static void
-log_diags(const struct diags *d)
+log_diags(struct diags *d)
 {
 	size_t i;
 	char *esc;
 
+	diags_sort(d);
 	for (i = 0; i < d->n; i++) {
 		esc = log_escape(d->v[i].msg, 0);
 		log_err("%s:%d:%d: %s", d->v[i].file ? d->v[i].file : "", d->v[i].line, d->v[i].col,

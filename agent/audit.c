@@ -453,6 +453,7 @@ struct verify {
 	char prev[HASH_HEX];
 	const char *head;
 	int head_found;
+	int partial;
 };
 
 static int
@@ -493,7 +494,7 @@ read_whole(const char *path, size_t *len)
 static int
 verify_file(struct verify *v, const char *path)
 {
-	char *buf, *p, *nl, *canon, *canon2, hash[HASH_HEX], want[HASH_HEX], head[128];
+	char *buf, *p, *nl, *canon, *canon2, hash[HASH_HEX], want[HASH_HEX], head[256];
 	size_t len, cl, lineno = 0;
 	int64_t seq;
 	int rc;
@@ -566,6 +567,17 @@ verify_file(struct verify *v, const char *path)
 			}
 		} else {
 			v->first = seq;
+			if (seq != 1 && !v->partial) {
+				snprintf(head, sizeof head,
+				         "missing: the log starts at record %" PRId64
+				         "; records 1 to %" PRId64
+				         " are not in the files given (--partial checks a later "
+				         "part alone)",
+				         seq, seq - 1);
+				json_decref(rec);
+				free(buf);
+				return bad(v, path, lineno, seq, head);
+			}
 			if (seq == 1 && strcmp(prev, ZERO_HASH) != 0) {
 				json_decref(rec);
 				free(buf);
@@ -588,7 +600,8 @@ verify_file(struct verify *v, const char *path)
 }
 
 int
-audit_verify(char *const *files, size_t n, const char *head, const char *key_file, FILE *out)
+audit_verify(char *const *files, size_t n, const char *head, const char *key_file, int partial,
+             FILE *out)
 {
 	struct audit keyholder;
 	struct verify v;
@@ -599,6 +612,7 @@ audit_verify(char *const *files, size_t n, const char *head, const char *key_fil
 	memset(&keyholder, 0, sizeof keyholder);
 	v.out = out;
 	v.head = head;
+	v.partial = partial;
 	if (key_file != NULL) {
 		if (read_key(&keyholder, key_file, &cause) == -1) {
 			fprintf(out, "%s\n", cause);

@@ -39,9 +39,11 @@ const char *audit_input_seen(const struct audit *a, const char *sha256);
  * Verifies files (in the order given, which should be date order) as one chain. Prints
  * "OK: N records, first SEQ, last SEQ, head SEQ:HASH" to out and returns 0, or prints the first
  * problem (file, line, sequence, what is wrong) and returns 1. head ("SEQ:HASH", or NULL) must be
- * found in the log. key_file is needed for an HMAC-chained log.
+ * found in the log. key_file is needed for an HMAC-chained log. The chain must start at record 1
+ * unless partial (a later part of the log given on purpose).
  */
-int audit_verify(char *const *files, size_t n, const char *head, const char *key_file, FILE *out);
+int audit_verify(char *const *files, size_t n, const char *head, const char *key_file, int partial,
+                 FILE *out);
 /* Prints the last record's SEQ:HASH; 0, or 1 when the log is empty or unreadable. */
 int audit_head(char *const *files, size_t n, FILE *out);
 

@@ -40,7 +40,7 @@ usage(FILE *fp)
 	    "file\n"
 	    "  run     -c CONFIG [--once]   watch the spools' inboxes (the daemon)\n"
 	    "  status  -c CONFIG            the running agent, its queues and last outcomes\n"
-	    "  audit verify [--head SEQ:HASH] [--key FILE] [-c CONFIG | FILE...]\n"
+	    "  audit verify [--head SEQ:HASH] [--key FILE] [--partial] [-c CONFIG | FILE...]\n"
 	    "                               check every record and the chain of the audit log\n"
 	    "  audit head [-c CONFIG | FILE...]\n"
 	    "                               the log's last SEQ:HASH, to keep off the machine\n"
@@ -353,9 +353,11 @@ cmd_audit(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'},
 	    {"head", required_argument, NULL, 'H'},
 	    {"key", required_argument, NULL, 'k'},
+	    {"partial", no_argument, NULL, 'p'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cfg = NULL, *head = NULL, *key = NULL, *verb;
+	int partial = 0;
 	char **files, *key_owned = NULL;
 	size_t n, i;
 	int ch, rc;
@@ -378,6 +380,9 @@ cmd_audit(int argc, char **argv)
 		case 'k':
 			key = optarg;
 			break;
+		case 'p':
+			partial = 1;
+			break;
 		default:
 			usage(stderr);
 			return 2;
@@ -396,7 +401,7 @@ cmd_audit(int argc, char **argv)
 	if (key == NULL)
 		key = key_owned;
 	if (strcmp(verb, "verify") == 0)
-		rc = audit_verify(files, n, head, key, stdout);
+		rc = audit_verify(files, n, head, key, partial, stdout);
 	else
 		rc = audit_head(files, n, stdout);
 	for (i = 0; i < n; i++)

@@ -1,0 +1,617 @@
+/*
+ * End-to-end tests of `formagent run` on real folders: what a clerk drops is taken once and
+ * whole, odd files are rejected without being opened, a broken rule does not replace working
+ * ones, SIGTERM leaves nothing half-written, polling works without inotify, status shows the
+ * queue, a restart finishes work/, and a burst larger than the inotify queue loses nothing.
+ * Each test starts the real binary with its own configuration in a temporary folder.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+struct env {
+	char *dir, *cfg, *err;
+	pid_t pid;
+};
+
+static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+pathf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	return p;
+}
+
+static const char tiny_rule[] = "match: {glob: \"tiny-*.csv\", header: [a, b]}\n"
+                                "fields:\n"
+                                "  a: {from: a, type: text, required: true, audit: true}\n"
+                                "  b: {from: b, type: int, audit: true}\n"
+                                "outputs:\n"
+                                "  import: {name: \"{_input}.import.csv\", encoding: utf-8, "
+                                "columns: [{field: a}, {field: b}]}\n";
+
+/* A configuration in a new folder: the shipped rules plus a tiny one, and the given options. */
+static void
+env_new(struct env *e, const char *spool_opts, const char *top_opts)
+{
+	char *rules, *src, *text, *p;
+
+	memset(e, 0, sizeof *e);
+	e->dir = tmpdir_new();
+	rules = pathf("%s/rules", e->dir);
+	mkdir(rules, 0755);
+	src = srcpath("rules");
+	text = pathf("cp %s/transport.yaml %s/household-goods.yaml %s/", src, src, rules);
+	assert_int_equal(system(text), 0);
+	free(text);
+	free(src);
+	p = pathf("%s/tiny.yaml", rules);
+	spits(p, tiny_rule);
+	free(p);
+	src = srcpath("templates");
+	e->cfg = pathf("%s/formagent.yaml", e->dir);
+	text = pathf(
+	    "rules: rules\ntemplates: %s\naudit: {dir: audit}\n%s\nspools:\n"
+	    "  - {name: s, inbox: inbox, work: work, out: out, done: done, rejected: rejected,\n"
+	    "     rules: [transport, household-goods, tiny]%s%s}\n",
+	    src, top_opts != NULL ? top_opts : "", spool_opts != NULL ? ", " : "",
+	    spool_opts != NULL ? spool_opts : "");
+	spits(e->cfg, text);
+	free(text);
+	free(src);
+	free(rules);
+	e->err = pathf("%s/agent.log", e->dir);
+	p = pathf("%s/inbox", e->dir);
+	mkdir(p, 0755);
+	free(p);
+}
+
+static void
+env_start(struct env *e, const char *extra)
+{
+	const char *bin = getenv("FORMAGENT");
+	int fd;
+
+	if (bin == NULL)
+		bin = "./build/formagent";
+	if ((e->pid = fork()) == 0) {
+		fd = open(e->err, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		dup2(fd, 2);
+		dup2(fd, 1);
+		if (extra != NULL)
+			execl(bin, bin, "run", "-c", e->cfg, extra, (char *)NULL);
+		else
+			execl(bin, bin, "run", "-c", e->cfg, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(e->pid > 0);
+}
+
+/* Waits for the agent to exit; returns its status, or -1 after timeout_ms. */
+static int
+env_wait(struct env *e, int timeout_ms)
+{
+	int st, waited = 0;
+	pid_t r;
+
+	while ((r = waitpid(e->pid, &st, WNOHANG)) == 0 && waited < timeout_ms) {
+		usleep(20000);
+		waited += 20;
+	}
+	if (r != e->pid)
+		return -1;
+	e->pid = 0;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int
+env_stop(struct env *e)
+{
+	int rc;
+
+	if (e->pid <= 0)
+		return 0;
+	kill(e->pid, SIGCONT);
+	kill(e->pid, SIGTERM);
+	if ((rc = env_wait(e, 30000)) == -1) {
+		kill(e->pid, SIGKILL);
+		env_wait(e, 5000);
+	}
+	return rc;
+}
+
+static void
+env_free(struct env *e)
+{
+	env_stop(e);
+	rmtree(e->dir);
+	free(e->dir);
+	free(e->cfg);
+	free(e->err);
+}
+
+static int
+count_in(struct env *e, const char *sub, const char *suffix)
+{
+	char *p = pathf("%s/%s", e->dir, sub);
+	int n = count_files(p, suffix);
+
+	free(p);
+	return n;
+}
+
+/* Polls until sub/ holds at least n files ending in suffix; 0, or -1 after timeout_ms. */
+static int
+wait_count(struct env *e, const char *sub, const char *suffix, int n, int timeout_ms)
+{
+	int waited = 0;
+
+	while (count_in(e, sub, suffix) < n) {
+		if (waited >= timeout_ms)
+			return -1;
+		usleep(20000);
+		waited += 20;
+	}
+	return 0;
+}
+
+static int
+log_has(struct env *e, const char *text)
+{
+	char *log = slurp(e->err, NULL);
+	int found = log != NULL && strstr(log, text) != NULL;
+
+	free(log);
+	return found;
+}
+
+static int
+wait_log(struct env *e, const char *text, int timeout_ms)
+{
+	int waited = 0;
+
+	while (!log_has(e, text)) {
+		if (waited >= timeout_ms)
+			return -1;
+		usleep(20000);
+		waited += 20;
+	}
+	return 0;
+}
+
+/* Counts audit records with this event (and, if not NULL, this input name and outcome). */
+static int
+audit_count(struct env *e, const char *event, const char *name, const char *outcome)
+{
+	char *cmd = pathf("cat %s/audit/*.jsonl 2>/dev/null", e->dir), *line = NULL;
+	size_t cap = 0;
+	json_t *rec;
+	FILE *fp = popen(cmd, "r");
+	int n = 0;
+
+	free(cmd);
+	/* A completed record holds every row: lines can be long. */
+	while (getline(&line, &cap, fp) != -1) {
+		if ((rec = json_loads(line, 0, NULL)) == NULL)
+			continue;
+		if (strcmp(json_string_value(json_object_get(rec, "event")), event) == 0 &&
+		    (name == NULL || strcmp(json_string_value(json_object_get(
+		                                json_object_get(rec, "input"), "name"))
+		                                ?: "",
+		                            name) == 0) &&
+		    (outcome == NULL ||
+		     strcmp(json_string_value(json_object_get(rec, "outcome")) ?: "", outcome) ==
+		         0))
+			n++;
+		json_decref(rec);
+	}
+	free(line);
+	pclose(fp);
+	return n;
+}
+
+static void
+assert_log_verifies(struct env *e)
+{
+	char *out;
+
+	assert_int_equal(run_agent(NULL, &out, NULL, "audit verify -c '%s'", e->cfg), 0);
+	assert_non_null(strstr(out, "OK: "));
+	free(out);
+}
+
+static void
+drop(struct env *e, const char *name, const char *text)
+{
+	char *tmp = pathf("%s/.%s.part", e->dir, name), *dst = pathf("%s/inbox/%s", e->dir, name);
+
+	spits(tmp, text);
+	assert_int_equal(rename(tmp, dst), 0);
+	free(tmp);
+	free(dst);
+}
+
+static void
+test_files_before_start(void **state)
+{
+	char *sample = samplepath("transport-2024-04.cp932.csv"), *cmd;
+	struct env e;
+
+	(void)state;
+	env_new(&e, "settle_ms: 100", NULL);
+	cmd = pathf("cp '%s' '%s/inbox/'", sample, e.dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	env_start(&e, NULL);
+	assert_int_equal(wait_count(&e, "done", ".csv", 1, 30000), 0);
+	assert_int_equal(count_in(&e, "out", ".xlsx"), 5);
+	assert_int_equal(count_in(&e, "out", ".import.csv"), 1);
+	assert_int_equal(count_in(&e, "work", ""), 0);
+	assert_int_equal(count_in(&e, "inbox", ""), 0);
+	assert_int_equal(env_stop(&e), 0);
+	assert_int_equal(audit_count(&e, "completed", "transport-2024-04.cp932.csv", "produced"),
+	                 1);
+	assert_int_equal(audit_count(&e, "started", NULL, NULL), 1);
+	assert_int_equal(audit_count(&e, "stopped", NULL, NULL), 1);
+	assert_log_verifies(&e);
+	/* Names, clinics and notes never reach the audit log or the agent's log. */
+	cmd = pathf("grep -rlE '札幌|北野|石狩|東区中央病院|人工透析|佐藤' '%s/audit' '%s'", e.dir,
+	            e.err);
+	assert_int_not_equal(system(cmd), 0);
+	free(cmd);
+	free(sample);
+	env_free(&e);
+}
+
+/* A file written in five pieces over three seconds, closed between pieces, is taken once, whole. */
+static void
+test_written_in_pieces(void **state)
+{
+	char *path, *done, *text;
+	struct env e;
+	int fd, i;
+
+	(void)state;
+	env_new(&e, "settle_ms: 1000", NULL);
+	env_start(&e, NULL);
+	path = pathf("%s/inbox/tiny-pieces.csv", e.dir);
+	for (i = 0; i < 5; i++) {
+		char piece[64];
+
+		snprintf(piece, sizeof piece, i == 0 ? "a,b\r\n" : "row%d,%d\r\n", i, i);
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		assert_int_equal(write(fd, piece, strlen(piece)), (ssize_t)strlen(piece));
+		close(fd);
+		usleep(650000);
+	}
+	free(path);
+	assert_int_equal(wait_count(&e, "done", ".csv", 1, 30000), 0);
+	done = pathf("%s/done/tiny-pieces.csv", e.dir);
+	text = slurp(done, NULL);
+	assert_string_equal(text, "a,b\r\nrow1,1\r\nrow2,2\r\nrow3,3\r\nrow4,4\r\n");
+	free(text);
+	free(done);
+	assert_int_equal(env_stop(&e), 0);
+	assert_int_equal(audit_count(&e, "claimed", "tiny-pieces.csv", NULL), 1);
+	assert_int_equal(audit_count(&e, "completed", "tiny-pieces.csv", "produced"), 1);
+	env_free(&e);
+}
+
+static void
+test_renamed_in_and_special_files(void **state)
+{
+	char *target, *p, *q, *text;
+	struct env e;
+
+	(void)state;
+	env_new(&e, "settle_ms: 100", NULL);
+	target = pathf("%s/secret.txt", e.dir);
+	spits(target, "not for the agent\n");
+	p = pathf("%s/inbox/tiny-link.csv", e.dir);
+	assert_int_equal(symlink(target, p), 0);
+	free(p);
+	p = pathf("%s/inbox/tiny-fifo.csv", e.dir);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	free(p);
+	p = pathf("%s/hard.csv", e.dir);
+	spits(p, "a,b\r\nx,1\r\n");
+	q = pathf("%s/inbox/tiny-hard.csv", e.dir);
+	assert_int_equal(link(p, q), 0);
+	free(p);
+	free(q);
+	p = pathf("%s/inbox/tiny-folder.csv", e.dir);
+	mkdir(p, 0755);
+	free(p);
+	env_start(&e, NULL);
+	drop(&e, "tiny-renamed.csv", "a,b\r\nx,1\r\n");
+	assert_int_equal(wait_count(&e, "done", ".csv", 1, 30000), 0);
+	assert_int_equal(wait_count(&e, "rejected", ".reason.txt", 4, 30000), 0);
+	/* The link was moved as a link; its target is untouched. */
+	p = pathf("%s/rejected/tiny-link.csv", e.dir);
+	{
+		struct stat st;
+
+		assert_int_equal(lstat(p, &st), 0);
+		assert_true(S_ISLNK(st.st_mode));
+	}
+	free(p);
+	text = slurp(target, NULL);
+	assert_string_equal(text, "not for the agent\n");
+	free(text);
+	p = pathf("%s/rejected/tiny-link.csv.reason.txt", e.dir);
+	text = slurp(p, NULL);
+	assert_non_null(strstr(text, "symbolic link"));
+	free(text);
+	free(p);
+	p = pathf("%s/rejected/tiny-hard.csv.reason.txt", e.dir);
+	text = slurp(p, NULL);
+	assert_non_null(strstr(text, "more than one hard link"));
+	free(text);
+	free(p);
+	p = pathf("%s/rejected/tiny-folder.csv.reason.txt", e.dir);
+	text = slurp(p, NULL);
+	assert_non_null(strstr(text, "folder"));
+	free(text);
+	free(p);
+	p = pathf("%s/rejected/tiny-fifo.csv.reason.txt", e.dir);
+	text = slurp(p, NULL);
+	assert_non_null(strstr(text, "not a regular file"));
+	free(text);
+	free(p);
+	assert_int_equal(env_stop(&e), 0);
+	assert_log_verifies(&e);
+	free(target);
+	env_free(&e);
+}
+
+/* SIGHUP with a broken rule keeps the old rules, and the log says where the problem is. */
+static void
+test_reload_keeps_old_rules(void **state)
+{
+	char *rule;
+	struct env e;
+
+	(void)state;
+	env_new(&e, "settle_ms: 100", NULL);
+	env_start(&e, NULL);
+	assert_int_equal(wait_log(&e, "started", 10000), 0);
+	rule = pathf("%s/rules/tiny.yaml", e.dir);
+	spits(rule, "match: {glob: \"tiny-*.csv\"}\nfields:\n  a: {from: a, tpye: text}\n");
+	kill(e.pid, SIGHUP);
+	assert_int_equal(
+	    wait_log(&e,
+	             "rules/tiny.yaml:3:16: unknown key 'tpye' in a field: did you mean 'type'?",
+	             10000),
+	    0);
+	assert_true(log_has(&e, "the rules loaded before stay in use"));
+	/* The old tiny rule still works. */
+	drop(&e, "tiny-after.csv", "a,b\r\nx,1\r\n");
+	assert_int_equal(wait_count(&e, "done", ".csv", 1, 30000), 0);
+	assert_int_equal(count_in(&e, "out", ".import.csv"), 1);
+	/* A fixed rule is picked up from the folder's change, without a signal. */
+	spits(rule, tiny_rule);
+	assert_int_equal(wait_log(&e, "rules loaded:", 10000), 0);
+	assert_int_equal(env_stop(&e), 0);
+	assert_int_equal(audit_count(&e, "rules_rejected", NULL, NULL), 1);
+	assert_true(audit_count(&e, "rules_loaded", NULL, NULL) >= 2);
+	free(rule);
+	env_free(&e);
+}
+
+static char *
+big_transport(int rows)
+{
+	size_t cap = (size_t)rows * 200 + 512, len = 0;
+	char *buf = malloc(cap);
+	int i;
+
+	len += (size_t)sprintf(buf,
+	                       "ケース番号,世帯主氏名,フリガナ,対象者氏名,扶助種別,申請日,通院日,"
+	                       "医療機関名,経路,交通機関,片道運賃,往復回数,支給額,担当CW,備考\r\n");
+	for (i = 0; i < rows; i++)
+		len += (size_t)sprintf(
+		    buf + len, "0101-%05d,a,,a,通院移送費,R6.4.3,R6.4.1,c,r,t,250,4,2000,w,\r\n",
+		    i);
+	return buf;
+}
+
+/* SIGTERM during a large file: nothing half-written, and the file is finished at the next start. */
+static void
+test_sigterm_mid_file(void **state)
+{
+	char *text = big_transport(400);
+	struct env e;
+
+	(void)state;
+	env_new(&e, "settle_ms: 50", "stop_grace_ms: 0");
+	env_start(&e, NULL);
+	assert_int_equal(wait_log(&e, "started", 10000), 0);
+	drop(&e, "transport-big.csv", text);
+	assert_int_equal(wait_count(&e, "out", ".xlsx", 3, 30000), 0);
+	kill(e.pid, SIGTERM);
+	assert_int_equal(env_wait(&e, 30000), 0);
+	assert_true(log_has(&e, "it is finished at the next start"));
+	assert_int_equal(count_in(&e, "out", ".tmp"), 0);
+	assert_int_equal(count_in(&e, "out", ".ledger.xlsx"), 0);
+	assert_int_equal(count_in(&e, "work", ".csv"), 1);
+	assert_int_equal(audit_count(&e, "completed", "transport-big.csv", NULL), 0);
+	env_start(&e, "--once");
+	assert_int_equal(env_wait(&e, 120000), 0);
+	assert_int_equal(count_in(&e, "work", ""), 0);
+	assert_int_equal(count_in(&e, "done", ".csv"), 1);
+	assert_int_equal(count_in(&e, "out", ".xlsx"), 401);
+	assert_int_equal(count_in(&e, "out", ".tmp"), 0);
+	assert_int_equal(audit_count(&e, "completed", "transport-big.csv", "produced"), 1);
+	assert_log_verifies(&e);
+	free(text);
+	env_free(&e);
+}
+
+static void
+test_polling_and_status(void **state)
+{
+	struct env e;
+	char *out;
+
+	(void)state;
+	env_new(&e, "settle_ms: 100, watch: poll", NULL);
+	env_start(&e, NULL);
+	assert_int_equal(wait_log(&e, "polling", 10000), 0);
+	drop(&e, "tiny-polled.csv", "a,b\r\nx,1\r\n");
+	assert_int_equal(wait_count(&e, "done", ".csv", 1, 30000), 0);
+	/* Stopped, the agent leaves files waiting; status shows them. */
+	kill(e.pid, SIGSTOP);
+	drop(&e, "tiny-w1.csv", "a,b\r\nx,2\r\n");
+	drop(&e, "tiny-w2.csv", "a,b\r\nx,3\r\n");
+	drop(&e, "tiny-w3.csv", "a,b\r\nx,4\r\n");
+	assert_int_equal(run_agent(NULL, &out, NULL, "status -c '%s'", e.cfg), 0);
+	assert_non_null(strstr(out, "running"));
+	assert_non_null(strstr(out, "spool s: 3 waiting in"));
+	assert_non_null(strstr(out, "produced         tiny-polled.csv"));
+	free(out);
+	kill(e.pid, SIGCONT);
+	assert_int_equal(wait_count(&e, "done", ".csv", 4, 30000), 0);
+	assert_int_equal(env_stop(&e), 0);
+	assert_int_equal(run_agent(NULL, &out, NULL, "status -c '%s'", e.cfg), 0);
+	assert_non_null(strstr(out, "not running"));
+	assert_non_null(strstr(out, "spool s: 0 waiting in"));
+	free(out);
+	env_free(&e);
+}
+
+/* A file left in work/ after its completion was recorded: done again, recorded as resumed. */
+static void
+test_resumed_and_duplicate(void **state)
+{
+	char *sample = samplepath("transport-2024-04.cp932.csv"), *cmd, *text, *p;
+	struct env e;
+
+	(void)state;
+	env_new(&e, "settle_ms: 50", NULL);
+	cmd = pathf("cp '%s' '%s/inbox/'", sample, e.dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	env_start(&e, "--once");
+	assert_int_equal(env_wait(&e, 60000), 0);
+	assert_int_equal(count_in(&e, "done", ".csv"), 1);
+	/* As if the agent died between the record and the move. */
+	cmd = pathf(
+	    "mv '%s/done/transport-2024-04.cp932.csv' "
+	    "\"%s/work/$(grep -o '\"claim\":\"[^\"]*' %s/audit/*.jsonl | head -1 | cut -d'\"' -f4)"
+	    ".transport-2024-04.cp932.csv\"",
+	    e.dir, e.dir, e.dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	env_start(&e, "--once");
+	assert_int_equal(env_wait(&e, 60000), 0);
+	assert_int_equal(count_in(&e, "done", ".csv"), 1);
+	assert_int_equal(count_in(&e, "out", "-2.xlsx"), 0);
+	assert_int_equal(count_in(&e, "out", ".xlsx"), 5);
+	assert_int_equal(audit_count(&e, "completed", "transport-2024-04.cp932.csv", "produced"),
+	                 1);
+	assert_int_equal(audit_count(&e, "completed", "transport-2024-04.cp932.csv", "resumed"), 1);
+	/* The same bytes dropped again under another name would be paid twice: refused. */
+	cmd = pathf("cp '%s' '%s/inbox/transport-again.csv'", sample, e.dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	env_start(&e, "--once");
+	assert_int_equal(env_wait(&e, 60000), 0);
+	p = pathf("%s/rejected/transport-again.csv.reason.txt", e.dir);
+	text = slurp(p, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "was already processed as claim"));
+	free(text);
+	free(p);
+	assert_int_equal(audit_count(&e, "completed", "transport-again.csv", "duplicate"), 1);
+	assert_log_verifies(&e);
+	free(sample);
+	env_free(&e);
+}
+
+/* 2,000 files dropped while the agent is stopped, with a small inotify queue: none lost. */
+static void
+test_burst(void **state)
+{
+	const char *qpath = "/proc/sys/fs/inotify/max_queued_events";
+	char *saved = slurp(qpath, NULL), name[64], body[64];
+	int i, small = 0;
+	struct env e;
+
+	(void)state;
+	if (geteuid() == 0 && saved != NULL) {
+		FILE *fp = fopen(qpath, "w");
+
+		if (fp != NULL && fputs("64\n", fp) >= 0 && fclose(fp) == 0)
+			small = 1;
+	}
+	if (!small)
+		print_message("test_burst: not root: the inotify queue keeps its size, so the "
+		              "overflow path is not exercised\n");
+	env_new(&e, "settle_ms: 0", NULL);
+	env_start(&e, NULL);
+	assert_int_equal(wait_log(&e, "started", 10000), 0);
+	kill(e.pid, SIGSTOP);
+	for (i = 0; i < 2000; i++) {
+		snprintf(name, sizeof name, "tiny-%04d.csv", i);
+		snprintf(body, sizeof body, "a,b\r\nx%d,%d\r\n", i, i);
+		drop(&e, name, body);
+	}
+	kill(e.pid, SIGCONT);
+	assert_int_equal(wait_count(&e, "done", ".csv", 2000, 600000), 0);
+	assert_int_equal(env_stop(&e), 0);
+	if (small) {
+		FILE *fp = fopen(qpath, "w");
+
+		fputs(saved, fp);
+		fclose(fp);
+		assert_true(log_has(&e, "overflowed"));
+	}
+	assert_int_equal(count_in(&e, "inbox", ""), 0);
+	assert_int_equal(count_in(&e, "work", ""), 0);
+	assert_int_equal(count_in(&e, "out", ".import.csv"), 2000);
+	assert_int_equal(audit_count(&e, "claimed", NULL, NULL), 2000);
+	assert_int_equal(audit_count(&e, "completed", NULL, "produced"), 2000);
+	assert_log_verifies(&e);
+	free(saved);
+	env_free(&e);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_files_before_start),
+	    cmocka_unit_test(test_written_in_pieces),
+	    cmocka_unit_test(test_renamed_in_and_special_files),
+	    cmocka_unit_test(test_reload_keeps_old_rules),
+	    cmocka_unit_test(test_sigterm_mid_file),
+	    cmocka_unit_test(test_polling_and_status),
+	    cmocka_unit_test(test_resumed_and_duplicate),
+	    cmocka_unit_test(test_burst),
+	};
+
+	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);
+}

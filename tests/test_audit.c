@@ -1,0 +1,359 @@
+/*
+ * Tests for audit.c: a log written by audit_append() verifies; every single-byte change anywhere
+ * in it, every deleted line and every pair of swapped lines is caught; a truncated tail is caught
+ * given a head taken earlier; a chain across two day files verifies as one; an HMAC-chained log
+ * needs its key, and a key others can read is refused; a half-written last line is cut on open.
+ */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "audit.h"
+#include "testutil.h"
+
+/* Writes n records into dir; returns the one log file's path. */
+static char *
+write_log(const char *dir, const char *key, int n)
+{
+	struct audit *a;
+	char *cause = NULL, **files;
+	size_t nf;
+	json_t *rec;
+	int i;
+
+	a = audit_open(dir, key, &cause);
+	if (a == NULL)
+		fail_msg("audit_open: %s", cause);
+	for (i = 0; i < n; i++) {
+		rec = json_pack("{s:s, s:i, s:{s:s, s:s}, s:s}", "spool", "s", "n", i, "input",
+		                "name", "札幌\x01.csv", "sha256", i == 1 ? "abc" : "def", "claim",
+		                i % 2 ? "c1" : "c2");
+		assert_int_equal(audit_append(a, i == n - 1 ? "completed" : "claimed", rec, &cause),
+		                 0);
+		json_decref(rec);
+	}
+	audit_close(a);
+	files = audit_files(dir, &nf);
+	assert_int_equal(nf, 1);
+	{
+		char *p = files[0];
+
+		free(files);
+		return p;
+	}
+}
+
+static int
+verify1(const char *path, const char *head, const char *key, char **out)
+{
+	char *files[1] = {(char *)path}, *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	int rc = audit_verify(files, 1, head, key, 0, fp);
+
+	fclose(fp);
+	if (out != NULL)
+		*out = buf;
+	else
+		free(buf);
+	return rc;
+}
+
+static void
+test_append_and_verify(void **state)
+{
+	char *dir = tmpdir_new(), *path = write_log(dir, NULL, 5), *out, *text;
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(verify1(path, NULL, NULL, &out), 0);
+	assert_non_null(strstr(out, "OK: 5 records, first 1, last 5, head 5:"));
+	free(out);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	text = slurp(path, NULL);
+	/* A control character from outside is escaped by JSON, never written raw. */
+	assert_null(strchr(text, '\x01'));
+	assert_non_null(strstr(text, "\\u0001"));
+	assert_non_null(strstr(text, "\"prev\":\"0000000000000000"));
+	free(text);
+	free(path);
+	rmtree(dir);
+	free(dir);
+}
+
+/* Every byte of the log, changed in turn, breaks verification. */
+static void
+test_every_byte(void **state)
+{
+	char *dir = tmpdir_new(), *path = write_log(dir, NULL, 4), *orig, *copy;
+	size_t len, i;
+	int changed;
+
+	(void)state;
+	orig = slurp(path, &len);
+	copy = malloc(len);
+	for (i = 0; i < len; i++) {
+		memcpy(copy, orig, len);
+		/* Change the byte to a neighbour that keeps it printable where it was. */
+		copy[i] = (char)(orig[i] == 'a' ? 'b' : orig[i] == '\n' ? ' ' : orig[i] ^ 0x01);
+		spit(path, copy, len);
+		changed = verify1(path, NULL, NULL, NULL);
+		if (changed != 1)
+			fail_msg("a change of byte %zu ('%c' to '%c') was not caught", i, orig[i],
+			         copy[i]);
+	}
+	spit(path, orig, len);
+	assert_int_equal(verify1(path, NULL, NULL, NULL), 0);
+	free(copy);
+	free(orig);
+	free(path);
+	rmtree(dir);
+	free(dir);
+}
+
+/* The log's lines, for rearranging. */
+static size_t
+lines_of(char *text, char **line, size_t max)
+{
+	size_t n = 0;
+	char *p = text, *nl;
+
+	while (n < max && (nl = strchr(p, '\n')) != NULL) {
+		*nl = '\0';
+		line[n++] = p;
+		p = nl + 1;
+	}
+	return n;
+}
+
+static void
+write_lines(const char *path, char **line, size_t n)
+{
+	FILE *fp = fopen(path, "w");
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fprintf(fp, "%s\n", line[i]);
+	fclose(fp);
+}
+
+static void
+test_deleted_and_swapped(void **state)
+{
+	char *dir = tmpdir_new(), *path = write_log(dir, NULL, 6), *text, *line[16], *sub[16];
+	char *out;
+	size_t n, i, j, k;
+
+	(void)state;
+	text = slurp(path, NULL);
+	n = lines_of(text, line, 16);
+	assert_int_equal(n, 6);
+	for (i = 0; i < n; i++) {
+		for (k = 0, j = 0; j < n; j++)
+			if (j != i)
+				sub[k++] = line[j];
+		write_lines(path, sub, k);
+		if (i == n - 1) {
+			/* A deleted last line looks like a shorter log: only a head catches it. */
+			assert_int_equal(verify1(path, NULL, NULL, NULL), 0);
+			continue;
+		}
+		assert_int_equal(verify1(path, NULL, NULL, &out), 1);
+		assert_non_null(strstr(out, "missing"));
+		free(out);
+	}
+	for (i = 0; i + 1 < n; i++) {
+		memcpy(sub, line, n * sizeof *line);
+		sub[i] = line[i + 1];
+		sub[i + 1] = line[i];
+		write_lines(path, sub, n);
+		assert_int_equal(verify1(path, NULL, NULL, &out), 1);
+		assert_true(strstr(out, "reordered") != NULL || strstr(out, "missing") != NULL);
+		free(out);
+	}
+	free(text);
+	free(path);
+	rmtree(dir);
+	free(dir);
+}
+
+static void
+test_head_catches_truncation(void **state)
+{
+	char *dir = tmpdir_new(), *path = write_log(dir, NULL, 5), *text, *head = NULL, *out;
+	char *files[1];
+	size_t hl = 0, len;
+	FILE *fp;
+
+	(void)state;
+	files[0] = path;
+	fp = open_memstream(&head, &hl);
+	assert_int_equal(audit_head(files, 1, fp), 0);
+	fclose(fp);
+	head[strcspn(head, "\n")] = '\0';
+	assert_int_equal(strncmp(head, "5:", 2), 0);
+	assert_int_equal(verify1(path, head, NULL, NULL), 0);
+	/* Cut the last record: the chain is still whole, but the head is gone. */
+	text = slurp(path, &len);
+	len--;
+	while (len > 0 && text[len - 1] != '\n')
+		len--;
+	spit(path, text, len);
+	assert_int_equal(verify1(path, NULL, NULL, NULL), 0);
+	assert_int_equal(verify1(path, head, NULL, &out), 1);
+	assert_non_null(strstr(out, "truncated or rewritten"));
+	free(out);
+	/* A cut inside a line is caught even without a head. */
+	spit(path, text, len + 20);
+	assert_int_equal(verify1(path, NULL, NULL, &out), 1);
+	assert_non_null(strstr(out, "truncated"));
+	free(out);
+	free(text);
+	free(head);
+	free(path);
+	rmtree(dir);
+	free(dir);
+}
+
+/* Yesterday's file and today's verify as one chain; alone, today's file starts mid-chain. */
+static void
+test_day_boundary(void **state)
+{
+	char *dir = tmpdir_new(), *path = write_log(dir, NULL, 3), *old, *out, *files[2];
+	struct audit *a;
+	char *cause = NULL, **names;
+	json_t *rec;
+	size_t n;
+
+	(void)state;
+	if (asprintf(&old, "%s/audit-2000-01-01.jsonl", dir) == -1)
+		abort();
+	assert_int_equal(rename(path, old), 0);
+	a = audit_open(dir, NULL, &cause);
+	rec = json_pack("{s:s}", "spool", "s");
+	assert_int_equal(audit_append(a, "stopped", rec, &cause), 0);
+	json_decref(rec);
+	audit_close(a);
+	names = audit_files(dir, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(names[0], old);
+	files[0] = names[0];
+	files[1] = names[1];
+	{
+		size_t len = 0;
+		char *buf = NULL;
+		FILE *fp = open_memstream(&buf, &len);
+
+		assert_int_equal(audit_verify(files, 2, NULL, NULL, 0, fp), 0);
+		fclose(fp);
+		assert_non_null(strstr(buf, "OK: 4 records, first 1, last 4"));
+		free(buf);
+	}
+	assert_int_equal(verify1(names[1], NULL, NULL, &out), 1);
+	assert_non_null(strstr(out, "records 1 to 3 are not in the files given"));
+	free(out);
+	{
+		char *one[1] = {names[1]}, *buf = NULL;
+		size_t len = 0;
+		FILE *fp = open_memstream(&buf, &len);
+
+		assert_int_equal(audit_verify(one, 1, NULL, NULL, 1, fp), 0);
+		fclose(fp);
+		assert_non_null(strstr(buf, "first 4"));
+		free(buf);
+	}
+	free(names[0]);
+	free(names[1]);
+	free(names);
+	free(old);
+	free(path);
+	rmtree(dir);
+	free(dir);
+}
+
+static void
+test_hmac(void **state)
+{
+	char *dir = tmpdir_new(), *key, *logdir, *path, *out, *cause = NULL;
+
+	(void)state;
+	if (asprintf(&key, "%s/key", dir) == -1 || asprintf(&logdir, "%s/log", dir) == -1)
+		abort();
+	spits(key, "0123456789abcdef0123456789abcdef");
+	chmod(key, 0644);
+	assert_null(audit_open(logdir, key, &cause));
+	assert_non_null(strstr(cause, "readable by others"));
+	free(cause);
+	chmod(key, 0600);
+	path = write_log(logdir, key, 3);
+	assert_int_equal(verify1(path, NULL, key, NULL), 0);
+	assert_int_equal(verify1(path, NULL, NULL, &out), 1);
+	assert_non_null(strstr(out, "altered"));
+	free(out);
+	spits(key, "another key of the same lengthxx");
+	assert_int_equal(verify1(path, NULL, key, &out), 1);
+	assert_non_null(strstr(out, "HMAC does not match"));
+	free(out);
+	free(path);
+	free(key);
+	free(logdir);
+	rmtree(dir);
+	free(dir);
+}
+
+static void
+test_index_and_repair(void **state)
+{
+	char *dir = tmpdir_new(), *path = write_log(dir, NULL, 3), *cause = NULL, *text;
+	struct audit *a;
+	size_t len;
+	int fd;
+
+	(void)state;
+	/* A crash mid-append leaves a line without its end. */
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_int_equal(write(fd, "{\"agent\":", 9), 9);
+	close(fd);
+	assert_int_equal(verify1(path, NULL, NULL, NULL), 1);
+	a = audit_open(dir, NULL, &cause);
+	assert_non_null(a);
+	assert_int_equal(verify1(path, NULL, NULL, NULL), 0);
+	text = slurp(path, &len);
+	assert_int_equal(text[len - 1], '\n');
+	free(text);
+	/* The last record was a completion of claim c2 with input hash def. */
+	assert_int_equal(audit_claim_completed(a, "c2"), 1);
+	assert_int_equal(audit_claim_completed(a, "c1"), 0);
+	assert_string_equal(audit_input_seen(a, "def"), "c2");
+	assert_null(audit_input_seen(a, "abc"));
+	audit_close(a);
+	free(path);
+	rmtree(dir);
+	free(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_append_and_verify),
+	    cmocka_unit_test(test_every_byte),
+	    cmocka_unit_test(test_deleted_and_swapped),
+	    cmocka_unit_test(test_head_catches_truncation),
+	    cmocka_unit_test(test_day_boundary),
+	    cmocka_unit_test(test_hmac),
+	    cmocka_unit_test(test_index_and_repair),
+	};
+
+	return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
+}
