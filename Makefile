@@ -2,7 +2,8 @@
 #
 #   make            build build/formagent
 #   make test       install missing Debian packages, build, run every test
-#   make demo       install missing Debian packages, build, process the samples into demo/
+#   make demo       install missing Debian packages, build, run the agent on the samples in demo/
+#                   (DEMO_ONCE=1 stops when they are done)
 #   make asan       the tests again under AddressSanitizer and UBSan (in build/asan)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make format     clang-format every source in place; make check-format only reports
@@ -17,7 +18,7 @@ SAN     ?=
 # Debian packages: what the build needs, and what the tests and the demo need on top.
 BUILD_PKGS = gcc make pkg-config libxlsxwriter-dev libyaml-dev libcsv-dev libjansson-dev libssl-dev \
 	     libsystemd-dev
-TEST_PKGS  = libcmocka-dev unzip
+TEST_PKGS  = libcmocka-dev unzip systemd man-db
 PKG_LIBS   = xlsxwriter yaml-0.1 jansson libcrypto libsystemd
 
 CC      ?= cc
@@ -96,31 +97,47 @@ test:
 unit: $(BUILD)/formagent $(UNIT_BINS)
 	@FORMAGENT=$(abspath $(BUILD)/formagent) SRCDIR=$(CURDIR) tests/run $(UNIT_BINS)
 
+# The real agent on demo/ with the example configuration: the samples are dropped into the
+# inbox, each outcome is logged as it happens, and the agent keeps watching until Ctrl-C
+# (DEMO_ONCE=1: until the samples are done).
 demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
-	@rm -rf demo/out && mkdir -p demo/out
-	@echo "formagent demo: processing ../shared/samples into demo/out"
-	@for f in $(wildcard ../shared/samples/*.csv); do \
-		echo "== $$f"; \
-		$(BUILD)/formagent process -c formagent.yaml --out demo/out "$$f"; \
-		echo "   exit status $$?"; \
-	done
-	@echo "formagent demo: outputs in demo/out:"; ls -l demo/out
+	@rm -rf demo && mkdir -p demo/inbox
+	@cp ../shared/samples/*.csv demo/inbox/
+	@echo "formagent demo: the samples are in demo/inbox; the agent takes them now."
+	@$(if $(DEMO_ONCE),,echo "formagent demo: drop more files into demo/inbox; Ctrl-C stops the agent.")
+	@$(BUILD)/formagent run -c formagent.yaml $(if $(DEMO_ONCE),--once); rc=$$?; \
+	echo "formagent demo: forms in demo/out, inputs in demo/done, the audit log in demo/audit:"; \
+	ls demo/out; $(BUILD)/formagent audit verify -c formagent.yaml; exit $$rc
 
 asan:
 	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(TEST_PKGS)"
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 CFLAGS="-O1 -g" unit
 
+# The example configuration is installed with its demo/ paths moved to /var/lib/formagent, the
+# folders formagent.tmpfiles creates.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/formagent/rules $(DESTDIR)/etc/formagent/templates
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)/etc/formagent/rules $(DESTDIR)/etc/formagent/templates \
+		$(DESTDIR)/var/lib/formagent $(DESTDIR)$(PREFIX)/lib/systemd/system \
+		$(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
 	install -m 0755 $(BUILD)/formagent $(DESTDIR)$(PREFIX)/bin/formagent
-	install -m 0640 formagent.yaml $(DESTDIR)/etc/formagent/formagent.yaml
+	install -m 0644 docs/formagent.1 $(DESTDIR)$(PREFIX)/share/man/man1/formagent.1
+	sed 's|: demo/|: /var/lib/formagent/|' formagent.yaml > $(DESTDIR)/etc/formagent/formagent.yaml
+	chmod 0640 $(DESTDIR)/etc/formagent/formagent.yaml
 	install -m 0640 rules/*.yaml $(DESTDIR)/etc/formagent/rules/
 	install -m 0640 templates/*.yaml $(DESTDIR)/etc/formagent/templates/
+	sed 's|@BINDIR@|$(PREFIX)/bin|' systemd/formagent.service \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/formagent.service
+	install -m 0644 systemd/formagent.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/formagent.conf
+	install -m 0644 systemd/formagent.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/formagent.conf
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/formagent
+	rm -f $(DESTDIR)$(PREFIX)/bin/formagent $(DESTDIR)$(PREFIX)/share/man/man1/formagent.1 \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/formagent.service \
+		$(DESTDIR)$(PREFIX)/lib/sysusers.d/formagent.conf \
+		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/formagent.conf
 
 clean:
 	rm -rf build demo
