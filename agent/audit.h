@@ -44,6 +44,13 @@ const char *audit_input_seen(const struct audit *a, const char *sha256);
  */
 int audit_verify(char *const *files, size_t n, const char *head, const char *key_file, int partial,
                  FILE *out);
+/*
+ * Calls fn with each record of files in order (parsed, not verified: audit_verify() does that;
+ * the record is borrowed). Stops when fn returns non-zero. Returns 0, or -1 if a file cannot be
+ * read.
+ */
+int audit_each(char *const *files, size_t n, int (*fn)(void *ctx, json_t *rec), void *ctx);
+
 /* Prints the last record's SEQ:HASH; 0, or 1 when the log is empty or unreadable. */
 int audit_head(char *const *files, size_t n, FILE *out);
 

@@ -15,6 +15,7 @@
 
 #include "agent.h"
 #include "audit.h"
+#include "auditview.h"
 #include "config.h"
 #include "log.h"
 #include "pipeline.h"
@@ -42,6 +43,11 @@ usage(FILE *fp)
 	    "  status  -c CONFIG            the running agent, its queues and last outcomes\n"
 	    "  audit verify [--head SEQ:HASH] [--key FILE] [--partial] [-c CONFIG | FILE...]\n"
 	    "                               check every record and the chain of the audit log\n"
+	    "  audit show [--since DATE] [--until DATE] [--rule R] [--event E] [--case NO] "
+	    "[--json]\n"
+	    "             [-c CONFIG | FILE...]  the log as a table, or JSON Lines\n"
+	    "  audit export --xlsx OUT.xlsx [the same filters] [-c CONFIG | FILE...]\n"
+	    "                               the log as a workbook to filter and sum in Excel\n"
 	    "  audit head [-c CONFIG | FILE...]\n"
 	    "                               the log's last SEQ:HASH, to keep off the machine\n"
 	    "\n"
@@ -350,12 +356,17 @@ static int
 cmd_audit(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"head", required_argument, NULL, 'H'},
-	    {"key", required_argument, NULL, 'k'},
-	    {"partial", no_argument, NULL, 'p'},
-	    {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'}, {"head", required_argument, NULL, 'H'},
+	    {"key", required_argument, NULL, 'k'},    {"partial", no_argument, NULL, 'p'},
+	    {"since", required_argument, NULL, 's'},  {"until", required_argument, NULL, 'u'},
+	    {"rule", required_argument, NULL, 'r'},   {"event", required_argument, NULL, 'e'},
+	    {"case", required_argument, NULL, 'C'},   {"json", no_argument, NULL, 'j'},
+	    {"xlsx", required_argument, NULL, 'x'},   {NULL, 0, NULL, 0},
 	};
+	struct audit_filter f = {NULL, NULL, NULL, NULL, NULL};
+	const char *xlsx = NULL;
+	char *cause = NULL;
+	int json = 0;
 	const char *cfg = NULL, *head = NULL, *key = NULL, *verb;
 	int partial = 0;
 	char **files, *key_owned = NULL;
@@ -383,13 +394,41 @@ cmd_audit(int argc, char **argv)
 		case 'p':
 			partial = 1;
 			break;
+		case 's':
+			f.since = optarg;
+			break;
+		case 'u':
+			f.until = optarg;
+			break;
+		case 'r':
+			f.rule = optarg;
+			break;
+		case 'e':
+			f.event = optarg;
+			break;
+		case 'C':
+			f.case_no = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'x':
+			xlsx = optarg;
+			break;
 		default:
 			usage(stderr);
 			return 2;
 		}
 	}
-	if (strcmp(verb, "verify") != 0 && strcmp(verb, "head") != 0) {
-		fprintf(stderr, "formagent: unknown audit command '%s' (verify, head)\n", verb);
+	if (strcmp(verb, "verify") != 0 && strcmp(verb, "head") != 0 && strcmp(verb, "show") != 0 &&
+	    strcmp(verb, "export") != 0) {
+		fprintf(stderr,
+		        "formagent: unknown audit command '%s' (verify, head, show, export)\n",
+		        verb);
+		return 2;
+	}
+	if (strcmp(verb, "export") == 0 && xlsx == NULL) {
+		fputs("formagent: audit export needs --xlsx OUT.xlsx\n", stderr);
 		return 2;
 	}
 	if ((files = audit_inputs(argc, argv, cfg, &key_owned, &n)) == NULL || n == 0) {
@@ -402,8 +441,15 @@ cmd_audit(int argc, char **argv)
 		key = key_owned;
 	if (strcmp(verb, "verify") == 0)
 		rc = audit_verify(files, n, head, key, partial, stdout);
-	else
+	else if (strcmp(verb, "head") == 0)
 		rc = audit_head(files, n, stdout);
+	else if (strcmp(verb, "show") == 0)
+		rc = audit_show(files, n, &f, json, stdout);
+	else if ((rc = audit_export(files, n, &f, xlsx, &cause)) == -1) {
+		fprintf(stderr, "formagent: audit export: %s\n", cause);
+		free(cause);
+		rc = 1;
+	}
 	for (i = 0; i < n; i++)
 		free(files[i]);
 	free(files);

@@ -243,42 +243,6 @@ preview_width(const struct field_def *f)
 	return w > min ? w : min;
 }
 
-/* Prints s in exactly w columns, cut with '~' when it is wider. */
-static void
-print_cell(FILE *fp, const char *s, size_t w)
-{
-	size_t n = strlen(s), i = 0, k, used = 0, cw;
-	uint32_t cp;
-	char one[2] = {0};
-
-	while (i < n) {
-		if ((k = utf8_decode(s + i, n - i, &cp)) == 0 || cp < 0x20) {
-			one[0] = '?';
-			k = k == 0 ? 1 : k;
-			cw = 1;
-		} else {
-			char tmp[5] = {0};
-
-			memcpy(tmp, s + i, k);
-			cw = utf8_width(tmp);
-		}
-		if (used + cw > w - (i + k < n ? 1 : 0) && i + k < n) {
-			fputc('~', fp);
-			used++;
-			break;
-		}
-		if (one[0] != 0)
-			fputc(one[0], fp);
-		else
-			fwrite(s + i, 1, k, fp);
-		one[0] = 0;
-		used += cw;
-		i += k;
-	}
-	for (; used < w; used++)
-		fputc(' ', fp);
-}
-
 static void
 preview_table(struct run *run, const struct mapped *m)
 {
@@ -289,22 +253,22 @@ preview_table(struct run *run, const struct mapped *m)
 
 	if (run->res->rows == 1) {
 		fprintf(fp, "%s (rule %s)\n", run->base, r->name);
-		print_cell(fp, "row", 5);
-		print_cell(fp, " ok", 4);
+		utf8_pad(fp, "row", 5);
+		utf8_pad(fp, " ok", 4);
 		for (i = 0; i < r->nfields; i++) {
 			fputc(' ', fp);
-			print_cell(fp, r->fields[i].name, preview_width(&r->fields[i]));
+			utf8_pad(fp, r->fields[i].name, preview_width(&r->fields[i]));
 		}
 		fputc('\n', fp);
 	}
 	s = xasprintf("%lu", m->row);
-	print_cell(fp, s, 5);
+	utf8_pad(fp, s, 5);
 	free(s);
-	print_cell(fp, m->nerrs == 0 ? " ok" : " NG", 4);
+	utf8_pad(fp, m->nerrs == 0 ? " ok" : " NG", 4);
 	for (i = 0; i < r->nfields; i++) {
 		fputc(' ', fp);
 		s = mapped_text(m, (int)i, r->fields[i].type == FT_YEN ? VF_GROUPED : VF_AUTO);
-		print_cell(fp, s != NULL ? s : "", preview_width(&r->fields[i]));
+		utf8_pad(fp, s != NULL ? s : "", preview_width(&r->fields[i]));
 		free(s);
 	}
 	fputc('\n', fp);

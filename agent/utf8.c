@@ -2,6 +2,7 @@
  * The one UTF-8 decoder of formagent, so that validation, escaping for logs and the text
  * transforms agree on what a valid sequence is.
  */
+#include <string.h>
 #include <wchar.h>
 
 #include "utf8.h"
@@ -111,4 +112,48 @@ utf8_width(const char *s)
 		n += (size_t)w;
 	}
 	return n;
+}
+
+/* The columns of one code point as utf8_width() counts them. */
+static size_t
+cp_width(const char *s, size_t k)
+{
+	char one[5] = {0};
+
+	memcpy(one, s, k);
+	return utf8_width(one);
+}
+
+void
+utf8_pad(FILE *fp, const char *s, size_t w)
+{
+	size_t n = strlen(s), i = 0, k, used = 0, cw, total = 0;
+	uint32_t cp;
+
+	for (i = 0; i < n; i += k) {
+		k = utf8_decode(s + i, n - i, &cp);
+		total += k == 0 || cp < 0x20 || cp == 0x7f ? 1 : cp_width(s + i, k);
+		if (k == 0)
+			k = 1;
+	}
+	for (i = 0; i < n; i += k) {
+		k = utf8_decode(s + i, n - i, &cp);
+		cw = k == 0 || cp < 0x20 || cp == 0x7f ? 1 : cp_width(s + i, k);
+		if (total > w && used + cw > w - 1) {
+			if (w > 0) {
+				fputc('~', fp);
+				used++;
+			}
+			break;
+		}
+		if (k == 0 || cp < 0x20 || cp == 0x7f)
+			fputc('?', fp);
+		else
+			fwrite(s + i, 1, k, fp);
+		used += cw;
+		if (k == 0)
+			k = 1;
+	}
+	for (; used < w; used++)
+		fputc(' ', fp);
 }

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Decodes the sequence at s (n bytes available): returns its length and sets *cp, or 0 if invalid.
  */
@@ -18,5 +19,10 @@ size_t utf8_encode(uint32_t cp, char *buf);
 int utf8_valid(const char *s, size_t n, size_t *bad);
 /* Terminal columns of s (wcwidth per code point; 1 for anything it does not know). */
 size_t utf8_width(const char *s);
+/*
+ * Prints s in exactly w terminal columns: padded with spaces, or cut with '~' when wider.
+ * Control characters and invalid bytes show as '?', so a table stays a table.
+ */
+void utf8_pad(FILE *fp, const char *s, size_t w);
 
 #endif

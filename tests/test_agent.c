@@ -30,6 +30,13 @@ struct env {
 	pid_t pid;
 };
 
+/*
+ * A failed assertion jumps out of the test: the teardown then stops the agent it left running
+ * and unmounts what it mounted.
+ */
+static pid_t running;
+static char *mounted;
+
 static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static char *
@@ -108,6 +115,7 @@ env_start(struct env *e, const char *extra)
 		_exit(127);
 	}
 	assert_true(e->pid > 0);
+	running = e->pid;
 }
 
 /* Waits for the agent to exit; returns its status, or -1 after timeout_ms. */
@@ -124,6 +132,7 @@ env_wait(struct env *e, int timeout_ms)
 	if (r != e->pid)
 		return -1;
 	e->pid = 0;
+	running = 0;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -151,6 +160,28 @@ env_free(struct env *e)
 	free(e->dir);
 	free(e->cfg);
 	free(e->err);
+}
+
+static int
+cleanup(void **state)
+{
+	char *cmd;
+
+	(void)state;
+	if (running > 0) {
+		kill(running, SIGKILL);
+		waitpid(running, NULL, 0);
+		running = 0;
+	}
+	if (mounted != NULL) {
+		cmd = pathf("umount -l '%s'", mounted);
+		if (system(cmd) != 0)
+			print_message("could not unmount %s\n", mounted);
+		free(cmd);
+		free(mounted);
+		mounted = NULL;
+	}
+	return 0;
 }
 
 static int
@@ -599,18 +630,84 @@ test_burst(void **state)
 	env_free(&e);
 }
 
+/* The audit folder fills up: intake stops, no input is lost, and it all goes on once there is room.
+ */
+static void
+test_audit_disk_full(void **state)
+{
+	char *sample = samplepath("transport-2024-04.cp932.csv"), *cmd, *audit, *filler, *big;
+	struct env e;
+
+	(void)state;
+	if (geteuid() != 0) {
+		print_message(
+		    "test_audit_disk_full: not root: cannot mount a small tmpfs; skipped\n");
+		free(sample);
+		skip();
+	}
+	env_new(&e, "settle_ms: 50", NULL);
+	audit = pathf("%s/audit", e.dir);
+	mkdir(audit, 0750);
+	cmd = pathf("mount -t tmpfs -o size=256k tmpfs '%s'", audit);
+	if (system(cmd) == 0)
+		mounted = strdup(audit);
+	else {
+		print_message("test_audit_disk_full: mount refused here; skipped\n");
+		free(cmd);
+		free(audit);
+		free(sample);
+		env_free(&e);
+		skip();
+	}
+	free(cmd);
+	env_start(&e, NULL);
+	assert_int_equal(wait_log(&e, "started", 10000), 0);
+	filler = pathf("%s/filler", audit);
+	cmd = pathf("dd if=/dev/zero of='%s' bs=4k 2>/dev/null; true", filler);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	/* 100 claims: their completed record needs more room than the log's last page has. */
+	big = big_transport(100);
+	drop(&e, "transport-a.csv", big);
+	free(big);
+	assert_int_equal(wait_log(&e, "intake suspended", 10000), 0);
+	assert_true(log_has(&e, "<2>intake suspended"));
+	cmd = pathf("cp '%s' '%s/inbox/transport-b.csv'", sample, e.dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	usleep(1500000);
+	/* Nothing is lost: a waits in work/ for its record, b in the inbox. */
+	assert_int_equal(count_in(&e, "done", ""), 0);
+	assert_int_equal(count_in(&e, "work", "transport-a.csv"), 1);
+	assert_int_equal(count_in(&e, "inbox", "transport-b.csv"), 1);
+	assert_int_equal(unlink(filler), 0);
+	assert_int_equal(wait_log(&e, "intake resumed", 20000), 0);
+	assert_int_equal(wait_count(&e, "done", ".csv", 2, 30000), 0);
+	assert_int_equal(env_stop(&e), 0);
+	assert_int_equal(audit_count(&e, "completed", "transport-a.csv", "produced"), 1);
+	assert_int_equal(audit_count(&e, "completed", "transport-b.csv", "produced"), 1);
+	assert_int_equal(audit_count(&e, "intake_resumed", NULL, NULL), 1);
+	assert_log_verifies(&e);
+	cleanup(NULL); /* unmounts, so the folder can go */
+	free(filler);
+	free(audit);
+	free(sample);
+	env_free(&e);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_files_before_start),
-	    cmocka_unit_test(test_written_in_pieces),
-	    cmocka_unit_test(test_renamed_in_and_special_files),
-	    cmocka_unit_test(test_reload_keeps_old_rules),
-	    cmocka_unit_test(test_sigterm_mid_file),
-	    cmocka_unit_test(test_polling_and_status),
-	    cmocka_unit_test(test_resumed_and_duplicate),
-	    cmocka_unit_test(test_burst),
+	    cmocka_unit_test_teardown(test_files_before_start, cleanup),
+	    cmocka_unit_test_teardown(test_written_in_pieces, cleanup),
+	    cmocka_unit_test_teardown(test_renamed_in_and_special_files, cleanup),
+	    cmocka_unit_test_teardown(test_reload_keeps_old_rules, cleanup),
+	    cmocka_unit_test_teardown(test_sigterm_mid_file, cleanup),
+	    cmocka_unit_test_teardown(test_polling_and_status, cleanup),
+	    cmocka_unit_test_teardown(test_resumed_and_duplicate, cleanup),
+	    cmocka_unit_test_teardown(test_burst, cleanup),
+	    cmocka_unit_test_teardown(test_audit_disk_full, cleanup),
 	};
 
 	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);

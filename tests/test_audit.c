@@ -18,7 +18,9 @@
 #include <cmocka.h>
 
 #include "audit.h"
+#include "auditview.h"
 #include "testutil.h"
+#include "xlsxread.h"
 
 /* Writes n records into dir; returns the one log file's path. */
 static char *
@@ -342,6 +344,143 @@ test_index_and_repair(void **state)
 	free(dir);
 }
 
+/* Two completed files of one rule, as the agent writes them, for show and export. */
+static char *
+write_claims(const char *dir)
+{
+	struct audit *a;
+	char *cause = NULL, **files, *p;
+	json_t *rec;
+	size_t nf;
+	int i;
+
+	a = audit_open(dir, NULL, &cause);
+	for (i = 0; i < 2; i++) {
+		rec = json_pack(
+		    "{s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:i, s:i, s:i, s:i}, "
+		    "s:[{s:i, s:s, s:{s:s, s:i, s:s}}, {s:i, s:s, s:{s:s, s:i}, s:[{s:s, s:s}]}]}",
+		    "spool", "s", "claim", i == 0 ? "c1" : "c2", "outcome", "partly_rejected",
+		    "input", "name", i == 0 ? "交通費4月.csv" : "b.csv", "owner", "yamada", "rule",
+		    "name", "transport", "version", "abcdef", "totals", "rows", 2, "produced", 1,
+		    "rejected", 1, "amount", i == 0 ? 2000 : 840, "rows", "row", 2, "outcome",
+		    "produced", "fields", "case_no", i == 0 ? "0101-00231" : "0102-01102", "amount",
+		    i == 0 ? 2000 : 840, "visit_on", "2024-04-01", "row", 3, "outcome", "rejected",
+		    "fields", "case_no", "0101-00999", "amount", 5, "reasons", "field", "amount",
+		    "message", "支給額 が合いません");
+		assert_int_equal(audit_append(a, "completed", rec, &cause), 0);
+		json_decref(rec);
+	}
+	audit_close(a);
+	files = audit_files(dir, &nf);
+	p = files[0];
+	free(files);
+	return p;
+}
+
+static void
+test_show(void **state)
+{
+	char *dir = tmpdir_new(), *path = write_claims(dir), *buf = NULL, *line;
+	struct audit_filter f = {NULL, NULL, NULL, NULL, NULL};
+	char *files[1];
+	size_t len = 0;
+	FILE *fp;
+
+	(void)state;
+	files[0] = path;
+	fp = open_memstream(&buf, &len);
+	assert_int_equal(audit_show(files, 1, &f, 0, fp), 0);
+	fclose(fp);
+	/* Japanese names take two columns each, and the table stays aligned. */
+	line = strstr(buf, "交通費4月.csv");
+	assert_non_null(line);
+	assert_non_null(strstr(buf, "交通費4月.csv                  2     1          2000\n"));
+	assert_non_null(strstr(buf, "b.csv                          2     1           840\n"));
+	assert_non_null(strstr(buf, "2 records"));
+	free(buf);
+	f.case_no = "0102-01102";
+	buf = NULL;
+	fp = open_memstream(&buf, &len);
+	assert_int_equal(audit_show(files, 1, &f, 0, fp), 0);
+	fclose(fp);
+	assert_null(strstr(buf, "交通費"));
+	assert_non_null(strstr(buf, "row 2: produced {\"amount\":840,\"case_no\":\"0102-01102\""));
+	assert_non_null(strstr(buf, "1 record\n"));
+	free(buf);
+	f.case_no = NULL;
+	f.since = "2999-01-01";
+	buf = NULL;
+	fp = open_memstream(&buf, &len);
+	assert_int_equal(audit_show(files, 1, &f, 1, fp), 0);
+	fclose(fp);
+	assert_string_equal(buf, "");
+	free(buf);
+	free(path);
+	rmtree(dir);
+	free(dir);
+}
+
+static void
+test_export(void **state)
+{
+	char *dir = tmpdir_new(), *path = write_claims(dir), *xlsx, *cause = NULL;
+	struct audit_filter f = {NULL, NULL, NULL, NULL, NULL};
+	char *files[1];
+	struct xcell c;
+
+	(void)state;
+	files[0] = path;
+	if (asprintf(&xlsx, "%s/audit.xlsx", dir) == -1)
+		abort();
+	assert_int_equal(audit_export(files, 1, &f, xlsx, &cause), 0);
+	/* Claims: one row per claim, fields as real cells. */
+	assert_int_equal(xlsx_sheet_cell(xlsx, 1, "D2", &c), 0);
+	assert_string_equal(c.text, "交通費4月.csv");
+	xcell_clear(&c);
+	/* The audited fields, in the log's (sorted) order. */
+	assert_int_equal(xlsx_sheet_cell(xlsx, 1, "K1", &c), 0);
+	assert_string_equal(c.text, "amount");
+	xcell_clear(&c);
+	assert_int_equal(xlsx_sheet_cell(xlsx, 1, "K2", &c), 0);
+	assert_int_equal(c.type, 'n');
+	assert_true(c.num == 2000);
+	xcell_clear(&c);
+	assert_int_equal(xlsx_sheet_cell(xlsx, 1, "L2", &c), 0);
+	assert_string_equal(c.text, "0101-00231");
+	xcell_clear(&c);
+	assert_int_equal(xlsx_sheet_cell(xlsx, 1, "M2", &c), 0);
+	assert_int_equal(c.type, 'n'); /* 2024-04-01 as a date serial */
+	assert_true(c.num == 45383);
+	xcell_clear(&c);
+	assert_int_equal(xlsx_sheet_cell(xlsx, 1, "N3", &c), 0);
+	assert_string_equal(c.text, "支給額 が合いません");
+	xcell_clear(&c);
+	/* Totals per day and rule: 1 + 1 claims, 1 + 1 rejected, 2000 + 840 yen. */
+	assert_int_equal(xlsx_sheet_cell(xlsx, 3, "D2", &c), 0);
+	assert_true(c.num == 2);
+	xcell_clear(&c);
+	assert_int_equal(xlsx_sheet_cell(xlsx, 3, "E2", &c), 0);
+	assert_true(c.num == 2);
+	xcell_clear(&c);
+	assert_int_equal(xlsx_sheet_cell(xlsx, 3, "F2", &c), 0);
+	assert_true(c.num == 2840);
+	xcell_clear(&c);
+	{
+		char *sheet = xlsx_part(xlsx, "xl/worksheets/sheet1.xml"), *drawing;
+
+		assert_non_null(strstr(sheet, "<autoFilter"));
+		assert_non_null(strstr(sheet, "state=\"frozen\""));
+		free(sheet);
+		drawing = xlsx_part(xlsx, "xl/charts/chart1.xml");
+		assert_non_null(drawing);
+		free(drawing);
+	}
+	free(xlsx);
+	free(path);
+	rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -353,6 +492,8 @@ main(void)
 	    cmocka_unit_test(test_day_boundary),
 	    cmocka_unit_test(test_hmac),
 	    cmocka_unit_test(test_index_and_repair),
+	    cmocka_unit_test(test_show),
+	    cmocka_unit_test(test_export),
 	};
 
 	return cmocka_run_group_tests_name("audit", tests, NULL, NULL);

@@ -123,10 +123,18 @@ shared_string(const char *path, long idx)
 int
 xlsx_cell(const char *path, const char *addr, struct xcell *c)
 {
-	char *sheet = xlsx_part(path, "xl/worksheets/sheet1.xml"), *needle, *v;
+	return xlsx_sheet_cell(path, 1, addr, c);
+}
+
+int
+xlsx_sheet_cell(const char *path, int n, const char *addr, struct xcell *c)
+{
+	char part[64], *sheet, *needle, *v;
 	const char *p, *gt, *end, *t, *f, *s;
 	char type[16] = "";
 
+	snprintf(part, sizeof part, "xl/worksheets/sheet%d.xml", n);
+	sheet = xlsx_part(path, part);
 	memset(c, 0, sizeof *c);
 	c->type = 'e';
 	c->style = -1;

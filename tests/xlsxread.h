@@ -18,6 +18,8 @@ struct xcell {
 char *xlsx_part(const char *path, const char *part);
 /* Reads cell addr ("C12") of the first sheet. Returns 0, or -1 if the workbook cannot be read. */
 int xlsx_cell(const char *path, const char *addr, struct xcell *c);
+/* The same on sheet number sheet (1 is the first). */
+int xlsx_sheet_cell(const char *path, int sheet, const char *addr, struct xcell *c);
 void xcell_clear(struct xcell *c);
 /* The number format string of style index s, or NULL. Caller frees. */
 char *xlsx_numfmt(const char *path, int style);
