@@ -75,6 +75,7 @@ struct agent {
 	int cancel_now;
 	int suspended;
 	char *suspend_cause;
+	char suspended_at[32];
 	int64_t retry_at;
 	int64_t reload_at; /* 0: none pending */
 	int64_t status_at;
@@ -134,6 +135,12 @@ agent_info(struct agent *a)
 	                 (json_int_t)getpid());
 }
 
+/*
+ * Stops intake (files wait in the inbox) until a retry succeeds; takes cause. The suspension
+ * is recorded now when the log works, else in the intake_resumed record later.
+ */
+static void suspend(struct agent *a, char *cause, int log_works);
+
 /* Appends a record; on failure suspends intake. Returns 0 or -1. */
 static int
 record(struct agent *a, const char *event, json_t *rec)
@@ -144,16 +151,28 @@ record(struct agent *a, const char *event, json_t *rec)
 	json_object_set_new(rec, "agent", agent_info(a));
 	rc = audit_append(a->audit, event, rec, &cause);
 	json_decref(rec);
-	if (rc == -1) {
-		if (!a->suspended)
-			log_msg(LOG_LV_CRIT, "intake suspended: %s", cause);
-		free(a->suspend_cause);
-		a->suspend_cause = cause;
-		a->suspended = 1;
-		a->retry_at = now_ms() + RETRY_MS;
-		sd_notify(0, "STATUS=intake suspended: the audit log cannot be written");
-	}
+	if (rc == -1)
+		suspend(a, cause, 0); /* the log itself failed: nothing more can go into it now */
 	return rc;
+}
+
+static void
+suspend(struct agent *a, char *cause, int log_works)
+{
+	char *esc = log_escape(cause, 0);
+
+	if (!a->suspended) {
+		log_msg(LOG_LV_CRIT, "intake suspended: %s", esc);
+		audit_now(a->suspended_at);
+	}
+	free(esc);
+	free(a->suspend_cause);
+	a->suspend_cause = cause;
+	a->suspended = 1;
+	a->retry_at = now_ms() + RETRY_MS;
+	sd_notify(0, "STATUS=intake suspended: see the log");
+	if (log_works)
+		record(a, "intake_suspended", json_pack("{s:s}", "reason", cause));
 }
 
 static json_t *
@@ -447,12 +466,8 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 			goto out;
 		}
 		if (res.io_error) {
-			free(a->suspend_cause);
-			a->suspend_cause =
-			    xasprintf("cannot write the outputs of %s: %s", esc, res.reason);
-			log_msg(LOG_LV_CRIT, "intake suspended: %s", a->suspend_cause);
-			a->suspended = 1;
-			a->retry_at = now_ms() + RETRY_MS;
+			suspend(a, xasprintf("cannot write the outputs of %s: %s", esc, res.reason),
+			        1);
 			goto out;
 		}
 	}
@@ -845,7 +860,9 @@ static void
 try_resume_intake(struct agent *a)
 {
 	a->suspended = 0;
-	if (record(a, "intake_resumed", json_pack("{s:s}", "after", a->suspend_cause ?: "")) == -1)
+	if (record(a, "intake_resumed",
+	           json_pack("{s:s, s:s}", "suspended", a->suspended_at, "reason",
+	                     a->suspend_cause != NULL ? a->suspend_cause : "")) == -1)
 		return; /* record() suspended again */
 	log_info("intake resumed");
 	free(a->suspend_cause);

@@ -695,6 +695,96 @@ test_audit_disk_full(void **state)
 	env_free(&e);
 }
 
+/* The out folder fills up: the file waits in work/, the suspension is recorded, nothing is lost. */
+static void
+test_out_disk_full(void **state)
+{
+	char *sample = samplepath("transport-2024-04.cp932.csv"), *cmd, *out, *filler;
+	struct env e;
+
+	(void)state;
+	if (geteuid() != 0) {
+		print_message(
+		    "test_out_disk_full: not root: cannot mount a small tmpfs; skipped\n");
+		free(sample);
+		skip();
+	}
+	env_new(&e, "settle_ms: 50", NULL);
+	out = pathf("%s/out", e.dir);
+	mkdir(out, 0750);
+	cmd = pathf("mount -t tmpfs -o size=64k tmpfs '%s'", out);
+	if (system(cmd) == 0)
+		mounted = strdup(out);
+	free(cmd);
+	if (mounted == NULL) {
+		print_message("test_out_disk_full: mount refused here; skipped\n");
+		free(out);
+		free(sample);
+		env_free(&e);
+		skip();
+	}
+	filler = pathf("%s/filler", out);
+	cmd = pathf("dd if=/dev/zero of='%s' bs=4k 2>/dev/null; true", filler);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	env_start(&e, NULL);
+	assert_int_equal(wait_log(&e, "started", 10000), 0);
+	cmd = pathf("cp '%s' '%s/inbox/transport-a.csv'", sample, e.dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(wait_log(&e, "intake suspended: cannot write the outputs", 10000), 0);
+	assert_int_equal(count_in(&e, "work", "transport-a.csv"), 1);
+	assert_int_equal(count_in(&e, "out", ".tmp"), 0);
+	assert_int_equal(count_in(&e, "rejected", ""), 0);
+	assert_int_equal(unlink(filler), 0);
+	assert_int_equal(wait_count(&e, "done", ".csv", 1, 30000), 0);
+	assert_int_equal(env_stop(&e), 0);
+	assert_int_equal(count_in(&e, "out", ".xlsx"), 5);
+	assert_int_equal(audit_count(&e, "intake_suspended", NULL, NULL), 1);
+	assert_int_equal(audit_count(&e, "intake_resumed", NULL, NULL), 1);
+	assert_int_equal(audit_count(&e, "completed", "transport-a.csv", "produced"), 1);
+	assert_log_verifies(&e);
+	cleanup(NULL);
+	free(filler);
+	free(out);
+	free(sample);
+	env_free(&e);
+}
+
+/* check says when a spool's work folder is on another filesystem: a claim is a rename. */
+static void
+test_check_work_filesystem(void **state)
+{
+	char *work, *cmd, *err;
+	struct env e;
+
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("test_check_work_filesystem: not root: cannot mount; skipped\n");
+		skip();
+	}
+	env_new(&e, NULL, NULL);
+	work = pathf("%s/work", e.dir);
+	mkdir(work, 0750);
+	cmd = pathf("mount -t tmpfs -o size=64k tmpfs '%s'", work);
+	if (system(cmd) == 0)
+		mounted = strdup(work);
+	free(cmd);
+	if (mounted == NULL) {
+		print_message("test_check_work_filesystem: mount refused here; skipped\n");
+		free(work);
+		env_free(&e);
+		skip();
+	}
+	assert_int_equal(run_agent(NULL, NULL, &err, "check -c '%s'", e.cfg), 1);
+	assert_non_null(strstr(err, "formagent.yaml:6:5: spool 's': work ("));
+	assert_non_null(strstr(err, "is on another filesystem than inbox"));
+	free(err);
+	cleanup(NULL);
+	free(work);
+	env_free(&e);
+}
+
 int
 main(void)
 {
@@ -708,6 +798,8 @@ main(void)
 	    cmocka_unit_test_teardown(test_resumed_and_duplicate, cleanup),
 	    cmocka_unit_test_teardown(test_burst, cleanup),
 	    cmocka_unit_test_teardown(test_audit_disk_full, cleanup),
+	    cmocka_unit_test_teardown(test_out_disk_full, cleanup),
+	    cmocka_unit_test_teardown(test_check_work_filesystem, cleanup),
 	};
 
 	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);
