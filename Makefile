@@ -17,9 +17,9 @@ SAN     ?=
 
 # Debian packages: what the build needs, and what the tests and the demo need on top.
 BUILD_PKGS = gcc make pkg-config libxlsxwriter-dev libyaml-dev libcsv-dev libjansson-dev libssl-dev \
-	     libsystemd-dev
+	     libsystemd-dev libicu-dev gettext
 TEST_PKGS  = libcmocka-dev unzip systemd man-db
-PKG_LIBS   = xlsxwriter yaml-0.1 jansson libcrypto libsystemd
+PKG_LIBS   = xlsxwriter yaml-0.1 jansson libcrypto libsystemd icu-uc icu-i18n
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -53,11 +53,21 @@ UNIT_SRCS = $(wildcard tests/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
 HELPER_OBJS = $(BUILD)/tests/xlsxread.o $(BUILD)/tests/testutil.o
 
-.PHONY: all deps test unit e2e demo asan install uninstall clean format check-format
+.PHONY: all deps test unit e2e demo asan install uninstall clean format check-format pot
 .SUFFIXES:
 .SECONDARY:
 
-all: $(BUILD)/formagent
+all: $(BUILD)/formagent $(BUILD)/locale/ja/LC_MESSAGES/formagent.mo
+
+# The Japanese catalog of the reasons clerks read (po/ja.po), beside the binary.
+$(BUILD)/locale/ja/LC_MESSAGES/formagent.mo: po/ja.po
+	@mkdir -p $(@D)
+	$(say) MSGFMT $<
+	$(Q)msgfmt --check -o $@ $<
+
+# Refreshes po/formagent.pot from the sources; then merge it into po/ja.po with msgmerge.
+pot:
+	xgettext -k_ -kN_ --from-code=UTF-8 --no-location -o po/formagent.pot agent/*.c
 
 # Installs only what is missing, and says what. Root runs apt-get directly, anyone else through sudo.
 deps:
@@ -78,7 +88,7 @@ $(BUILD)/formagent: $(LIB_OBJS) $(MAIN_OBJ)
 $(BUILD)/agent/%.o: agent/%.c
 	@mkdir -p $(@D)
 	$(say) CC $<
-	$(Q)$(CC) $(CPPFLAGS) -DFORMAGENT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) -DFORMAGENT_VERSION='"$(VERSION)"' -DLOCALEDIR='"$(PREFIX)/share/locale"' $(PKG_CFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
@@ -94,7 +104,7 @@ test:
 	@$(MAKE) --no-print-directory unit
 
 # The unit and end-to-end suites: each test binary is cmocka; tests/run adds up their results.
-unit: $(BUILD)/formagent $(UNIT_BINS)
+unit: all $(UNIT_BINS)
 	@FORMAGENT=$(abspath $(BUILD)/formagent) SRCDIR=$(CURDIR) tests/run $(UNIT_BINS)
 
 # The real agent on demo/ with the example configuration: the samples are dropped into the
@@ -124,6 +134,9 @@ install: all
 		$(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
 	install -m 0755 $(BUILD)/formagent $(DESTDIR)$(PREFIX)/bin/formagent
 	install -m 0644 docs/formagent.1 $(DESTDIR)$(PREFIX)/share/man/man1/formagent.1
+	install -d $(DESTDIR)$(PREFIX)/share/locale/ja/LC_MESSAGES
+	install -m 0644 $(BUILD)/locale/ja/LC_MESSAGES/formagent.mo \
+		$(DESTDIR)$(PREFIX)/share/locale/ja/LC_MESSAGES/formagent.mo
 	sed 's|: demo/|: /var/lib/formagent/|' formagent.yaml > $(DESTDIR)/etc/formagent/formagent.yaml
 	chmod 0640 $(DESTDIR)/etc/formagent/formagent.yaml
 	install -m 0640 rules/*.yaml $(DESTDIR)/etc/formagent/rules/

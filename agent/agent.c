@@ -31,11 +31,13 @@
 #include "audit.h"
 #include "config.h"
 #include "hash.h"
+#include "i18n.h"
 #include "log.h"
 #include "mapper.h"
 #include "pipeline.h"
 #include "spool.h"
 #include "watch.h"
+#include "i18n.h"
 #include "xmalloc.h"
 
 #ifndef FORMAGENT_VERSION
@@ -325,7 +327,7 @@ static void
 write_reason(const struct spool *sp, const char *name, const char *reason)
 {
 	char *safe = spool_safe_name(name, 180), *fname = xasprintf("%s.reason.txt", safe);
-	char *text = xasprintf("file: %s\nthe file was not processed: %s\n", name, reason);
+	char *text = xasprintf(_("file: %s\nthe file was not processed: %s\n"), name, reason);
 	char *cause = NULL;
 	struct outfile o;
 
@@ -371,7 +373,8 @@ reject_unopened(struct agent *a, const struct spool *sp, const char *name, const
 		log_err("spool %s: %s: %s", sp->name, esc, cause);
 		free(cause);
 	} else
-		log_info("spool %s: %s: rejected: %s", sp->name, esc, reason);
+		log_info("spool %s: %s: rejected unopened (the reason is in its .reason.txt)",
+		         sp->name, esc);
 	free(esc);
 	free(final);
 	remember(a, sp, name, "rejected");
@@ -446,8 +449,8 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 		    (seen = audit_input_seen(a->audit, sha)) != NULL && strcmp(seen, claim) != 0) {
 			dup = 1;
 			reason =
-			    xasprintf("the same file (SHA-256 %.16s...) was already processed as "
-			              "claim %s; it is not processed twice",
+			    xasprintf(_("the same file (SHA-256 %.16s...) was already processed as "
+			                "claim %s; it is not processed twice"),
 			              sha, seen);
 			res.failed = 1;
 			snprintf(res.sha256, sizeof res.sha256, "%s", sha);
@@ -502,8 +505,8 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 		goto out;
 	}
 	if (res.failed)
-		log_info("spool %s: %s: %s: %s", sp->name, esc, result,
-		         reason != NULL ? reason : res.reason);
+		log_info("spool %s: %s: %s (the reason is in its .reason.txt)", sp->name, esc,
+		         result);
 	else
 		log_info("spool %s: %s: %s (rule %s: %lu rows, %lu produced, %lu rejected)%s",
 		         sp->name, esc, result, res.rule->name, res.rows, res.produced,
@@ -537,26 +540,27 @@ take(struct agent *a, const struct spool *sp, const char *name)
 	}
 	free(path);
 	if (S_ISLNK(st.st_mode)) {
-		reject_unopened(a, sp, name, &st, "it is a symbolic link; links are not followed");
+		reject_unopened(a, sp, name, &st,
+		                _("it is a symbolic link; links are not followed"));
 		return;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		reject_unopened(a, sp, name, &st, "it is a folder, not a file");
+		reject_unopened(a, sp, name, &st, _("it is a folder, not a file"));
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		reject_unopened(a, sp, name, &st,
-		                "it is not a regular file (a pipe, socket or device)");
+		                _("it is not a regular file (a pipe, socket or device)"));
 		return;
 	}
 	if (st.st_nlink > 1) {
-		reject_unopened(
-		    a, sp, name, &st,
-		    "it has more than one hard link: a file that is also elsewhere is not taken");
+		reject_unopened(a, sp, name, &st,
+		                _("it has more than one hard link: a file that is also elsewhere "
+		                  "is not taken"));
 		return;
 	}
 	if (st.st_size > sp->max_bytes) {
-		char *why = xasprintf("the file is %lld bytes, more than the %lld allowed",
+		char *why = xasprintf(_("the file is %lld bytes, more than the %lld allowed"),
 		                      (long long)st.st_size, sp->max_bytes);
 
 		reject_unopened(a, sp, name, &st, why);
@@ -898,6 +902,7 @@ agent_run(const char *config_path, const struct agent_opts *o)
 		return 1;
 	}
 	audit_now(a.loaded);
+	i18n_init(a.cfg->language);
 	if ((a.audit = audit_open(a.cfg->audit_dir, a.cfg->audit_key, &cause)) == NULL) {
 		log_err("cannot start: %s", cause);
 		rc = 1;

@@ -15,12 +15,14 @@
 #include "xmalloc.h"
 #include "yamldoc.h"
 
-const char *const config_keys[] = {"rules",  "templates", "audit",         "spools",
-                                   "tmpdir", "state_dir", "stop_grace_ms", NULL};
+const char *const config_keys[] = {"rules",     "templates",     "audit",    "spools", "tmpdir",
+                                   "state_dir", "stop_grace_ms", "language", "eras",   NULL};
 const char *const config_spool_keys[] = {"name",      "inbox",  "work",  "out",       "done",
                                          "rejected",  "rules",  "watch", "settle_ms", "rescan_s",
                                          "max_bytes", "ignore", NULL};
 const char *const config_audit_keys[] = {"dir", "key_file", NULL};
+const char *const config_era_keys[] = {"name",      "kanji",    "letter", "code",
+                                       "first_day", "last_day", NULL};
 
 static char *
 resolve(const struct config *c, const char *p)
@@ -143,6 +145,137 @@ check_spool_filesystems(const struct spool *sp, const struct ynode *at, struct d
 		      sp->name != NULL ? sp->name : "?", sp->work, sp->inbox);
 }
 
+/* A YYYY-MM-DD (or any date form) value; -1 after reporting. */
+static int
+get_day(const struct ynode *n, const char *what, struct civil *out, struct diags *d)
+{
+	char *cause = NULL;
+	int64_t days;
+
+	if (n->kind != Y_SCALAR || tf_date(eras_builtin(), n->value, &days, &cause) == -1) {
+		ydiag(d, n, "expected a date (YYYY-MM-DD) for '%s'%s%s", what, cause ? ": " : "",
+		      cause ? cause : "");
+		free(cause);
+		return -1;
+	}
+	civil_from_days(days, out);
+	return 0;
+}
+
+/*
+ * The era table: the built-in eras, then the configuration's, each beginning after the one
+ * before and, where that one names its last day, on the day after it: no overlap, no gap.
+ * The next era needs no rebuild, only these lines.
+ */
+static void
+load_eras(struct config *c, const struct ynode *m, struct diags *d)
+{
+	const struct eras *b = eras_builtin();
+	const struct ynode *e, *v;
+	struct era *era, *prev;
+	struct civil last;
+	int64_t code, start, pstart;
+	size_t i, j, n = b->n;
+	const char *s;
+	int has_last = 0, bad;
+
+	c->era_v = xcalloc(b->n + (m != NULL && m->kind == Y_SEQ ? m->n : 0) + 1, sizeof *c->era_v);
+	memcpy(c->era_v, b->v, b->n * sizeof *b->v);
+	c->eras.v = c->era_v;
+	c->eras.n = n;
+	if (m == NULL)
+		return;
+	if (m->kind != Y_SEQ) {
+		ydiag(d, m, "expected a list of eras for 'eras'");
+		return;
+	}
+	for (i = 0; i < m->n; i++) {
+		e = m->items[i];
+		if (ymap_check_keys(e, config_era_keys, "an era", d) == -1 && e->kind != Y_MAP)
+			continue;
+		era = &c->era_v[n];
+		memset(era, 0, sizeof *era);
+		bad = 0;
+		if ((v = ymap_get(e, "name")) == NULL || yget_str(v, "name", &s, d) == -1 ||
+		    strlen(s) == 0)
+			bad = (v == NULL ? (ydiag(d, e, "an era needs 'name' (like 令和)"), 1) : 1);
+		else
+			era->name = xstrdup(s);
+		if ((v = ymap_get(e, "kanji")) == NULL || yget_str(v, "kanji", &s, d) == -1)
+			bad = (v == NULL
+			           ? (ydiag(d, e, "an era needs 'kanji' (its first character)"), 1)
+			           : 1);
+		else
+			era->kanji = xstrdup(s);
+		if ((v = ymap_get(e, "letter")) == NULL || yget_str(v, "letter", &s, d) == -1 ||
+		    strlen(s) != 1 || !((s[0] >= 'A' && s[0] <= 'Z'))) {
+			if (v != NULL && v->kind == Y_SCALAR)
+				ydiag(d, v, "'letter' is one capital letter, like R");
+			else if (v == NULL)
+				ydiag(d, e, "an era needs 'letter' (like R)");
+			bad = 1;
+		} else
+			era->letter = s[0];
+		if ((v = ymap_get(e, "code")) == NULL)
+			bad =
+			    (ydiag(d, e, "an era needs 'code' (the digit exports use for it)"), 1);
+		else if (yget_int(v, "code", 1, 9, &code, d) == -1)
+			bad = 1;
+		else
+			era->code = (int)code;
+		if ((v = ymap_get(e, "first_day")) == NULL)
+			bad = (ydiag(d, e, "an era needs 'first_day'"), 1);
+		else if (get_day(v, "first_day", &era->start, d) == -1)
+			bad = 1;
+		era->year1 = era->start.y;
+		if (bad) {
+			free((char *)era->name);
+			free((char *)era->kanji);
+			continue;
+		}
+		for (j = 0; j < n; j++)
+			if (strcmp(c->era_v[j].name, era->name) == 0 ||
+			    strcmp(c->era_v[j].kanji, era->kanji) == 0 ||
+			    c->era_v[j].letter == era->letter || c->era_v[j].code == era->code)
+				bad = (ydiag(d, e,
+				             "era %s repeats the name, kanji, letter or code of %s",
+				             era->name, c->era_v[j].name),
+				       1);
+		prev = &c->era_v[n - 1];
+		start = days_from_civil(era->start.y, era->start.m, era->start.d);
+		pstart = days_from_civil(prev->start.y, prev->start.m, prev->start.d);
+		if (!bad && start <= pstart)
+			bad = (ydiag(d, ymap_get(e, "first_day"),
+			             "era %s overlaps %s: it must begin after %04d-%02d-%02d",
+			             era->name, prev->name, prev->start.y, prev->start.m,
+			             prev->start.d),
+			       1);
+		if (!bad && has_last && start != days_from_civil(last.y, last.m, last.d) + 1)
+			bad =
+			    (ydiag(d, ymap_get(e, "first_day"),
+			           "era %s must begin on the day after %s's last day "
+			           "(%04d-%02d-%02d): the table would have a %s",
+			           era->name, prev->name, last.y, last.m, last.d,
+			           start > days_from_civil(last.y, last.m, last.d) + 1 ? "gap"
+			                                                               : "overlap"),
+			     1);
+		has_last = 0;
+		if ((v = ymap_get(e, "last_day")) != NULL &&
+		    get_day(v, "last_day", &last, d) == 0) {
+			if (days_from_civil(last.y, last.m, last.d) < start)
+				bad = (ydiag(d, v, "era %s ends before it begins", era->name), 1);
+			has_last = 1;
+		}
+		if (bad) {
+			free((char *)era->name);
+			free((char *)era->kanji);
+			continue;
+		}
+		n++;
+	}
+	c->eras.n = n;
+}
+
 static void
 load_spools(struct config *c, const struct ynode *m, struct diags *d)
 {
@@ -246,6 +379,21 @@ config_load(const char *path, struct diags *d)
 	c->rules_dir = get_path(c, root, "rules", 1, d);
 	c->templates_dir = get_path(c, root, "templates", 1, d);
 	c->tmpdir = get_path(c, root, "tmpdir", 0, d);
+	load_eras(c, ymap_get(root, "eras"), d);
+	c->language = xstrdup("ja");
+	if ((m = ymap_get(root, "language")) != NULL) {
+		const char *lang;
+
+		if (yget_str(m, "language", &lang, d) == 0) {
+			if (strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0)
+				ydiag(d, m, "'%s' is not a language formagent speaks (ja, en)",
+				      lang);
+			else {
+				free(c->language);
+				c->language = xstrdup(lang);
+			}
+		}
+	}
 	c->state_dir = get_path(c, root, "state_dir", 0, d);
 	c->stop_grace_ms = 5000;
 	if ((m = ymap_get(root, "stop_grace_ms")) != NULL) {
@@ -278,7 +426,7 @@ config_load(const char *path, struct diags *d)
 	if (c->rules_dir != NULL && (files = list_yaml(c->rules_dir, &n, d)) != NULL) {
 		c->rules = xcalloc(n, sizeof *c->rules);
 		for (i = 0; i < n; i++) {
-			if ((r = rule_load(files[i], d)) != NULL) {
+			if ((r = rule_load(files[i], &c->eras, d)) != NULL) {
 				c->rules[c->nrules++] = r;
 				if (rule_resolve(r, c->templates, c->ntemplates, c->templates_dir,
 				                 d) == 0)
@@ -349,5 +497,11 @@ config_free(struct config *c)
 	free(c->tmpdir);
 	free(c->audit_key);
 	free(c->state_dir);
+	free(c->language);
+	for (i = eras_builtin()->n; i < c->eras.n; i++) {
+		free((char *)c->era_v[i].name);
+		free((char *)c->era_v[i].kanji);
+	}
+	free(c->era_v);
 	free(c);
 }

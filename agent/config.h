@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "rules.h"
 #include "template.h"
+#include "transform.h"
 
 struct spool {
 	char *name;
@@ -34,6 +35,9 @@ struct config {
 	char *audit_key;   /* HMAC key file, or NULL for plain SHA-256 */
 	char *state_dir;   /* the agent's status file; the audit folder when not given */
 	int stop_grace_ms; /* after SIGTERM, how long the file in hand may take to finish */
+	char *language;    /* of the reasons clerks read: "ja" (the default) or "en" */
+	struct eras eras;  /* the built-in eras and the configuration's own */
+	struct era *era_v; /* eras.v, owned */
 	struct spool *spools;
 	size_t nspools;
 	struct rule **rules; /* sorted by name */
@@ -50,5 +54,6 @@ const struct rule *config_rule(const struct config *c, const char *name);
 extern const char *const config_keys[];
 extern const char *const config_spool_keys[];
 extern const char *const config_audit_keys[];
+extern const char *const config_era_keys[];
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "export.h"
 #include "utf8.h"
+#include "i18n.h"
 #include "xmalloc.h"
 
 void
@@ -49,8 +50,8 @@ add_text(const struct rule *r, struct buf *b, const char *s, const char *column,
 
 	if (encode_utf8(r->import_encoding, s, &enc, &len, &bad) == -1) {
 		utf8_decode(s + bad, strlen(s + bad), &cp);
-		*cause = xasprintf("%s: the character '%.*s' (U+%04X) has no code in %s, the "
-		                   "import file's encoding",
+		*cause = xasprintf(_("%s: the character '%.*s' (U+%04X) has no code in %s, the "
+		                     "import file's encoding"),
 		                   column, (int)utf8_decode(s + bad, strlen(s + bad), &cp), s + bad,
 		                   cp, encoding_name(r->import_encoding));
 		return -1;

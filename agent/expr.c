@@ -5,6 +5,8 @@
  * is the field's `required`, not every check's business.
  */
 #include <ctype.h>
+#include <regex.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "expr.h"
 #include "transform.h"
 #include "utf8.h"
+#include "i18n.h"
 #include "xmalloc.h"
 
 enum op {
@@ -37,6 +40,23 @@ enum op {
 	OP_AND,
 	OP_OR,
 	OP_LEN,
+	OP_YEAR,
+	OP_MONTH,
+	OP_DAY,
+	OP_TODAY,
+	OP_MATCH,
+};
+
+/* Functions of one argument: name, argument type, result type. */
+static const struct {
+	const char *name;
+	enum vtype arg, result;
+	enum op op;
+} unary_fns[] = {
+    {"len", V_TEXT, V_INT, OP_LEN},
+    {"year", V_DATE, V_INT, OP_YEAR},
+    {"month", V_DATE, V_INT, OP_MONTH},
+    {"day", V_DATE, V_INT, OP_DAY},
 };
 
 struct expr {
@@ -45,6 +65,7 @@ struct expr {
 	int64_t i;
 	char *s;
 	size_t field;
+	regex_t *re; /* OP_MATCH */
 	struct expr *l, *r;
 };
 
@@ -102,6 +123,10 @@ expr_free(struct expr *e)
 		return;
 	expr_free(e->l);
 	expr_free(e->r);
+	if (e->re != NULL) {
+		regfree(e->re);
+		free(e->re);
+	}
 	free(e->s);
 	free(e);
 }
@@ -201,16 +226,62 @@ parse_primary(struct parser *ps)
 		skip(ps);
 		if (*ps->p == '(') {
 			ps->p++;
-			if (strcmp(name, "len") == 0) {
+			for (i = 0; i < sizeof unary_fns / sizeof unary_fns[0]; i++) {
+				if (strcmp(name, unary_fns[i].name) != 0)
+					continue;
+				free(name);
+				if ((arg = parse_or(ps)) == NULL)
+					return NULL;
+				if (arg->type != unary_fns[i].arg)
+					return fail(ps, at, arg, NULL, "%s() takes a %s, not a %s",
+					            unary_fns[i].name, vtype_name(unary_fns[i].arg),
+					            vtype_name(arg->type));
+				if (!accept(ps, ")"))
+					return fail(ps, ps->p, arg, NULL, "expected ')'");
+				return node(unary_fns[i].op, unary_fns[i].result, arg, NULL);
+			}
+			if (strcmp(name, "today") == 0) {
+				free(name);
+				if (!accept(ps, ")"))
+					return fail(ps, ps->p, NULL, NULL,
+					            "today() takes nothing: write today()");
+				return node(OP_TODAY, V_DATE, NULL, NULL);
+			}
+			if (strcmp(name, "matches") == 0) {
+				char err[128];
+				int rc;
+
 				free(name);
 				if ((arg = parse_or(ps)) == NULL)
 					return NULL;
 				if (arg->type != V_TEXT)
-					return fail(ps, at, arg, NULL, "len() takes text, not a %s",
-					            vtype_name(arg->type));
+					return fail(ps, at, arg, NULL,
+					            "matches() takes text first");
+				if (!accept(ps, ","))
+					return fail(ps, ps->p, arg, NULL,
+					            "expected ',' and a quoted pattern");
+				skip(ps);
+				if ((e = parse_primary(ps)) == NULL) {
+					expr_free(arg);
+					return NULL;
+				}
+				if (e->op != OP_TEXT)
+					return fail(ps, at, arg, e,
+					            "matches() takes a quoted pattern second");
+				e->re = xcalloc(1, sizeof *e->re);
+				if ((rc = regcomp(e->re, e->s, REG_EXTENDED | REG_NOSUB)) != 0) {
+					regerror(rc, e->re, err, sizeof err);
+					free(e->re);
+					e->re = NULL;
+					return fail(ps, at, arg, e, "the pattern is not valid: %s",
+					            err);
+				}
+				e->op = OP_MATCH;
+				e->type = V_BOOL;
+				e->l = arg;
 				if (!accept(ps, ")"))
-					return fail(ps, ps->p, arg, NULL, "expected ')'");
-				return node(OP_LEN, V_INT, arg, NULL);
+					return fail(ps, ps->p, e, NULL, "expected ')'");
+				return e;
 			}
 			if (strcmp(name, "date") == 0) {
 				free(name);
@@ -233,7 +304,9 @@ parse_primary(struct parser *ps)
 					return fail(ps, ps->p, e, NULL, "expected ')'");
 				return e;
 			}
-			e = fail(ps, at, NULL, NULL, "unknown function '%s' (known: len, date)",
+			e = fail(ps, at, NULL, NULL,
+			         "unknown function '%s' (known: len, year, month, day, date, "
+			         "today, matches)",
 			         name);
 			free(name);
 			return e;
@@ -486,7 +559,7 @@ arith(enum op op, int64_t a, int64_t b, int64_t *r, char **cause)
 	case OP_DIV:
 	case OP_MOD:
 		if (b == 0) {
-			*cause = xstrdup("division by zero");
+			*cause = xstrdup(_("division by zero"));
 			return -1;
 		}
 		if (a == INT64_MIN && b == -1) {
@@ -499,7 +572,7 @@ arith(enum op op, int64_t a, int64_t b, int64_t *r, char **cause)
 		break;
 	}
 	if (over) {
-		*cause = xstrdup("the numbers are too large to compute");
+		*cause = xstrdup(_("the numbers are too large to compute"));
 		return -1;
 	}
 	return 0;
@@ -524,6 +597,15 @@ expr_eval(const struct expr *e, const struct value *vals, struct value *out, cha
 		out->t = V_TEXT;
 		out->s = xstrdup(e->s);
 		return 0;
+	case OP_TODAY: {
+		time_t t = time(NULL);
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		out->t = V_DATE;
+		out->i = days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+		return 0;
+	}
 	case OP_FIELD:
 		out->t = vals[e->field].t;
 		out->i = vals[e->field].i;
@@ -565,6 +647,18 @@ expr_eval(const struct expr *e, const struct value *vals, struct value *out, cha
 		out->i = n;
 		break;
 	}
+	case OP_YEAR:
+	case OP_MONTH:
+	case OP_DAY: {
+		struct civil cv;
+
+		civil_from_days(a.i, &cv);
+		out->i = e->op == OP_YEAR ? cv.y : e->op == OP_MONTH ? cv.m : cv.d;
+		break;
+	}
+	case OP_MATCH:
+		out->i = regexec(e->re, a.s, 0, NULL, 0) == 0;
+		break;
 	case OP_ADD:
 	case OP_SUB:
 	case OP_MUL:

@@ -17,6 +17,7 @@
 #include "audit.h"
 #include "auditview.h"
 #include "config.h"
+#include "i18n.h"
 #include "log.h"
 #include "pipeline.h"
 #include "spool.h"
@@ -221,6 +222,7 @@ cmd_process(int argc, char **argv)
 	}
 	if ((c = load(config_path(cfg), 0)) == NULL)
 		return 2;
+	i18n_init(c->language);
 	o.preview = stdout;
 	o.tmpdir = c->tmpdir;
 	o.progress = !o.dry_run && !quiet && isatty(STDERR_FILENO);

@@ -8,6 +8,7 @@
 
 #include "mapper.h"
 #include "transform.h"
+#include "i18n.h"
 #include "xmalloc.h"
 
 int
@@ -19,8 +20,8 @@ header_names(const struct record *hdr, struct decoder *dc, char ***names, char *
 	for (i = 0; i < hdr->n; i++) {
 		if (decoder_run(dc, hdr->f[i].p, hdr->f[i].len, &s, &bad) == -1) {
 			*cause =
-			    xasprintf("the header's column %zu has a byte (0x%02x at offset %zu) "
-			              "that is not valid in the file's encoding",
+			    xasprintf(_("the header's column %zu has a byte (0x%02x at offset %zu) "
+			                "that is not valid in the file's encoding"),
 			              i + 1, (unsigned char)hdr->f[i].p[bad], bad);
 			names_free(v, i);
 			return -1;
@@ -69,13 +70,16 @@ mapper_bind(const struct rule *r, char *const *names, size_t n, struct binding *
 	b->col = xcalloc(r->nfields + 1, sizeof *b->col);
 	b->ncols = n;
 	for (i = 0; i < r->nfields; i++) {
+		if (r->fields[i].from == NULL)
+			continue; /* computed, not read */
 		found = 0;
 		for (j = 0; j < n; j++)
 			if (strcmp(r->fields[i].from, names[j]) == 0) {
 				if (found++ > 0) {
 					*cause = xasprintf(
-					    "the column '%s' appears twice in the header "
-					    "(columns %zu and %zu): which one to use is not clear",
+					    _("the column '%s' appears twice in the header "
+					      "(columns %zu and %zu): which one to use is not "
+					      "clear"),
 					    names[j], b->col[i] + 1, j + 1);
 					binding_clear(b);
 					return -1;
@@ -83,8 +87,9 @@ mapper_bind(const struct rule *r, char *const *names, size_t n, struct binding *
 				b->col[i] = j;
 			}
 		if (!found) {
-			*cause = xasprintf("the header has no column '%s' (needed for field '%s')",
-			                   r->fields[i].from, r->fields[i].name);
+			*cause =
+			    xasprintf(_("the header has no column '%s' (needed for field '%s')"),
+			              r->fields[i].from, r->fields[i].name);
 			binding_clear(b);
 			return -1;
 		}
@@ -135,6 +140,101 @@ unify_newlines(char *s)
 	return s;
 }
 
+/* Replaces *s by its code in the table; -1 if the table does not have it. */
+static int
+lookup(const struct lookup *lk, char **s)
+{
+	size_t i;
+
+	for (i = 0; i < lk->n; i++)
+		if (strcmp(lk->keys[i], *s) == 0) {
+			free(*s);
+			*s = xstrdup(lk->vals[i]);
+			return 0;
+		}
+	return -1;
+}
+
+/* Checks a number or date against the field's limits; -1 after adding the error. */
+static int
+check_limits(const struct field_def *f, int fi, const char *raw, int64_t x, struct mapped *m)
+{
+	char *have, *lim;
+
+	if (!((f->has_min && x < f->min) || (f->has_max && x > f->max)))
+		return 0;
+	if (f->type == FT_DATE) {
+		have = tf_iso(x);
+		lim = tf_iso(f->has_min && x < f->min ? f->min : f->max);
+	} else {
+		have = tf_group(x);
+		lim = tf_group(f->has_min && x < f->min ? f->min : f->max);
+	}
+	if (f->has_min && x < f->min)
+		add_error(
+		    m, fi, f->from, raw,
+		    xasprintf(_("%s %s is below the lowest allowed, %s"), f->label, have, lim));
+	else
+		add_error(
+		    m, fi, f->from, raw,
+		    xasprintf(_("%s %s is above the highest allowed, %s"), f->label, have, lim));
+	free(have);
+	free(lim);
+	return -1;
+}
+
+/*
+ * Computes the rule's computed fields in order, from the fields above each; one whose inputs
+ * failed or are empty stays empty (an error if it is required).
+ */
+static void
+compute(const struct rule *r, struct mapped *m, int *bad)
+{
+	const struct field_def *f;
+	struct value res;
+	char *cause;
+	size_t i, j;
+	int skip;
+
+	for (i = 0; i < r->nfields; i++) {
+		f = &r->fields[i];
+		if (f->expr == NULL)
+			continue;
+		for (skip = 0, j = 0; j < r->nfields; j++)
+			if (f->uses[j] && bad[j])
+				skip = 1;
+		if (skip) {
+			bad[i] = 1;
+			continue;
+		}
+		if (expr_eval(f->expr, m->v, &res, &cause) == -1) {
+			add_error(m, (int)i, NULL, NULL, xasprintf("%s: %s", f->label, cause));
+			free(cause);
+			bad[i] = 1;
+			continue;
+		}
+		if (res.t == V_NULL) {
+			if (f->required) {
+				add_error(
+				    m, (int)i, NULL, NULL,
+				    xasprintf(
+				        _("%s is required but cannot be computed: a value it needs "
+				          "is empty"),
+				        f->label));
+				bad[i] = 1;
+			}
+			continue;
+		}
+		if ((res.t == V_INT || res.t == V_DATE) &&
+		    check_limits(f, (int)i, NULL, res.i, m) == -1) {
+			value_clear(&res);
+			bad[i] = 1;
+			continue;
+		}
+		m->v[i] = res;
+	}
+}
+
 /* Maps one field; returns 0 if it is clean. */
 static int
 map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
@@ -142,7 +242,7 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 	const struct field_def *f = &r->fields[fi];
 	struct value *v = &m->v[fi];
 	char *s, *t, *cause = NULL;
-	const struct eras *eras = eras_builtin();
+	const struct eras *eras = r->eras;
 	size_t i;
 	int64_t x;
 
@@ -158,7 +258,7 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 		free(s);
 		if (f->required) {
 			add_error(m, (int)fi, f->from, raw,
-			          xasprintf("%s is required but empty", f->label));
+			          xasprintf(_("%s is required but empty"), f->label));
 			return -1;
 		}
 		return 0;
@@ -168,8 +268,8 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 	case FT_TEXT:
 		if (f->pattern_src != NULL && regexec(&f->pattern, s, 0, NULL, 0) != 0) {
 			add_error(m, (int)fi, f->from, raw,
-			          xasprintf("%s '%s' is not in the expected form (%s)", f->label, s,
-			                    f->pattern_src));
+			          xasprintf(_("%s '%s' is not in the expected form (%s)"), f->label,
+			                    s, f->pattern_src));
 			free(s);
 			return -1;
 		}
@@ -181,13 +281,22 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 			if (x < f->min)
 				add_error(
 				    m, (int)fi, f->from, raw,
-				    xasprintf("%s has %lld characters; it must have at least %lld",
-				              f->label, (long long)x, (long long)f->min));
+				    xasprintf(
+				        _("%s has %lld characters; it must have at least %lld"),
+				        f->label, (long long)x, (long long)f->min));
 			else
 				add_error(
 				    m, (int)fi, f->from, raw,
-				    xasprintf("%s has %lld characters; it must have at most %lld",
-				              f->label, (long long)x, (long long)f->max));
+				    xasprintf(
+				        _("%s has %lld characters; it must have at most %lld"),
+				        f->label, (long long)x, (long long)f->max));
+			free(s);
+			return -1;
+		}
+		if (f->lookup >= 0 && lookup(&r->lookups[f->lookup], &s) == -1) {
+			add_error(m, (int)fi, f->from, raw,
+			          xasprintf(_("%s '%s' is not in the table '%s'"), f->label, s,
+			                    r->lookups[f->lookup].name));
 			free(s);
 			return -1;
 		}
@@ -216,24 +325,8 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 		return -1;
 	}
 	free(s);
-	if ((f->has_min && x < f->min) || (f->has_max && x > f->max)) {
-		char *have, *lim;
-
-		if (f->type == FT_DATE) {
-			have = tf_iso(x);
-			lim = tf_iso(f->has_min && x < f->min ? f->min : f->max);
-		} else {
-			have = tf_group(x);
-			lim = tf_group(f->has_min && x < f->min ? f->min : f->max);
-		}
-		add_error(m, (int)fi, f->from, raw,
-		          xasprintf("%s %s is %s the %s allowed, %s", f->label, have,
-		                    f->has_min && x < f->min ? "below" : "above",
-		                    f->has_min && x < f->min ? "lowest" : "highest", lim));
-		free(have);
-		free(lim);
+	if (check_limits(f, (int)fi, raw, x, m) == -1)
 		return -1;
-	}
 	v->t = f->type == FT_DATE ? V_DATE : V_INT;
 	v->i = x;
 	return 0;
@@ -259,7 +352,7 @@ mapped_text(const struct mapped *m, int field, enum vformat f)
 
 		civil_from_days(v->i, &c);
 		if (f == VF_WAREKI)
-			return tf_wareki(eras_builtin(), v->i, 1);
+			return tf_wareki(m->rule->eras, v->i, 1);
 		if (f == VF_YMD)
 			return xasprintf("%04d%02d%02d", c.y, c.m, c.d);
 		if (f == VF_SLASH)
@@ -292,7 +385,7 @@ fill_message(const struct mapped *m, const char *msg)
 			if (f >= 0 && m->rule->fields[f].type == FT_YEN && m->v[f].t == V_INT)
 				val = tf_group(m->v[f].i);
 			else if (f >= 0 && m->v[f].t == V_DATE)
-				val = tf_wareki(eras_builtin(), m->v[f].i, 1);
+				val = tf_wareki(m->rule->eras, m->v[f].i, 1);
 			else
 				val = mapped_text(m, f, VF_AUTO);
 			if (val == NULL)
@@ -331,21 +424,24 @@ mapper_map(const struct rule *r, const struct binding *b, const struct record *r
 		m->v = xcalloc(r->nfields + 1, sizeof *m->v);
 	if (rec->n != b->ncols) {
 		add_error(m, FIELD_NONE, NULL, NULL,
-		          xasprintf("the row has %zu columns but the header has %zu: a comma or "
-		                    "quotation mark may be missing or extra",
+		          xasprintf(_("the row has %zu columns but the header has %zu: a comma or "
+		                      "quotation mark may be missing or extra"),
 		                    rec->n, b->ncols));
 		free(bad);
 		return;
 	}
 	for (i = 0; i < r->nfields; i++) {
+		if (r->fields[i].from == NULL)
+			continue;
 		rf = &rec->f[b->col[i]];
 		if (decoder_run(dc, rf->p, rf->len, &raw, &off) == -1) {
 			add_error(
 			    m, (int)i, r->fields[i].from, NULL,
-			    xasprintf("%s has a byte (0x%02x at byte %zu of the value) that is not "
-			              "valid in the file's encoding (%s)",
-			              r->fields[i].label, (unsigned char)rf->p[off], off + 1,
-			              encoding_name(dc_encoding(dc))));
+			    xasprintf(
+			        _("%s has a byte (0x%02x at byte %zu of the value) that is not "
+			          "valid in the file's encoding (%s)"),
+			        r->fields[i].label, (unsigned char)rf->p[off], off + 1,
+			        encoding_name(dc_encoding(dc))));
 			bad[i] = 1;
 			continue;
 		}
@@ -353,6 +449,7 @@ mapper_map(const struct rule *r, const struct binding *b, const struct record *r
 			bad[i] = 1;
 		free(raw);
 	}
+	compute(r, m, bad);
 	for (i = 0; i < r->nchecks; i++) {
 		const struct check_def *c = &r->checks[i];
 

@@ -23,6 +23,7 @@
 #include "spool.h"
 #include "transform.h"
 #include "utf8.h"
+#include "i18n.h"
 #include "xmalloc.h"
 
 #define FLUSH_AT 65536
@@ -287,12 +288,13 @@ add_reasons(struct run *run, const struct mapped *m)
 	for (i = 0; i < m->nerrs; i++) {
 		e = &m->errs[i];
 		if (e->column != NULL && e->value != NULL)
-			line = xasprintf("row %lu, column %s, value \"%s\": %s\n", m->row,
+			line = xasprintf(_("row %lu, column %s, value \"%s\": %s\n"), m->row,
 			                 e->column, e->value, e->message);
 		else if (e->column != NULL)
-			line = xasprintf("row %lu, column %s: %s\n", m->row, e->column, e->message);
+			line =
+			    xasprintf(_("row %lu, column %s: %s\n"), m->row, e->column, e->message);
 		else
-			line = xasprintf("row %lu: %s\n", m->row, e->message);
+			line = xasprintf(_("row %lu: %s\n"), m->row, e->message);
 		buf_add(&run->reasons, line, strlen(line));
 		free(line);
 	}
@@ -419,8 +421,8 @@ write_reason_file(struct run *run, const char *summary, char **cause)
 	free(name);
 	if (rc == -1)
 		return -1;
-	head = xasprintf("file: %s\nrule: %s\n%s\n\n", run->base,
-	                 run->r != NULL ? run->r->name : "(none)", summary);
+	head = xasprintf(_("file: %s\nrule: %s\n%s\n\n"), run->base,
+	                 run->r != NULL ? run->r->name : _("(none)"), summary);
 	if (out_write(&o, head, strlen(head), cause) == -1 ||
 	    (run->reasons.len > 0 &&
 	     out_write(&o, run->reasons.p, run->reasons.len, cause) == -1)) {
@@ -447,11 +449,11 @@ check_structure(int fd, unsigned long *rows, char **cause)
 	if (rc == -1)
 		return -1;
 	if (*rows == 0) {
-		*cause = xstrdup("the file is empty");
+		*cause = xstrdup(_("the file is empty"));
 		return -1;
 	}
 	if (*rows == 1) {
-		*cause = xstrdup("the file has a header row but no claims");
+		*cause = xstrdup(_("the file has a header row but no claims"));
 		return -1;
 	}
 	return 0;
@@ -479,9 +481,9 @@ choose_rule(struct run *run, enum encoding sniffed, char ***names, char **cause)
 			if (fnmatch(r->globs[j], run->base, 0) == 0)
 				globbed = 1;
 		if (!globbed) {
-			line = xasprintf("%s rule %s: the file name does not match %s%s",
+			line = xasprintf(_("%s rule %s: the file name does not match %s%s"),
 			                 why.len ? ";" : "", r->name, r->globs[0],
-			                 r->nglobs > 1 ? " (or its other globs)" : "");
+			                 r->nglobs > 1 ? _(" (or its other globs)") : "");
 			buf_add(&why, line, strlen(line));
 			free(line);
 			continue;
@@ -493,7 +495,7 @@ choose_rule(struct run *run, enum encoding sniffed, char ***names, char **cause)
 			return NULL;
 		}
 		if (!rule_header_matches(r, hn, run->hdr->n, &missing)) {
-			line = xasprintf("%s rule %s: the header has no column '%s'",
+			line = xasprintf(_("%s rule %s: the header has no column '%s'"),
 			                 why.len ? ";" : "", r->name, missing);
 			buf_add(&why, line, strlen(line));
 			free(line);
@@ -507,10 +509,10 @@ choose_rule(struct run *run, enum encoding sniffed, char ***names, char **cause)
 		return r;
 	}
 	if (run->o->rule != NULL && why.len == 0)
-		*cause = xasprintf("there is no rule named '%s'", run->o->rule);
+		*cause = xasprintf(_("there is no rule named '%s'"), run->o->rule);
 	else
-		*cause =
-		    xasprintf("no rule accepts this file:%s", why.p != NULL ? why.p : " no rules");
+		*cause = xasprintf(_("no rule accepts this file:%s"),
+		                   why.p != NULL ? why.p : _(" no rules"));
 	free(why.p);
 	return NULL;
 }
@@ -523,7 +525,7 @@ fail_file(struct run *run, char *cause)
 	run->res->failed = 1;
 	run->res->reason = cause;
 	if (!run->o->dry_run && run->o->reject_dir != NULL) {
-		summary = xasprintf("the file was not processed: %s", cause);
+		summary = xasprintf(_("the file was not processed: %s"), cause);
 		if (write_reason_file(run, summary, &err) == -1) {
 			/* Without its reason the file must not be moved: retry it later. */
 			log_err("%s", err);
@@ -667,8 +669,8 @@ finish(struct run *run, char **cause)
 	}
 	if (run->res->rejected > 0 && !run->o->dry_run) {
 		summary =
-		    xasprintf("%lu of %lu claims were rejected; the other %lu produced their "
-		              "forms. Fix the rows below in %s.rejected.csv and drop it again.",
+		    xasprintf(_("%lu of %lu claims were rejected; the other %lu produced their "
+		                "forms. Fix the rows below in %s.rejected.csv and drop it again."),
 		              run->res->rejected, run->res->rows, run->res->produced, run->base);
 		if (write_reason_file(run, summary, cause) == -1) {
 			free(summary);
@@ -707,31 +709,32 @@ pipeline_file(const struct config *c, const char *path, const struct pipeline_op
 
 	/* Only a regular file is read, and never through a symbolic link. */
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		rc = fail_file(&run,
-		               xasprintf("cannot open: %s", errno == ELOOP ? "it is a symbolic link"
-		                                                           : strerror(errno)));
+		rc = fail_file(
+		    &run, xasprintf(_("cannot open: %s"),
+		                    errno == ELOOP ? _("it is a symbolic link") : strerror(errno)));
 		goto out;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		rc = fail_file(&run, xstrdup("not a regular file"));
+		rc = fail_file(&run, xstrdup(_("not a regular file")));
 		goto out;
 	}
 	res->size = (long long)st.st_size;
 	res->uid = (unsigned)st.st_uid;
 	max = o->max_bytes > 0 ? o->max_bytes : PIPELINE_MAX_BYTES;
 	if (st.st_size > max) {
-		rc = fail_file(&run, xasprintf("the file is %lld bytes, more than the %lld allowed",
-		                               (long long)st.st_size, max));
+		rc = fail_file(&run,
+		               xasprintf(_("the file is %lld bytes, more than the %lld allowed"),
+		                         (long long)st.st_size, max));
 		goto out;
 	}
 	if (o->single_link && st.st_nlink > 1) {
-		rc = fail_file(&run, xasprintf("the file has %lu hard links: a file that is also "
-		                               "elsewhere is not taken",
+		rc = fail_file(&run, xasprintf(_("the file has %lu hard links: a file that is also "
+		                                 "elsewhere is not taken"),
 		                               (unsigned long)st.st_nlink));
 		goto out;
 	}
 	if (hash_fd(fd, res->sha256, NULL) == -1) {
-		rc = fail_file(&run, xasprintf("cannot read: %s", strerror(errno)));
+		rc = fail_file(&run, xasprintf(_("cannot read: %s"), strerror(errno)));
 		goto out;
 	}
 	if (check_structure(fd, &nrec, &cause) == -1) {
@@ -745,7 +748,7 @@ pipeline_file(const struct config *c, const char *path, const struct pipeline_op
 	}
 	rd = reader_new(fd);
 	if (reader_sniff(rd, &sniffed, &cause) == -1 || reader_next(rd, &rec, &cause) != 1) {
-		rc = fail_file(&run, cause != NULL ? cause : xstrdup("the file is empty"));
+		rc = fail_file(&run, cause != NULL ? cause : xstrdup(_("the file is empty")));
 		goto out;
 	}
 	run.hdr = rec;

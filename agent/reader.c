@@ -13,6 +13,7 @@
 
 #include "reader.h"
 #include "utf8.h"
+#include "i18n.h"
 #include "xmalloc.h"
 
 #define CHUNK      65536
@@ -37,9 +38,19 @@ struct reader {
 };
 
 static const char *const enc_names[ENC_COUNT] = {
-    [ENC_AUTO] = "auto",
-    [ENC_UTF8] = "utf-8",
-    [ENC_CP932] = "cp932",
+    [ENC_AUTO] = "auto",      [ENC_UTF8] = "utf-8",   [ENC_CP932] = "cp932",
+    [ENC_SJIS] = "shift_jis", [ENC_EUCJP] = "euc-jp",
+};
+
+/*
+ * iconv's names. CP932 is Microsoft's Shift_JIS: it has NEC and IBM extensions (①, ㈱, 髙) and
+ * maps 0x5C to a backslash and 0x8160 to FULLWIDTH TILDE, where JIS Shift_JIS has a yen sign
+ * and WAVE DASH. Windows writes CP932 even when it says "Shift_JIS".
+ */
+static const char *const iconv_names[ENC_COUNT] = {
+    [ENC_CP932] = "CP932",
+    [ENC_SJIS] = "SHIFT_JIS",
+    [ENC_EUCJP] = "EUC-JP",
 };
 
 const char *
@@ -96,7 +107,7 @@ on_field(void *s, size_t len, void *data)
 		return;
 	if (r->cur.n >= MAX_FIELDS) {
 		r->failed = 1;
-		r->cause = xasprintf("row %lu has more than %d columns", r->row + 1, MAX_FIELDS);
+		r->cause = xasprintf(_("row %lu has more than %d columns"), r->row + 1, MAX_FIELDS);
 		return;
 	}
 	xgrow(&r->cur.f, &r->cur_cap, r->cur.n, sizeof *r->cur.f);
@@ -168,11 +179,11 @@ parse_fail(struct reader *r)
 	if (r->cause != NULL)
 		return;
 	if (e == CSV_ENOMEM || e == CSV_ETOOBIG)
-		r->cause = xasprintf("row %lu has a field longer than %d bytes", r->row + 1,
+		r->cause = xasprintf(_("row %lu has a field longer than %d bytes"), r->row + 1,
 		                     READER_MAX_FIELD);
 	else if (e == CSV_EPARSE)
-		r->cause = xasprintf("row %lu: a quotation mark is not closed, or a quote stands "
-		                     "inside a field that is not quoted",
+		r->cause = xasprintf(_("row %lu: a quotation mark is not closed, or a quote stands "
+		                       "inside a field that is not quoted"),
 		                     r->row + 1);
 	else
 		r->cause = xasprintf("row %lu: %s", r->row + 1, csv_strerror(e));
@@ -207,8 +218,8 @@ fill(struct reader *r)
 			if (csv_error(&r->csv) == CSV_EPARSE && r->cause == NULL) {
 				r->failed = 1;
 				r->cause =
-				    xasprintf("row %lu: a quotation mark opened here is never "
-				              "closed",
+				    xasprintf(_("row %lu: a quotation mark opened here is never "
+				                "closed"),
 				              r->row + 1);
 			} else
 				parse_fail(r);
@@ -272,8 +283,8 @@ reader_sniff(struct reader *r, enum encoding *enc, char **cause)
 	}
 	n = r->nsniff;
 	if (n >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff))) {
-		*cause = xstrdup("the file is UTF-16 (Excel's \"Unicode text\"); save it as "
-		                 "\"CSV UTF-8\" or \"CSV (comma delimited)\"");
+		*cause = xstrdup(_("the file is UTF-16 (Excel's \"Unicode text\"); save it as "
+		                   "\"CSV UTF-8\" or \"CSV (comma delimited)\""));
 		return -1;
 	}
 	if (n >= 3 && memcmp(u, "\xef\xbb\xbf", 3) == 0) {
@@ -321,7 +332,8 @@ decoder_new(enum encoding enc)
 
 	dc->enc = enc;
 	dc->cd = (iconv_t)-1;
-	if (enc == ENC_CP932 && (dc->cd = iconv_open("UTF-8", "CP932")) == (iconv_t)-1) {
+	if (iconv_names[enc] != NULL &&
+	    (dc->cd = iconv_open("UTF-8", iconv_names[enc])) == (iconv_t)-1) {
 		free(dc);
 		return NULL;
 	}
@@ -338,14 +350,15 @@ decoder_run(struct decoder *dc, const char *p, size_t len, char **out, size_t *b
 		*bad = (size_t)((const char *)memchr(p, '\0', len) - p);
 		return -1;
 	}
-	if (dc->enc != ENC_CP932) {
+	if (dc->cd == (iconv_t)-1) {
 		if (!utf8_valid(p, len, bad))
 			return -1;
 		*out = xstrndup(p, len);
 		return 0;
 	}
-	/* CP932 takes at most 2 bytes for a character UTF-8 writes in 3. */
-	cap = len * 2 + 1;
+	/* These take at least 2 bytes for a character UTF-8 writes in 3 (EUC-JP's 3-byte JIS X 0212
+	 * ones in 3). */
+	cap = len * 2 + 4;
 	buf = xmalloc(cap);
 	o = buf;
 	outleft = cap - 1;
@@ -384,16 +397,16 @@ encode_utf8(enum encoding enc, const char *s, char **out, size_t *outlen, size_t
 	char *in = (char *)s, *o, *buf;
 	iconv_t cd;
 
-	if (enc != ENC_CP932) {
+	if (iconv_names[enc] == NULL) {
 		*out = xstrndup(s, len);
 		*outlen = len;
 		return 0;
 	}
-	if ((cd = iconv_open("CP932", "UTF-8")) == (iconv_t)-1) {
+	if ((cd = iconv_open(iconv_names[enc], "UTF-8")) == (iconv_t)-1) {
 		*bad = 0;
 		return -1;
 	}
-	cap = len + 1;
+	cap = len * 2 + 4; /* one byte can become two (a backslash in Shift_JIS) */
 	buf = xmalloc(cap);
 	o = buf;
 	outleft = cap - 1;

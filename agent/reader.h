@@ -12,9 +12,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum encoding { ENC_AUTO, ENC_UTF8, ENC_CP932, ENC_COUNT };
+enum encoding { ENC_AUTO, ENC_UTF8, ENC_CP932, ENC_SJIS, ENC_EUCJP, ENC_COUNT };
 
-/* "cp932", "utf-8", "auto": the names rules use; -1 for an unknown name. */
+/* "auto", "utf-8", "cp932", "shift_jis", "euc-jp": the names rules use; -1 for an unknown name. */
 const char *encoding_name(enum encoding e);
 int encoding_find(const char *name);
 

@@ -151,7 +151,7 @@ put(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const struct mapped *m, int
 	case V_DATE:
 		if (as == AS_AUTO)
 			return worksheet_write_number(ws, row, col, tf_excel_serial(v->i), fmt);
-		s = as == AS_ISO ? tf_iso(v->i) : tf_wareki(eras_builtin(), v->i, 1);
+		s = as == AS_ISO ? tf_iso(v->i) : tf_wareki(m->rule->eras, v->i, 1);
 		if (s == NULL)
 			s = tf_iso(v->i);
 		e = worksheet_write_string(ws, row, col, s, fmt);

@@ -17,12 +17,14 @@
 #include "xmalloc.h"
 #include "yamldoc.h"
 
-const char *const rule_keys[] = {"name",   "title",  "match",   "input",
+const char *const rule_keys[] = {"name",   "title",  "match",   "input", "lookups",
                                  "fields", "checks", "outputs", NULL};
 const char *const rule_match_keys[] = {"glob", "header", NULL};
 const char *const rule_input_keys[] = {"format", "encoding", NULL};
-const char *const rule_field_keys[] = {"from",  "label",   "type", "transforms", "required",
-                                       "audit", "pattern", "min",  "max",        NULL};
+const char *const rule_field_keys[] = {"from",       "expr",     "label",  "type",
+                                       "transforms", "required", "audit",  "pattern",
+                                       "min",        "max",      "lookup", NULL};
+const char *const rule_lookup_keys[] = {"file", NULL};
 const char *const rule_check_keys[] = {"expr", "message", NULL};
 const char *const rule_outputs_keys[] = {"form", "ledger", "import", "created", NULL};
 const char *const rule_form_keys[] = {"template", "name", NULL};
@@ -176,13 +178,13 @@ get_word(const struct ynode *n, const char *what, const char *const *words, size
 
 /* min/max of a field: numbers for int and yen, dates for date, lengths for text. */
 static int
-get_limit(const struct field_def *f, const struct ynode *n, const char *what, int64_t *out,
-          struct diags *d)
+get_limit(const struct eras *eras, const struct field_def *f, const struct ynode *n,
+          const char *what, int64_t *out, struct diags *d)
 {
 	char *cause;
 
 	if (f->type == FT_DATE) {
-		if (n->kind != Y_SCALAR || tf_date(eras_builtin(), n->value, out, &cause) == -1) {
+		if (n->kind != Y_SCALAR || tf_date(eras, n->value, out, &cause) == -1) {
 			ydiag(d, n, "expected a date for '%s'%s%s", what,
 			      n->kind == Y_SCALAR ? ": " : "", n->kind == Y_SCALAR ? cause : "");
 			if (n->kind == Y_SCALAR)
@@ -213,13 +215,29 @@ load_field(struct rule *r, struct field_def *f, const struct ynode *key, const s
 		      "a field name is lowercase letters, digits and '_', starting with a "
 		      "letter; got '%s'",
 		      f->name);
-	(void)r;
 	if (ymap_check_keys(m, rule_field_keys, "a field", d) == -1 && m->kind != Y_MAP)
 		return;
-	if ((v = ymap_get(m, "from")) == NULL)
-		ydiag(d, m, "field '%s' needs 'from' (the column header it is read from)", f->name);
-	else if (yget_str(v, "from", &s, d) == 0)
+	f->lookup = -1;
+	if ((v = ymap_get(m, "from")) == NULL && ymap_get(m, "expr") == NULL)
+		ydiag(d, m,
+		      "field '%s' needs 'from' (the column it is read from) or 'expr' (how it is "
+		      "computed)",
+		      f->name);
+	else if (v != NULL && ymap_get(m, "expr") != NULL)
+		ydiag(d, v,
+		      "field '%s' has both 'from' and 'expr': it is read or computed, not both",
+		      f->name);
+	else if (v != NULL && yget_str(v, "from", &s, d) == 0)
 		f->from = xstrdup(s);
+	if ((v = ymap_get(m, "lookup")) != NULL && yget_str(v, "lookup", &s, d) == 0) {
+		size_t k;
+
+		for (k = 0; k < r->nlookups; k++)
+			if (strcmp(r->lookups[k].name, s) == 0)
+				f->lookup = (int)k;
+		if (f->lookup == -1)
+			ydiag(d, v, "no lookup table named '%s' in this rule's 'lookups'", s);
+	}
 	if ((v = ymap_get(m, "label")) != NULL && yget_str(v, "label", &s, d) == 0)
 		f->label = xstrdup(s);
 	if ((v = ymap_get(m, "type")) != NULL &&
@@ -255,14 +273,118 @@ load_field(struct rule *r, struct field_def *f, const struct ynode *key, const s
 				      ftype_name(f->type));
 		}
 	}
-	if ((v = ymap_get(m, "min")) != NULL && get_limit(f, v, "min", &f->min, d) == 0)
+	if ((v = ymap_get(m, "min")) != NULL && get_limit(r->eras, f, v, "min", &f->min, d) == 0)
 		f->has_min = 1;
-	if ((v = ymap_get(m, "max")) != NULL && get_limit(f, v, "max", &f->max, d) == 0)
+	if ((v = ymap_get(m, "max")) != NULL && get_limit(r->eras, f, v, "max", &f->max, d) == 0)
 		f->has_max = 1;
 	if (f->has_min && f->has_max && f->min > f->max)
 		ydiag(d, m, "field '%s': 'min' is greater than 'max'", f->name);
-	if (f->label == NULL && f->from != NULL)
-		f->label = xstrdup(f->from);
+	if (f->lookup >= 0 && f->type != FT_TEXT)
+		ydiag(d, m, "field '%s': 'lookup' applies to text fields", f->name);
+	if (f->label == NULL)
+		f->label = xstrdup(f->from != NULL ? f->from : f->name);
+}
+
+/* Reads a lookup file: CSV, a header row, then value and code per row. */
+static void
+load_lookup_file(struct lookup *lk, const char *rule_path, const struct ynode *at, struct diags *d)
+{
+	char *dir = xstrdup(rule_path), *slash = strrchr(dir, '/'), *path, *cause = NULL, *k, *v;
+	const struct record *rec;
+	struct decoder *dc = NULL;
+	struct reader *rd;
+	enum encoding enc;
+	size_t bad;
+	int fd, rc;
+
+	if (slash != NULL)
+		*slash = '\0';
+	path = at->value[0] == '/' ? xstrdup(at->value)
+	                           : xasprintf("%s/%s", slash != NULL ? dir : ".", at->value);
+	free(dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		ydiag(d, at, "cannot open the lookup file %s: %s", path, strerror(errno));
+		free(path);
+		return;
+	}
+	rd = reader_new(fd);
+	if (reader_sniff(rd, &enc, &cause) == -1) {
+		ydiag(d, at, "%s: %s", path, cause);
+		goto out;
+	}
+	dc = decoder_new(enc);
+	while ((rc = reader_next(rd, &rec, &cause)) == 1) {
+		if (rec->row == 1)
+			continue; /* the header */
+		if (rec->n != 2) {
+			ydiag(d, at,
+			      "%s: row %lu has %zu columns; a lookup file has two (value, code)",
+			      path, rec->row, rec->n);
+			continue;
+		}
+		if (decoder_run(dc, rec->f[0].p, rec->f[0].len, &k, &bad) == -1) {
+			ydiag(d, at, "%s: row %lu: not valid text", path, rec->row);
+			continue;
+		}
+		if (decoder_run(dc, rec->f[1].p, rec->f[1].len, &v, &bad) == -1) {
+			ydiag(d, at, "%s: row %lu: not valid text", path, rec->row);
+			free(k);
+			continue;
+		}
+		lk->keys = xreallocarray(lk->keys, lk->n + 1, sizeof *lk->keys);
+		lk->vals = xreallocarray(lk->vals, lk->n + 1, sizeof *lk->vals);
+		lk->keys[lk->n] = k;
+		lk->vals[lk->n++] = v;
+	}
+	if (rc == -1)
+		ydiag(d, at, "%s: %s", path, cause);
+out:
+	free(cause);
+	decoder_free(dc);
+	reader_free(rd);
+	close(fd);
+	free(path);
+}
+
+static void
+load_lookups(struct rule *r, const struct ynode *m, struct diags *d)
+{
+	const struct ynode *t, *f;
+	struct lookup *lk;
+	const char *s;
+	size_t i, j;
+
+	if (m == NULL)
+		return;
+	if (m->kind != Y_MAP) {
+		ydiag(d, m, "expected a mapping of table names for 'lookups'");
+		return;
+	}
+	r->lookups = xcalloc(m->n, sizeof *r->lookups);
+	for (i = 0; i < m->n; i++) {
+		t = YMAP_VAL(m, i);
+		lk = &r->lookups[r->nlookups++];
+		lk->name = xstrdup(YMAP_KEY(m, i)->value);
+		if (t->kind != Y_MAP) {
+			ydiag(d, t, "lookup '%s' is a mapping of values to codes, or {file: CSV}",
+			      lk->name);
+			continue;
+		}
+		if ((f = ymap_get(t, "file")) != NULL && t->n == 1) {
+			if (f->kind == Y_SCALAR)
+				load_lookup_file(lk, r->path, f, d);
+			else
+				ydiag(d, f, "expected a file name for 'file'");
+			continue;
+		}
+		lk->keys = xcalloc(t->n, sizeof *lk->keys);
+		lk->vals = xcalloc(t->n, sizeof *lk->vals);
+		for (j = 0; j < t->n; j++)
+			if (yget_str(YMAP_VAL(t, j), "code", &s, d) == 0) {
+				lk->keys[lk->n] = xstrdup(YMAP_KEY(t, j)->value);
+				lk->vals[lk->n++] = xstrdup(s);
+			}
+	}
 }
 
 static enum vtype
@@ -277,6 +399,62 @@ field_vtype(const struct field_def *f)
 	default:
 		return V_TEXT;
 	}
+}
+
+/*
+ * Compiles the expressions of computed fields. A computed field may use the fields above it
+ * only, so it is computed once, in order, from values already there.
+ */
+static void
+load_computed(struct rule *r, const struct ynode *fields, struct diags *d)
+{
+	const struct ynode *v;
+	const char **names;
+	enum vtype *types, t;
+	struct expr_env env;
+	struct field_def *f;
+	char *cause;
+	size_t i, j, off;
+
+	if (fields == NULL || fields->kind != Y_MAP)
+		return;
+	names = xcalloc(r->nfields + 1, sizeof *names);
+	types = xcalloc(r->nfields + 1, sizeof *types);
+	for (i = 0; i < r->nfields; i++) {
+		names[i] = r->fields[i].name != NULL ? r->fields[i].name : "";
+		types[i] = field_vtype(&r->fields[i]);
+	}
+	env.names = names;
+	env.types = types;
+	env.n = r->nfields;
+	for (i = 0; i < r->nfields && i < fields->n; i++) {
+		f = &r->fields[i];
+		if ((v = ymap_get(YMAP_VAL(fields, i), "expr")) == NULL || v->kind != Y_SCALAR)
+			continue;
+		if ((f->expr = expr_parse(v->value, &env, &t, &cause, &off)) == NULL) {
+			diags_add(d, v->file, v->line, v->col + (int)off + (v->quoted ? 1 : 0),
+			          "%s", cause);
+			free(cause);
+			continue;
+		}
+		if (t != field_vtype(f)) {
+			ydiag(d, v, "field '%s' is %s, but its expression gives a %s", f->name,
+			      ftype_name(f->type), vtype_name(t));
+			continue;
+		}
+		f->uses = xcalloc(r->nfields + 1, sizeof *f->uses);
+		expr_fields(f->expr, f->uses);
+		for (j = i; j < r->nfields; j++)
+			if (f->uses[j]) {
+				ydiag(d, v,
+				      "field '%s' uses '%s', which comes after it: a computed "
+				      "field uses the fields above it",
+				      f->name, r->fields[j].name);
+				break;
+			}
+	}
+	free(names);
+	free(types);
 }
 
 /* Checks every {placeholder} of a check's message names a field. */
@@ -456,8 +634,9 @@ load_outputs(struct rule *r, const struct ynode *m, struct diags *d)
 		else
 			load_name(r, &r->import_name, v, NULL, d);
 		if ((v = ymap_get(o, "encoding")) != NULL &&
-		    get_word(v, "encoding", (const char *const[]){NULL, "utf-8", "cp932"}, 3, &x,
-		             d) == 0)
+		    get_word(v, "encoding",
+		             (const char *const[]){NULL, "utf-8", "cp932", "shift_jis", "euc-jp"},
+		             5, &x, d) == 0)
 			r->import_encoding = (enum encoding)x;
 		if ((v = ymap_get(o, "header")) != NULL)
 			yget_bool(v, "header", &r->import_header, d);
@@ -509,7 +688,7 @@ base_name(const char *path, char *buf, size_t len)
 }
 
 struct rule *
-rule_load(const char *path, struct diags *d)
+rule_load(const char *path, const struct eras *eras, struct diags *d)
 {
 	const struct ynode *root, *v, *m;
 	struct ynode *doc;
@@ -526,6 +705,7 @@ rule_load(const char *path, struct diags *d)
 	r->path = xstrdup(path);
 	r->name = xstrdup(base_name(path, name, sizeof name));
 	r->created_field = FIELD_NONE;
+	r->eras = eras;
 	r->encoding = ENC_AUTO;
 	if (ymap_check_keys(root, rule_keys, "a rule", d) == -1 && root->kind != Y_MAP)
 		goto out;
@@ -554,8 +734,9 @@ rule_load(const char *path, struct diags *d)
 		    get_word(v, "format", (const char *const[]){"csv"}, 1, &x, d) == 0)
 			(void)x;
 		if ((v = ymap_get(m, "encoding")) != NULL &&
-		    get_word(v, "encoding", (const char *const[]){"auto", "utf-8", "cp932"}, 3, &x,
-		             d) == 0)
+		    get_word(v, "encoding",
+		             (const char *const[]){"auto", "utf-8", "cp932", "shift_jis", "euc-jp"},
+		             5, &x, d) == 0)
 			r->encoding = (enum encoding)x;
 	}
 	if ((m = ymap_get(root, "fields")) == NULL || m->kind != Y_MAP || m->n == 0) {
@@ -563,6 +744,7 @@ rule_load(const char *path, struct diags *d)
 		goto out;
 	}
 	r->fields = xcalloc(m->n, sizeof *r->fields);
+	load_lookups(r, ymap_get(root, "lookups"), d);
 	for (i = 0; i < m->n; i++) {
 		size_t j;
 
@@ -572,6 +754,7 @@ rule_load(const char *path, struct diags *d)
 				      YMAP_KEY(m, i)->value);
 		load_field(r, &r->fields[r->nfields++], YMAP_KEY(m, i), YMAP_VAL(m, i), d);
 	}
+	load_computed(r, ymap_get(root, "fields"), d);
 	if ((m = ymap_get(root, "checks")) != NULL) {
 		if (m->kind != Y_SEQ)
 			ydiag(d, m, "expected a list for 'checks', got %s", ynode_kind_name(m));
@@ -741,7 +924,21 @@ rule_free(struct rule *r)
 		free(r->globs[i]);
 	for (i = 0; i < r->nheader; i++)
 		free(r->header[i]);
+	for (i = 0; i < r->nlookups; i++) {
+		size_t j;
+
+		for (j = 0; j < r->lookups[i].n; j++) {
+			free(r->lookups[i].keys[j]);
+			free(r->lookups[i].vals[j]);
+		}
+		free(r->lookups[i].keys);
+		free(r->lookups[i].vals);
+		free(r->lookups[i].name);
+	}
+	free(r->lookups);
 	for (i = 0; i < r->nfields; i++) {
+		expr_free(r->fields[i].expr);
+		free(r->fields[i].uses);
 		free(r->fields[i].name);
 		free(r->fields[i].from);
 		free(r->fields[i].label);

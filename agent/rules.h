@@ -16,6 +16,7 @@
 #include "expr.h"
 #include "reader.h"
 #include "template.h"
+#include "transform.h"
 
 enum ftype { FT_TEXT, FT_INT, FT_YEN, FT_DATE, FT_COUNT };
 
@@ -38,8 +39,18 @@ struct field_def {
 	regex_t pattern;
 	char *pattern_src;
 	int has_min, has_max;
-	int64_t min, max; /* values for numbers and dates (days), characters for text */
+	int64_t min, max;  /* values for numbers and dates (days), characters for text */
+	int lookup;        /* index into the rule's lookups, or -1 */
+	struct expr *expr; /* a computed field: its expression (from is NULL) */
+	int *uses;         /* with expr: per field, 1 when the expression reads it */
 	int line, col;
+};
+
+/* A code table: a value as the export writes it, and what the case-management system wants. */
+struct lookup {
+	char *name;
+	char **keys, **vals;
+	size_t n;
 };
 
 struct check_def {
@@ -73,7 +84,8 @@ struct rule {
 	char *name; /* the file name without .yaml */
 	char *path;
 	char *title;
-	char version[65]; /* SHA-256 of the rule file and its templates' files, as loaded */
+	char version[65];        /* SHA-256 of the rule file and its templates' files, as loaded */
+	const struct eras *eras; /* the configuration's era table (borrowed) */
 	char **globs;
 	size_t nglobs;
 	char **header; /* columns a file must have to be this rule's */
@@ -83,6 +95,8 @@ struct rule {
 	size_t nfields;
 	struct check_def *checks;
 	size_t nchecks;
+	struct lookup *lookups;
+	size_t nlookups;
 	int created_field; /* a date field: the workbooks' creation time, for reproducible bytes */
 
 	char *form_template;
@@ -106,7 +120,7 @@ struct rule {
 };
 
 /* Loads one rule; NULL with every problem in d. Free with rule_free(). */
-struct rule *rule_load(const char *path, struct diags *d);
+struct rule *rule_load(const char *path, const struct eras *eras, struct diags *d);
 void rule_free(struct rule *r);
 /*
  * Resolves the templates a rule names among templates[n] and binds their fields. Returns 0, or
@@ -138,5 +152,6 @@ extern const char *const rule_form_keys[];
 extern const char *const rule_ledger_keys[];
 extern const char *const rule_import_keys[];
 extern const char *const rule_import_column_keys[];
+extern const char *const rule_lookup_keys[];
 
 #endif

@@ -9,8 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+#include <unicode/utrans.h>
+
 #include "transform.h"
 #include "utf8.h"
+#include "i18n.h"
 #include "xmalloc.h"
 
 static const struct era builtin_eras[] = {
@@ -189,9 +194,9 @@ bad_date(const char *orig, const char *p)
 	char *c, *msg;
 
 	if (*p == '\0')
-		return xasprintf("'%s' is not a complete date", orig);
+		return xasprintf(_("'%s' is not a complete date"), orig);
 	c = next_char(p);
-	msg = xasprintf("'%s' is not a date: unexpected '%s'", orig, c);
+	msg = xasprintf(_("'%s' is not a date: unexpected '%s'"), orig, c);
 	free(c);
 	return msg;
 }
@@ -201,19 +206,19 @@ static int
 check_civil(int y, int m, int d, const char *label, char **cause)
 {
 	if (m < 1 || m > 12) {
-		*cause = xasprintf("%s: month %d does not exist", label, m);
+		*cause = xasprintf(_("%s: month %d does not exist"), label, m);
 		return -1;
 	}
 	if (d < 1) {
-		*cause = xasprintf("%s: day %d does not exist", label, d);
+		*cause = xasprintf(_("%s: day %d does not exist"), label, d);
 		return -1;
 	}
 	if (d > days_in_month(y, m)) {
 		if (m == 2 && d == 29)
-			*cause = xasprintf("%s: %d is not a leap year, so February has 28 days",
+			*cause = xasprintf(_("%s: %d is not a leap year, so February has 28 days"),
 			                   label, y);
 		else
-			*cause = xasprintf("%s: month %d has only %d days", label, m,
+			*cause = xasprintf(_("%s: month %d has only %d days"), label, m,
 			                   days_in_month(y, m));
 		return -1;
 	}
@@ -264,12 +269,12 @@ era_date(const struct eras *eras, const struct era *e, int ey, int m, int d, con
 	int y;
 
 	if (ey < 1) {
-		*cause = xasprintf("%s: %s has no year %d (year 1 is 元年)", orig, e->name, ey);
+		*cause = xasprintf(_("%s: %s has no year %d (year 1 is 元年)"), orig, e->name, ey);
 		return -1;
 	}
 	y = e->year1 + ey - 1;
 	if (y > LAST_YEAR) {
-		*cause = xasprintf("%s: year %d of %s is too far ahead", orig, ey, e->name);
+		*cause = xasprintf(_("%s: year %d of %s is too far ahead"), orig, ey, e->name);
 		return -1;
 	}
 	if (check_civil(y, m, d, orig, cause) == -1)
@@ -281,13 +286,13 @@ era_date(const struct eras *eras, const struct era *e, int ey, int m, int d, con
 			/* Before 明治6年 Japan kept the lunisolar calendar: no Gregorian day to
 			 * give. */
 			*cause = xasprintf(
-			    "%s: dates are accepted from %04d-%02d-%02d (%s%d年%d月%d日), "
-			    "when the Western calendar began",
+			    _("%s: dates are accepted from %04d-%02d-%02d (%s%d年%d月%d日), "
+			      "when the Western calendar began"),
 			    orig, e->start.y, e->start.m, e->start.d, e->name,
 			    e->start.y - e->year1 + 1, e->start.m, e->start.d);
 		else
 			*cause =
-			    xasprintf("%s: %s began on %04d-%02d-%02d, so this day is not in %s",
+			    xasprintf(_("%s: %s began on %04d-%02d-%02d, so this day is not in %s"),
 			              orig, e->name, e->start.y, e->start.m, e->start.d, e->name);
 		return -1;
 	}
@@ -299,10 +304,10 @@ era_date(const struct eras *eras, const struct era *e, int ey, int m, int d, con
 
 		civil_from_days(days_from_civil(next->start.y, next->start.m, next->start.d) - 1,
 		                &last);
-		*cause =
-		    xasprintf("%s: %s ended on %04d-%02d-%02d; from %04d-%02d-%02d the era is %s",
-		              orig, e->name, last.y, last.m, last.d, next->start.y, next->start.m,
-		              next->start.d, next->name);
+		*cause = xasprintf(
+		    _("%s: %s ended on %04d-%02d-%02d; from %04d-%02d-%02d the era is %s"), orig,
+		    e->name, last.y, last.m, last.d, next->start.y, next->start.m, next->start.d,
+		    next->name);
 		return -1;
 	}
 	*days = z;
@@ -313,7 +318,8 @@ static int
 western_date(int y, int m, int d, const char *orig, int64_t *days, char **cause)
 {
 	if (y < 1873 || y > LAST_YEAR) {
-		*cause = xasprintf("%s: year %d is out of range (1873 to %d)", orig, y, LAST_YEAR);
+		*cause =
+		    xasprintf(_("%s: year %d is out of range (1873 to %d)"), orig, y, LAST_YEAR);
 		return -1;
 	}
 	if (check_civil(y, m, d, orig, cause) == -1)
@@ -348,13 +354,13 @@ tf_date(const struct eras *eras, const char *s, int64_t *days, char **cause)
 	p = norm;
 	*cause = NULL;
 	if (*p == '\0') {
-		*cause = xstrdup("empty: no date given");
+		*cause = xstrdup(_("empty: no date given"));
 		goto out;
 	}
 	n = (int)strlen(p);
 	if (all_digits(p) && n == 7) { /* era code + YYMMDD */
 		if ((e = era_by_code(eras, p[0] - '0')) == NULL) {
-			*cause = xasprintf("%s: era code %c is not known", norm, p[0]);
+			*cause = xasprintf(_("%s: era code %c is not known"), norm, p[0]);
 			goto out;
 		}
 		y = (p[1] - '0') * 10 + (p[2] - '0');
@@ -388,7 +394,7 @@ tf_date(const struct eras *eras, const char *s, int64_t *days, char **cause)
 		*cause =
 		    e == NULL && ny > 0 && ny < 4
 		        ? xasprintf(
-		              "'%s' is not a date: a year needs an era (令和, R) or four digits",
+		              _("'%s' is not a date: a year needs an era (令和, R) or four digits"),
 		              norm)
 		        : bad_date(norm, p);
 		goto out;
@@ -478,7 +484,7 @@ parse_amount(const char *s, int currency, int64_t *out, char **cause)
 	char *norm, *t, *c;
 	const char *p;
 	int neg = 0, signs = 0, mark = 0, group = 0, digits = 0, commas = 0, rc = -1;
-	const char *what = currency ? "an amount" : "a whole number";
+	const char *what = currency ? _("an amount") : _("a whole number");
 	int64_t v = 0;
 
 	t = fold_width(s);
@@ -487,7 +493,7 @@ parse_amount(const char *s, int currency, int64_t *out, char **cause)
 	p = norm;
 	*cause = NULL;
 	if (*p == '\0') {
-		*cause = xstrdup("empty: no value given");
+		*cause = xstrdup(_("empty: no value given"));
 		goto out;
 	}
 	/* Prefix: at most one sign and, for amounts, one yen mark, in either order. */
@@ -505,8 +511,8 @@ parse_amount(const char *s, int currency, int64_t *out, char **cause)
 	while (isdigit((unsigned char)*p) || *p == ',') {
 		if (*p == ',') {
 			if (digits == 0 || group == 0 || (commas > 0 && group != 3) || group > 3) {
-				*cause = xasprintf("'%s' is not %s: misplaced thousands separator",
-				                   norm, what);
+				*cause = xasprintf(
+				    _("'%s' is not %s: misplaced thousands separator"), norm, what);
 				goto out;
 			}
 			commas++;
@@ -515,7 +521,7 @@ parse_amount(const char *s, int currency, int64_t *out, char **cause)
 			continue;
 		}
 		if (v > (INT64_C(999999999999) - (*p - '0')) / 10) {
-			*cause = xasprintf("'%s' is too large", norm);
+			*cause = xasprintf(_("'%s' is too large"), norm);
 			goto out;
 		}
 		v = v * 10 + (*p - '0');
@@ -525,14 +531,14 @@ parse_amount(const char *s, int currency, int64_t *out, char **cause)
 	}
 	if (digits == 0) {
 		*cause = *p == '\0'
-		             ? xasprintf("'%s' is not %s: no digits", norm, what)
+		             ? xasprintf(_("'%s' is not %s: no digits"), norm, what)
 		             : (c = next_char(p),
-		                t = xasprintf("'%s' is not %s: unexpected '%s'", norm, what, c),
+		                t = xasprintf(_("'%s' is not %s: unexpected '%s'"), norm, what, c),
 		                free(c), t);
 		goto out;
 	}
 	if (commas > 0 && group != 3) {
-		*cause = xasprintf("'%s' is not %s: misplaced thousands separator", norm, what);
+		*cause = xasprintf(_("'%s' is not %s: misplaced thousands separator"), norm, what);
 		goto out;
 	}
 	skip_spaces(&p);
@@ -541,10 +547,10 @@ parse_amount(const char *s, int currency, int64_t *out, char **cause)
 	if (*p != '\0') {
 		c = next_char(p);
 		if (*p == '.')
-			*cause =
-			    xasprintf("'%s' is not %s: only whole numbers are allowed", norm, what);
+			*cause = xasprintf(_("'%s' is not %s: only whole numbers are allowed"),
+			                   norm, what);
 		else
-			*cause = xasprintf("'%s' is not %s: unexpected '%s'", norm, what, c);
+			*cause = xasprintf(_("'%s' is not %s: unexpected '%s'"), norm, what, c);
 		free(c);
 		goto out;
 	}
@@ -586,10 +592,18 @@ tf_group(int64_t v)
 	return xstrdup(out);
 }
 
+/* clang-format off */
 static const char *const tt_names[TT_COUNT] = {
-    [TT_TRIM] = "trim", [TT_HALFWIDTH] = "halfwidth", [TT_SPACE] = "space",
-    [TT_DASH] = "dash", [TT_UPPER] = "upper",
+	[TT_TRIM] = "trim",
+	[TT_HALFWIDTH] = "halfwidth",
+	[TT_SPACE] = "space",
+	[TT_DASH] = "dash",
+	[TT_UPPER] = "upper",
+	[TT_FULLWIDTH_KANA] = "fullwidth_kana",
+	[TT_KATAKANA] = "katakana",
+	[TT_HIRAGANA] = "hiragana",
 };
+/* clang-format on */
 
 const char *
 text_transform_name(enum text_transform t)
@@ -690,6 +704,112 @@ fold_spaces(const char *s)
 	return out;
 }
 
+/*
+ * Kana through ICU (STYLE: a well-kept library over hand-written tables): NFKC for half-width
+ * katakana, which joins ｶ + ﾞ into ガ, applied only to runs of U+FF61..U+FF9F so that ①, ㈱ and
+ * the rest are left as they are; ICU's Hiragana-Katakana transliterators for kana.
+ */
+static UTransliterator *to_katakana, *to_hiragana;
+
+static UChar *
+to_u16(const char *s, int32_t *n)
+{
+	UErrorCode e = U_ZERO_ERROR;
+	int32_t len = 0;
+	UChar *u;
+
+	u_strFromUTF8(NULL, 0, &len, s, -1, &e);
+	e = U_ZERO_ERROR;
+	/* Room to grow: a transliteration can lengthen the text (ゟ becomes ヨリ). */
+	u = xcalloc((size_t)len * 2 + 8, sizeof *u);
+	u_strFromUTF8(u, len * 2 + 8, n, s, -1, &e);
+	return U_SUCCESS(e) ? u : (free(u), NULL);
+}
+
+static char *
+from_u16(const UChar *u, int32_t n)
+{
+	UErrorCode e = U_ZERO_ERROR;
+	int32_t len = 0;
+	char *s;
+
+	u_strToUTF8(NULL, 0, &len, u, n, &e);
+	e = U_ZERO_ERROR;
+	s = xmalloc((size_t)len + 1);
+	u_strToUTF8(s, len + 1, &len, u, n, &e);
+	return s;
+}
+
+static char *
+fullwidth_kana(const char *s)
+{
+	const UNormalizer2 *nfkc;
+	UErrorCode e = U_ZERO_ERROR;
+	UChar *u, *out, buf[64];
+	int32_t n, i = 0, j, o = 0, k;
+	char *res;
+
+	if ((nfkc = unorm2_getNFKCInstance(&e)) == NULL || U_FAILURE(e) ||
+	    (u = to_u16(s, &n)) == NULL)
+		return xstrdup(s);
+	out = xcalloc((size_t)n * 2 + 8, sizeof *out);
+	while (i < n) {
+		if (u[i] < 0xff61 || u[i] > 0xff9f) {
+			out[o++] = u[i++];
+			continue;
+		}
+		for (j = i; j < n && j - i < 30 && u[j] >= 0xff61 && u[j] <= 0xff9f; j++)
+			;
+		e = U_ZERO_ERROR;
+		k = unorm2_normalize(nfkc, u + i, j - i, buf, 64, &e);
+		if (U_FAILURE(e))
+			k = 0;
+		memcpy(out + o, buf, (size_t)k * sizeof *buf);
+		o += k;
+		i = j;
+	}
+	res = from_u16(out, o);
+	free(out);
+	free(u);
+	return res;
+}
+
+static char *
+transliterate(UTransliterator **t, const char *id, const char *s)
+{
+	UErrorCode e = U_ZERO_ERROR;
+	char *wide = fullwidth_kana(s), *res;
+	int32_t n, limit, cap;
+	UChar uid[32], *u;
+
+	if (*t == NULL) {
+		u_uastrcpy(uid, id);
+		*t = utrans_openU(uid, -1, UTRANS_FORWARD, NULL, 0, NULL, &e);
+		if (U_FAILURE(e))
+			*t = NULL;
+	}
+	if (*t == NULL || (u = to_u16(wide, &n)) == NULL)
+		return wide;
+	cap = n * 2 + 8;
+	limit = n;
+	e = U_ZERO_ERROR;
+	utrans_transUChars(*t, u, &n, cap, 0, &limit, &e);
+	res = U_SUCCESS(e) ? from_u16(u, n) : xstrdup(wide);
+	free(u);
+	free(wide);
+	return res;
+}
+
+void
+tf_cleanup(void)
+{
+	if (to_katakana != NULL)
+		utrans_close(to_katakana);
+	if (to_hiragana != NULL)
+		utrans_close(to_hiragana);
+	to_katakana = to_hiragana = NULL;
+}
+
 char *
 tf_apply(enum text_transform t, const char *s)
 {
@@ -705,6 +825,12 @@ tf_apply(enum text_transform t, const char *s)
 		return fold_spaces(s);
 	case TT_DASH:
 		return fold_dashes(s);
+	case TT_FULLWIDTH_KANA:
+		return fullwidth_kana(s);
+	case TT_KATAKANA:
+		return transliterate(&to_katakana, "Hiragana-Katakana", s);
+	case TT_HIRAGANA:
+		return transliterate(&to_hiragana, "Katakana-Hiragana", s);
 	case TT_UPPER:
 		out = xstrdup(s);
 		for (i = 0; out[i] != '\0'; i++)

@@ -62,11 +62,14 @@ char *tf_group(int64_t v);
 
 /* Text transforms: each returns a new string the caller frees. */
 enum text_transform {
-	TT_TRIM,      /* spaces (ASCII and U+3000) off both ends */
-	TT_HALFWIDTH, /* full-width ASCII (Ａ１－) to ASCII, U+3000 to a space */
-	TT_SPACE,     /* U+3000 to a space; runs of spaces to one */
-	TT_DASH,      /* look-alike dashes to '-' (ー only between digits) */
-	TT_UPPER,     /* ASCII letters to upper case */
+	TT_TRIM,           /* spaces (ASCII and U+3000) off both ends */
+	TT_HALFWIDTH,      /* full-width ASCII (Ａ１－) to ASCII, U+3000 to a space */
+	TT_SPACE,          /* U+3000 to a space; runs of spaces to one */
+	TT_DASH,           /* look-alike dashes to '-' (ー only between digits) */
+	TT_UPPER,          /* ASCII letters to upper case */
+	TT_FULLWIDTH_KANA, /* half-width katakana to full width, voiced marks joined: ｶﾞ → ガ */
+	TT_KATAKANA, /* hiragana (and half-width katakana) to katakana: さっぽろ → サッポロ */
+	TT_HIRAGANA, /* katakana (and half-width katakana) to hiragana */
 	TT_COUNT
 };
 /* The transform's name in rules ("trim"), kept in sync with the enum by a test. */
@@ -74,5 +77,7 @@ const char *text_transform_name(enum text_transform t);
 /* Looks a name up; -1 if there is no such transform. */
 int text_transform_find(const char *name);
 char *tf_apply(enum text_transform t, const char *s);
+/* Releases what ICU keeps between calls (for a clean exit under valgrind). */
+void tf_cleanup(void);
 
 #endif

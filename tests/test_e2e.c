@@ -295,15 +295,16 @@ test_rejected_rows(void **state)
 	reason = path2(out, "transport-bad.csv.reason.txt");
 	text = slurp(reason, NULL);
 	assert_non_null(text);
-	assert_non_null(strstr(text, "4 of 5 claims were rejected"));
-	assert_non_null(strstr(text, "row 2, column 支給額, value \"2,100\": 支給額 2,100円 が "
-	                             "片道運賃 250円 × 往復回数 4回 × 2 "
-	                             "と一致しません\n"));
-	assert_non_null(strstr(text, "row 3, column 申請日, value \"令和3年2月29日\": "));
-	assert_non_null(strstr(text, "2021 is not a leap year"));
-	assert_non_null(strstr(text, "row 5: the row has 2 columns but the header has 15"));
-	assert_non_null(strstr(text, "row 6, column ケース番号, value \"0101-2\": "));
-	assert_non_null(strstr(text, "row 6, column 支給額, value \"二千円\": "));
+	assert_non_null(strstr(text, "5 件のうち 4 件を受け付けませんでした"));
+	assert_non_null(
+	    strstr(text, "2 行目、列「支給額」、値「2,100」: 支給額 2,100円 が 片道運賃 250円 × "
+	                 "往復回数 4回 × 2 と一致しません\n"));
+	assert_non_null(strstr(text, "3 行目、列「申請日」、値「令和3年2月29日」: "));
+	assert_non_null(strstr(text, "2021年はうるう年ではないため、2月は28日までです"));
+	assert_non_null(strstr(text, "5 行目: この行は 2 列ですが、見出しは 15 列です"));
+	assert_non_null(strstr(text, "6 行目、列「ケース番号」、値「0101-2」: "));
+	assert_non_null(strstr(
+	    text, "6 行目、列「支給額」、値「二千円」: 支給額: 「二千円」は金額として読めません"));
 	free(text);
 	/* The rejected rows, with the header, in the input's encoding (UTF-8 here). */
 	rej = path2(out, "transport-bad.csv.rejected.csv");
@@ -337,7 +338,7 @@ test_spool_folders(void **state)
 	rules = srcpath("rules");
 	templates = srcpath("templates");
 	if (asprintf(&text,
-	             "rules: %s\ntemplates: %s\naudit: {dir: audit}\nspools:\n"
+	             "rules: %s\ntemplates: %s\nlanguage: en\naudit: {dir: audit}\nspools:\n"
 	             "  - {name: s, inbox: in, work: work, out: forms, done: done, rejected: rej, "
 	             "rules: [transport]}\n",
 	             rules, templates) == -1)
@@ -352,6 +353,14 @@ test_spool_folders(void **state)
 	p = path2(dir, "rej");
 	assert_int_equal(count_files(p, ".reason.txt"), 1);
 	assert_int_equal(count_files(p, ".rejected.csv"), 1);
+	free(p);
+	/* language: en: the same reasons in English. */
+	p = path2(dir, "rej/transport-bad.csv.reason.txt");
+	text = slurp(p, NULL);
+	assert_non_null(strstr(text, "4 of 5 claims were rejected"));
+	assert_non_null(strstr(text, "row 3, column 申請日, value \"令和3年2月29日\": "));
+	assert_non_null(strstr(text, "2021 is not a leap year, so February has 28 days"));
+	free(text);
 	free(p);
 	free(rules);
 	free(templates);
@@ -373,13 +382,14 @@ test_file_level_failures(void **state)
 	spits(p, "ケース番号,通院日,片道運賃,往復回数,支給額\r\n\"0101-00231,R6.4.1,1,1,2\r\n");
 	assert_int_equal(
 	    run_agent(NULL, NULL, &err, "process -c '%s' --out '%s' '%s'", config, out, p), 2);
-	assert_non_null(strstr(err, "row 2"));
+	assert_non_null(strstr(err, "2 行目"));
 	free(err);
 	free(p);
 	assert_int_equal(count_files(out, ".xlsx"), 0);
 	p = path2(out, "transport-open.csv.reason.txt");
 	text = slurp(p, NULL);
-	assert_non_null(strstr(text, "the file was not processed: row 2: a quotation mark"));
+	assert_non_null(
+	    strstr(text, "このファイルは処理されませんでした: 2 行目: ここで始まった引用符"));
 	free(text);
 	free(p);
 	/* A file no rule accepts. */
@@ -387,8 +397,8 @@ test_file_level_failures(void **state)
 	spits(p, "a,b\r\n1,2\r\n");
 	assert_int_equal(
 	    run_agent(NULL, NULL, &err, "process -c '%s' --out '%s' '%s'", config, out, p), 2);
-	assert_non_null(strstr(err, "no rule accepts this file"));
-	assert_non_null(strstr(err, "rule transport: the file name does not match transport*.csv"));
+	assert_non_null(strstr(err, "このファイルを受け付ける規則がありません"));
+	assert_non_null(strstr(err, "規則 transport: ファイル名が transport*.csv"));
 	free(err);
 	free(p);
 	/* A name that matches but a header without a needed column. */
@@ -396,7 +406,7 @@ test_file_level_failures(void **state)
 	spits(p, "ケース番号,通院日,片道運賃,往復回数\r\n1,2,3,4\r\n");
 	assert_int_equal(
 	    run_agent(NULL, NULL, &err, "process -c '%s' --out '%s' '%s'", config, out, p), 2);
-	assert_non_null(strstr(err, "the header has no column '支給額'"));
+	assert_non_null(strstr(err, "見出しに列「支給額」がありません"));
 	free(err);
 	free(p);
 	/* Empty, header only, UTF-16, a symlink and a folder. */
@@ -404,14 +414,14 @@ test_file_level_failures(void **state)
 	spits(p, "");
 	assert_int_equal(
 	    run_agent(NULL, NULL, &err, "process -c '%s' --out '%s' '%s'", config, out, p), 2);
-	assert_non_null(strstr(err, "the file is empty"));
+	assert_non_null(strstr(err, "ファイルが空です"));
 	free(err);
 	free(p);
 	p = path2(dir, "transport-head.csv");
 	spits(p, "ケース番号,通院日\r\n");
 	assert_int_equal(
 	    run_agent(NULL, NULL, &err, "process -c '%s' --out '%s' '%s'", config, out, p), 2);
-	assert_non_null(strstr(err, "a header row but no claims"));
+	assert_non_null(strstr(err, "見出しの行だけで、請求の行がありません"));
 	free(err);
 	free(p);
 	p = path2(dir, "transport-utf16.csv");
@@ -425,12 +435,12 @@ test_file_level_failures(void **state)
 	assert_int_equal(symlink("/etc/passwd", p), 0);
 	assert_int_equal(
 	    run_agent(NULL, NULL, &err, "process -c '%s' --out '%s' '%s'", config, out, p), 2);
-	assert_non_null(strstr(err, "symbolic link"));
+	assert_non_null(strstr(err, "シンボリックリンク"));
 	free(err);
 	free(p);
 	assert_int_equal(
 	    run_agent(NULL, NULL, &err, "process -c '%s' --out '%s' '%s'", config, out, dir), 2);
-	assert_non_null(strstr(err, "not a regular file"));
+	assert_non_null(strstr(err, "通常のファイルではありません"));
 	free(err);
 	assert_int_equal(count_files(out, ".tmp"), 0);
 	free(out);

@@ -16,6 +16,7 @@
 #include "export.h"
 #include "mapper.h"
 #include "testutil.h"
+#include "transform.h"
 
 static const char rule_yaml[] =
     "match: {header: [番号]}\n"
@@ -50,7 +51,7 @@ setup(void **state)
 	if (asprintf(&path, "%s/r.yaml", dir) == -1)
 		abort();
 	spits(path, rule_yaml);
-	rule = rule_load(path, &d);
+	rule = rule_load(path, eras_builtin(), &d);
 	if (rule == NULL) {
 		diags_print(stderr, &d);
 		return -1;
