@@ -19,6 +19,9 @@ SAN     ?=
 BUILD_PKGS = gcc make pkg-config libxlsxwriter-dev libyaml-dev libcsv-dev libjansson-dev libssl-dev \
 	     libsystemd-dev libicu-dev gettext
 TEST_PKGS  = libcmocka-dev unzip systemd man-db
+# Commands the tests use, with the package that brings each when the command is missing: a
+# desktop LibreOffice already there is used as it is.
+TEST_CMDS  = soffice:libreoffice-calc-nogui
 PKG_LIBS   = xlsxwriter yaml-0.1 jansson libcrypto libsystemd icu-uc icu-i18n
 
 CC      ?= cc
@@ -73,6 +76,8 @@ pot:
 deps:
 	@missing=""; for p in $(BUILD_PKGS) $(DEPS_EXTRA); do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for cp in $(DEPS_CMDS); do \
+		command -v $${cp%%:*} >/dev/null 2>&1 || missing="$$missing $${cp#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "formagent: installing Debian packages:$$missing"; \
 		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
@@ -100,7 +105,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(HELPER_OBJS) $(LIB_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LDLIBS) $(TEST_LDLIBS)
 
 test:
-	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(TEST_PKGS)"
+	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(TEST_PKGS)" DEPS_CMDS="$(TEST_CMDS)"
 	@$(MAKE) --no-print-directory unit
 
 # The unit and end-to-end suites: each test binary is cmocka; tests/run adds up their results.
@@ -122,7 +127,7 @@ demo:
 	ls demo/out; $(BUILD)/formagent audit verify -c formagent.yaml; exit $$rc
 
 asan:
-	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(TEST_PKGS)"
+	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(TEST_PKGS)" DEPS_CMDS="$(TEST_CMDS)"
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 CFLAGS="-O1 -g" unit
 
 # The example configuration is installed with its demo/ paths moved to /var/lib/formagent, the

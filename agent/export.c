@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "export.h"
+#include "transform.h"
 #include "utf8.h"
 #include "i18n.h"
 #include "xmalloc.h"
@@ -86,7 +87,11 @@ export_line(const struct rule *r, const struct mapped *m, struct buf *b, char **
 
 	for (i = 0; i < r->nimport; i++) {
 		c = &r->import_cols[i];
-		s = mapped_text(m, c->field, c->format);
+		if (c->format == VF_WAREKI && !c->gannen && c->field >= 0 &&
+		    m->v[c->field].t == V_DATE)
+			s = tf_wareki(r->eras, m->v[c->field].i, 0);
+		else
+			s = mapped_text(m, c->field, c->format);
 		rc = add_text(r, b, s != NULL ? s : "", c->header, i == 0, cause);
 		free(s);
 		if (rc == -1) {

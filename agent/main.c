@@ -20,6 +20,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "pipeline.h"
+#include "transform.h"
 #include "spool.h"
 #include "xmalloc.h"
 
@@ -42,6 +43,8 @@ usage(FILE *fp)
 	    "file\n"
 	    "  run     -c CONFIG [--once]   watch the spools' inboxes (the daemon)\n"
 	    "  status  -c CONFIG            the running agent, its queues and last outcomes\n"
+	    "  convert [-c CONFIG] TYPE VALUE...\n"
+	    "                               try values: date, wareki, yen, int, text, dash, kana\n"
 	    "  audit verify [--head SEQ:HASH] [--key FILE] [--partial] [-c CONFIG | FILE...]\n"
 	    "                               check every record and the chain of the audit log\n"
 	    "  audit show [--since DATE] [--until DATE] [--rule R] [--event E] [--case NO] "
@@ -266,6 +269,113 @@ cmd_process(int argc, char **argv)
 	return worst;
 }
 
+/* One value through the named type; prints the result or "error: VALUE: reason". */
+static int
+convert_one(const char *type, const struct eras *eras, const char *v, FILE *out)
+{
+	static const enum text_transform text_steps[] = {TT_HALFWIDTH, TT_FULLWIDTH_KANA, TT_SPACE,
+	                                                 TT_TRIM};
+	char *cause = NULL, *s, *t;
+	int64_t x;
+	size_t i;
+
+	if (strcmp(type, "date") == 0 || strcmp(type, "wareki") == 0) {
+		if (tf_date(eras, v, &x, &cause) == -1)
+			goto bad;
+		s = strcmp(type, "date") == 0 ? tf_iso(x) : tf_wareki(eras, x, 1);
+		fprintf(out, "%s\n", s != NULL ? s : "");
+		free(s);
+		return 0;
+	}
+	if (strcmp(type, "yen") == 0 || strcmp(type, "int") == 0) {
+		if ((type[0] == 'y' ? tf_yen(v, &x, &cause) : tf_int(v, &x, &cause)) == -1)
+			goto bad;
+		fprintf(out, "%lld\n", (long long)x);
+		return 0;
+	}
+	if (strcmp(type, "text") == 0) {
+		s = xstrdup(v);
+		for (i = 0; i < sizeof text_steps / sizeof text_steps[0]; i++) {
+			t = tf_apply(text_steps[i], s);
+			free(s);
+			s = t;
+		}
+	} else if (strcmp(type, "dash") == 0)
+		s = tf_apply(TT_DASH, v);
+	else if (strcmp(type, "kana") == 0)
+		s = tf_apply(TT_KATAKANA, v);
+	else if (strcmp(type, "hiragana") == 0)
+		s = tf_apply(TT_HIRAGANA, v);
+	else {
+		fprintf(stderr,
+		        "formagent: convert: unknown type '%s' (date, wareki, yen, int, text, "
+		        "dash, kana, hiragana)\n",
+		        type);
+		return 2;
+	}
+	fprintf(out, "%s\n", s);
+	free(s);
+	return 0;
+bad:
+	/* Date reasons already begin with the value ("令和3年2月29日: ..."). */
+	t = log_escape(v, 0);
+	if (strncmp(cause, v, strlen(v)) == 0 && cause[strlen(v)] == ':')
+		fprintf(out, "error: %s\n", cause);
+	else
+		fprintf(out, "error: %s: %s\n", t, cause);
+	free(t);
+	free(cause);
+	return 1;
+}
+
+static int
+cmd_convert(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {NULL, 0, NULL, 0},
+	};
+	const struct eras *eras = eras_builtin();
+	struct diags d = {0};
+	struct config *c = NULL;
+	const char *cfg = NULL;
+	int ch, i, rc, worst = 0;
+
+	while ((ch = getopt_long(argc, argv, "+c:", longopts, NULL)) != -1) {
+		if (ch != 'c') {
+			usage(stderr);
+			return 2;
+		}
+		cfg = optarg;
+	}
+	if (argc - optind < 2) {
+		fputs("formagent: convert TYPE VALUE...: give a type and at least one value\n",
+		      stderr);
+		return 2;
+	}
+	/* With a configuration, its eras (and the language of its reasons) apply. */
+	if (cfg != NULL) {
+		if ((c = config_load(cfg, &d)) == NULL) {
+			diags_print(stderr, &d);
+			diags_free(&d);
+			return 2;
+		}
+		eras = &c->eras;
+		i18n_init(c->language);
+	}
+	for (i = optind + 1; i < argc; i++) {
+		if ((rc = convert_one(argv[optind], eras, argv[i], stdout)) == 2) {
+			worst = 2;
+			break;
+		}
+		if (rc > worst)
+			worst = rc;
+	}
+	config_free(c);
+	tf_cleanup();
+	return worst;
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
@@ -487,6 +597,8 @@ main(int argc, char **argv)
 		return cmd_process(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "convert") == 0)
+		return cmd_convert(argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0)
 		return cmd_status(argc - 1, argv + 1);
 	if (strcmp(argv[1], "audit") == 0)

@@ -126,7 +126,7 @@ set_created(lxw_workbook *wb, const struct rule *r, time_t created)
 /* Writes one value into a cell; strings always as strings, so "=..." never becomes a formula. */
 static lxw_error
 put(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const struct mapped *m, int field, enum tas as,
-    lxw_format *fmt)
+    int gannen, lxw_format *fmt)
 {
 	const struct value *v;
 	char *s;
@@ -151,7 +151,7 @@ put(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const struct mapped *m, int
 	case V_DATE:
 		if (as == AS_AUTO)
 			return worksheet_write_number(ws, row, col, tf_excel_serial(v->i), fmt);
-		s = as == AS_ISO ? tf_iso(v->i) : tf_wareki(m->rule->eras, v->i, 1);
+		s = as == AS_ISO ? tf_iso(v->i) : tf_wareki(m->rule->eras, v->i, gannen);
 		if (s == NULL)
 			s = tf_iso(v->i);
 		e = worksheet_write_string(ws, row, col, s, fmt);
@@ -203,7 +203,7 @@ render_form(const struct rule *r, const struct mapped *m, const char *path, cons
 			                           f);
 		else if (r->form_bind[i] != FIELD_NONE)
 			e = put(ws, (lxw_row_t)c->r1, (lxw_col_t)c->c1, m, r->form_bind[i], c->as,
-			        f);
+			        c->gannen, f);
 		else if (c->r2 == c->r1 && c->c2 == c->c1)
 			e = worksheet_write_blank(ws, (lxw_row_t)c->r1, (lxw_col_t)c->c1, f);
 	}
@@ -301,7 +301,7 @@ ledger_add(struct ledger *l, const struct mapped *m, char **cause)
 	for (i = 0; i < t->ncolumns && e == LXW_NO_ERROR; i++) {
 		c = &t->columns[i];
 		f = l->r->ledger_bind[i];
-		e = put(l->ws, l->row, (lxw_col_t)i, m, f, c->as,
+		e = put(l->ws, l->row, (lxw_col_t)i, m, f, c->as, c->gannen,
 		        c->style >= 0 ? l->fmts[c->style] : l->plain);
 		if (c->total && f >= 0 && m->v[f].t == V_INT &&
 		    __builtin_add_overflow(l->totals[i], m->v[f].i, &l->totals[i]))

@@ -30,7 +30,7 @@ const char *const rule_outputs_keys[] = {"form", "ledger", "import", "created", 
 const char *const rule_form_keys[] = {"template", "name", NULL};
 const char *const rule_ledger_keys[] = {"template", "name", NULL};
 const char *const rule_import_keys[] = {"name", "encoding", "header", "columns", NULL};
-const char *const rule_import_column_keys[] = {"header", "field", "format", NULL};
+const char *const rule_import_column_keys[] = {"header", "field", "format", "gannen", NULL};
 
 static const char *const ftype_names[FT_COUNT] = {
     [FT_TEXT] = "text",
@@ -235,8 +235,21 @@ load_field(struct rule *r, struct field_def *f, const struct ynode *key, const s
 		for (k = 0; k < r->nlookups; k++)
 			if (strcmp(r->lookups[k].name, s) == 0)
 				f->lookup = (int)k;
-		if (f->lookup == -1)
-			ydiag(d, v, "no lookup table named '%s' in this rule's 'lookups'", s);
+		if (f->lookup == -1) {
+			const char **names = xcalloc(r->nlookups + 1, sizeof *names), *near;
+
+			for (k = 0; k < r->nlookups; k++)
+				names[k] = r->lookups[k].name;
+			if ((near = diag_nearest(s, names)) != NULL)
+				ydiag(d, v,
+				      "no lookup table named '%s' in this rule's 'lookups': did "
+				      "you mean '%s'?",
+				      s, near);
+			else
+				ydiag(d, v, "no lookup table named '%s' in this rule's 'lookups'",
+				      s);
+			free(names);
+		}
 	}
 	if ((v = ymap_get(m, "label")) != NULL && yget_str(v, "label", &s, d) == 0)
 		f->label = xstrdup(s);
@@ -667,6 +680,9 @@ load_outputs(struct rule *r, const struct ynode *m, struct diags *d)
 			if ((v = ymap_get(c, "format")) != NULL &&
 			    get_word(v, "format", vf, VF_COUNT, &x, d) == 0)
 				ic->format = (enum vformat)x;
+			ic->gannen = 1;
+			if ((v = ymap_get(c, "gannen")) != NULL)
+				yget_bool(v, "gannen", &ic->gannen, d);
 			if (ic->header == NULL)
 				ic->header = xstrdup(rule_field_name(r, ic->field));
 		}

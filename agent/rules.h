@@ -68,6 +68,7 @@ struct import_col {
 	char *header;
 	int field;
 	enum vformat format;
+	int gannen; /* with wareki: year 1 as 元年 (the default) or 1年 */
 };
 
 /* A file-name pattern: literal parts and fields, "transport-{case_no}-{visit_on}.xlsx". */

@@ -22,9 +22,9 @@ const char *const template_keys[] = {
 const char *const template_style_keys[] = {"font",       "size",   "bold",   "italic", "underline",
                                            "wrap",       "shrink", "border", "align",  "valign",
                                            "num_format", "fill",   "color",  "indent", NULL};
-const char *const template_cell_keys[] = {"at", "text", "field", "style", "as", NULL};
-const char *const template_column_keys[] = {"header", "field", "width", "style",
-                                            "as",     "total", NULL};
+const char *const template_cell_keys[] = {"at", "text", "field", "style", "as", "gannen", NULL};
+const char *const template_column_keys[] = {"header", "field", "width",  "style",
+                                            "as",     "total", "gannen", NULL};
 const char *const template_approval_keys[] = {"at", "labels", "height", "style", NULL};
 static const char *const margin_keys[] = {"top", "bottom", "left", "right", NULL};
 static const char *const font_keys[] = {"name", "size", NULL};
@@ -239,6 +239,9 @@ load_cell(struct template *t, struct tcell *c, const struct ynode *m, struct dia
 		find_style(t, v, &c->style, d);
 	if ((v = ymap_get(m, "as")) != NULL && get_enum(v, "as", as_words, &x, d) == 0)
 		c->as = (enum tas)x;
+	c->gannen = 1;
+	if ((v = ymap_get(m, "gannen")) != NULL)
+		yget_bool(v, "gannen", &c->gannen, d);
 }
 
 static void
@@ -269,6 +272,9 @@ load_column(struct template *t, struct tcolumn *c, const struct ynode *m, struct
 		find_style(t, v, &c->style, d);
 	if ((v = ymap_get(m, "as")) != NULL && get_enum(v, "as", as_words, &x, d) == 0)
 		c->as = (enum tas)x;
+	c->gannen = 1;
+	if ((v = ymap_get(m, "gannen")) != NULL)
+		yget_bool(v, "gannen", &c->gannen, d);
 	if ((v = ymap_get(m, "total")) != NULL)
 		yget_bool(v, "total", &c->total, d);
 }

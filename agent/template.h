@@ -42,6 +42,7 @@ struct tcell {
 	char *field;        /* the field shown, or NULL */
 	int style;          /* index into styles, -1 for none */
 	enum tas as;
+	int gannen; /* with as: wareki, year 1 as 元年 (the default) or 1年 */
 	const char *file;
 	int line, col;
 };
@@ -53,6 +54,7 @@ struct tcolumn {
 	int style;
 	enum tas as;
 	int total; /* a SUM in the total row */
+	int gannen;
 	const char *file;
 	int line, col;
 };

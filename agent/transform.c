@@ -790,6 +790,16 @@ transliterate(UTransliterator **t, const char *id, const char *s)
 	}
 	if (*t == NULL || (u = to_u16(wide, &n)) == NULL)
 		return wide;
+	/*
+	 * The small ka and ke (ゕ ゖ / ヵ ヶ) are left alone by ICU one way and folded to plain け
+	 * the other; map the pairs first, so every kana of both ranges has its twin.
+	 */
+	for (limit = 0; limit < n; limit++) {
+		if (t == &to_katakana && (u[limit] == 0x3095 || u[limit] == 0x3096))
+			u[limit] = (UChar)(u[limit] + 0x60);
+		else if (t == &to_hiragana && (u[limit] == 0x30f5 || u[limit] == 0x30f6))
+			u[limit] = (UChar)(u[limit] - 0x60);
+	}
 	cap = n * 2 + 8;
 	limit = n;
 	e = U_ZERO_ERROR;

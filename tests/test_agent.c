@@ -464,8 +464,8 @@ big_transport(int rows)
 	                       "医療機関名,経路,交通機関,片道運賃,往復回数,支給額,担当CW,備考\r\n");
 	for (i = 0; i < rows; i++)
 		len += (size_t)sprintf(
-		    buf + len, "0101-%05d,a,,a,通院移送費,R6.4.3,R6.4.1,c,r,t,250,4,2000,w,\r\n",
-		    i);
+		    buf + len,
+		    "0101-%05d,a,,a,通院移送費,R6.4.3,R6.4.1,c,r,地下鉄,250,4,2000,w,\r\n", i);
 	return buf;
 }
 
@@ -506,6 +506,7 @@ test_polling_and_status(void **state)
 {
 	struct env e;
 	char *out;
+	int i, found = 0;
 
 	(void)state;
 	env_new(&e, "settle_ms: 100, watch: poll", NULL);
@@ -513,6 +514,15 @@ test_polling_and_status(void **state)
 	assert_int_equal(wait_log(&e, "polling", 10000), 0);
 	drop(&e, "tiny-polled.csv", "a,b\r\nx,1\r\n");
 	assert_int_equal(wait_count(&e, "done", ".csv", 1, 30000), 0);
+	/* The status file follows the move to done/ by a moment: wait for it. */
+	for (i = 0; i < 500; i++) {
+		assert_int_equal(run_agent(NULL, &out, NULL, "status -c '%s'", e.cfg), 0);
+		found = strstr(out, "tiny-polled.csv") != NULL;
+		free(out);
+		if (found)
+			break;
+		usleep(20000);
+	}
 	/* Stopped, the agent leaves files waiting; status shows them. */
 	kill(e.pid, SIGSTOP);
 	drop(&e, "tiny-w1.csv", "a,b\r\nx,2\r\n");

@@ -160,12 +160,14 @@ test_transport_sample(void **state)
 	utf8 = from_cp932(bytes, len);
 	assert_non_null(utf8);
 	assert_string_equal(
-	    utf8, "\"ケース番号\",\"申請日\",\"通院日\",\"片道運賃\",\"往復回数\",\"支給額\","
-	          "\"入力行\"\r\n"
-	          "\"0101-00231\",\"20240403\",\"20240401\",\"250\",\"4\",\"2000\",\"2\"\r\n"
-	          "\"0101-00487\",\"20240405\",\"20240402\",\"250\",\"8\",\"4000\",\"3\"\r\n"
-	          "\"0102-01102\",\"20240408\",\"20240404\",\"210\",\"2\",\"840\",\"4\"\r\n"
-	          "\"0102-01345\",\"20240409\",\"20240405\",\"210\",\"12\",\"5040\",\"5\"\r\n");
+	    utf8,
+	    "\"ケース番号\",\"申請日\",\"通院日\",\"交通機関コード\",\"片道運賃\",\"往復回数\","
+	    "\"支給額\","
+	    "\"入力行\"\r\n"
+	    "\"0101-00231\",\"20240403\",\"20240401\",\"01\",\"250\",\"4\",\"2000\",\"2\"\r\n"
+	    "\"0101-00487\",\"20240405\",\"20240402\",\"01\",\"250\",\"8\",\"4000\",\"3\"\r\n"
+	    "\"0102-01102\",\"20240408\",\"20240404\",\"02\",\"210\",\"2\",\"840\",\"4\"\r\n"
+	    "\"0102-01345\",\"20240409\",\"20240405\",\"01\",\"210\",\"12\",\"5040\",\"5\"\r\n");
 	/* The header's first bytes are ケ (0x8350) in CP932, not UTF-8. */
 	assert_memory_equal(bytes, "\"\x83\x50", 3);
 	free(utf8);
@@ -455,7 +457,7 @@ test_unsafe_names(void **state)
 	static const char csv[] = "ケース番号,世帯主氏名,フリガナ,対象者氏名,扶助種別,申請日,"
 	                          "通院日,医療機関名,経路,交通機関,"
 	                          "片道運賃,往復回数,支給額,担当CW,備考\r\n"
-	                          "0101-00231,a,,a,x,R6.4.3,R6.4.1,c,r,t,250,4,2000,w,\r\n";
+	                          "0101-00231,a,,a,x,R6.4.3,R6.4.1,c,r,地下鉄,250,4,2000,w,\r\n";
 	char *dir = tmpdir_new(), *p = path2(dir, "transport-../../..\x01name.csv"), *out;
 
 	(void)state;
@@ -491,7 +493,8 @@ test_dry_run_json(void **state)
 	    "\"fields\":{\"case_no\":\"0101-00231\",\"householder\":\"札幌 太郎\",\"name\":\"札幌 "
 	    "太郎\","
 	    "\"applied_on\":\"2024-04-03\",\"visit_on\":\"2024-04-01\",\"clinic\":\"東区中央病院\","
-	    "\"route\":\"元町駅→環状通東駅\",\"transport\":\"地下鉄\",\"fare\":250,\"round_trips\":"
+	    "\"route\":\"元町駅→環状通東駅\",\"transport\":\"地下鉄\",\"transport_code\":\"01\","
+	    "\"fare\":250,\"round_trips\":"
 	    "4,"
 	    "\"amount\":2000,\"caseworker\":\"保護一係 山田\",\"note\":null},\"errors\":[]}");
 	assert_non_null(strtok(NULL, "\n"));
@@ -522,6 +525,142 @@ test_dry_run_writes_nothing(void **state)
 	free(err);
 	free(out);
 	free(in);
+	rmtree(dir);
+	free(dir);
+}
+
+/* formagent convert: one value per line, errors named, exit 1 if any failed. */
+static void
+test_convert(void **state)
+{
+	char *out, *dir = tmpdir_new(), *cfg, *rules, *templates, *text;
+
+	(void)state;
+	assert_int_equal(
+	    run_agent(NULL, &out, NULL,
+	              "convert date 令和6年4月1日 R060401 5060401 2024/04/01 令和元年4月30日"),
+	    1);
+	assert_string_equal(out,
+	                    "2024-04-01\n2024-04-01\n2024-04-01\n2024-04-01\n"
+	                    "error: 令和元年4月30日: 令和 began on 2019-05-01, so this day is not "
+	                    "in 令和\n");
+	free(out);
+	assert_int_equal(run_agent(NULL, &out, NULL, "convert wareki 2019-05-01 1989-01-07"), 0);
+	assert_string_equal(out, "令和元年5月1日\n昭和64年1月7日\n");
+	free(out);
+	assert_int_equal(run_agent(NULL, &out, NULL, "convert yen ￥840 5,040円 △500 ２，０００"),
+	                 0);
+	assert_string_equal(out, "840\n5040\n-500\n2000\n");
+	free(out);
+	assert_int_equal(run_agent(NULL, &out, NULL, "convert int 12 '1 2'"), 1);
+	assert_string_equal(out, "12\nerror: 1 2: '1 2' is not a whole number: unexpected '2'\n");
+	free(out);
+	assert_int_equal(run_agent(NULL, &out, NULL, "convert text 'ＡＢＣ　ｶﾞｷﾞ①'"), 0);
+	assert_string_equal(out, "ABC ガギ①\n");
+	free(out);
+	assert_int_equal(run_agent(NULL, &out, NULL, "convert kana さっぽろ ｻｯﾎﾟﾛ"), 0);
+	assert_string_equal(out, "サッポロ\nサッポロ\n");
+	free(out);
+	assert_int_equal(run_agent(NULL, &out, NULL, "convert dash 0101ー00231 サッポロー"), 0);
+	assert_string_equal(out, "0101-00231\nサッポロー\n");
+	free(out);
+	assert_int_equal(run_agent(NULL, NULL, NULL, "convert colour red"), 2);
+	/* The next era is configuration, not code. */
+	rules = srcpath("rules");
+	templates = srcpath("templates");
+	if (asprintf(&cfg, "%s/formagent.yaml", dir) == -1 ||
+	    asprintf(
+	        &text,
+	        "rules: %s\ntemplates: %s\nlanguage: en\naudit: {dir: a}\n"
+	        "eras:\n  - {name: 新元, kanji: 新, letter: N, code: 6, first_day: 2031-05-01}\n"
+	        "spools:\n  - {name: s, inbox: i, work: w, out: o, done: d, rejected: r, "
+	        "rules: [transport]}\n",
+	        rules, templates) == -1)
+		abort();
+	spits(cfg, text);
+	assert_int_equal(
+	    run_agent(NULL, &out, NULL,
+	              "convert -c '%s' date 新元2年1月1日 N020101 6020101 新元元年4月30日", cfg),
+	    1);
+	assert_string_equal(
+	    out, "2032-01-01\n2032-01-01\n2032-01-01\n"
+	         "error: 新元元年4月30日: 新元 began on 2031-05-01, so this day is not in "
+	         "新元\n");
+	free(out);
+	assert_int_equal(
+	    run_agent(NULL, &out, NULL, "convert -c '%s' wareki 2031-04-30 2031-05-01", cfg), 0);
+	assert_string_equal(out, "令和13年4月30日\n新元元年5月1日\n");
+	free(out);
+	free(text);
+	free(cfg);
+	free(rules);
+	free(templates);
+	rmtree(dir);
+	free(dir);
+}
+
+/* Harder rows than the samples, through the transport rule, as a clerk's export has them. */
+static void
+test_hard_rows(void **state)
+{
+	static const char csv[] =
+	    "ケース番号,世帯主氏名,フリガナ,対象者氏名,扶助種別,申請日,通院日,医療機関名,経路,"
+	    "交通機関,"
+	    "片道運賃,往復回数,支給額,担当CW,備考\r\n"
+	    /* 2: half-width katakana, an era code date, 元年, full-width amounts */
+	    "０１０１－００５００,ｻｯﾎﾟﾛ ﾀﾛｳ,,ｻｯﾎﾟﾛ ﾀﾛｳ,通院移送費,5010510,令和元年5月8日,病院,"
+	    "経路,ﾊﾞｽ,２１０,２,８４０円,山田,\r\n"
+	    /* 3: a transport the code table does not have */
+	    "0101-00501,a,,a,通院移送費,R6.4.3,R6.4.1,病院,経路,自転車,210,2,840,山田,\r\n"
+	    /* 4: 𠮷, which CP932 cannot hold: fine on the form; notes are not imported */
+	    "0101-00502,吉田,,吉田,通院移送費,R6.4.3,R6.4.1,病院,経路,地下鉄,210,2,840,山田,𠮷\r\n"
+	    /* 5: the visit more than a month after the application */
+	    "0101-00503,a,,a,通院移送費,R6.4.3,R6.6.1,病院,経路,地下鉄,210,2,840,山田,\r\n";
+	char *dir = tmpdir_new(), *in, *out, *form, *text, *p;
+
+	(void)state;
+	if (asprintf(&in, "%s/transport-hard.csv", dir) == -1 ||
+	    asprintf(&out, "%s/out", dir) == -1)
+		abort();
+	spits(in, csv);
+	assert_int_equal(
+	    run_agent(NULL, NULL, NULL, "process -c '%s' --out '%s' '%s'", config, out, in), 1);
+	if (asprintf(&form, "%s/transport-0101-00500-2019-05-08.xlsx", out) == -1)
+		abort();
+	assert_text(form, "C7", "サッポロ タロウ");
+	assert_text(form, "E8", "バス");
+	assert_number(form, "E6", 43595); /* 2019-05-10 */
+	assert_number(form, "C12", 840);
+	free(form);
+	if (asprintf(&form, "%s/transport-0101-00502-2024-04-01.xlsx", out) == -1)
+		abort();
+	assert_text(form, "C14", "𠮷");
+	free(form);
+	if (asprintf(&p, "%s/transport-hard.csv.reason.txt", out) == -1)
+		abort();
+	text = slurp(p, NULL);
+	assert_non_null(strstr(text,
+	                       "3 行目、列「交通機関」、値「自転車」: 交通機関「自転車」はコード表 "
+	                       "transport_codes にありません"));
+	assert_non_null(strstr(text, "5 行目、列「通院日」、値「R6.6.1」: 通院日 令和6年6月1日 が "
+	                             "申請日 令和6年4月3日 より1か月以上後です"));
+	free(text);
+	free(p);
+	if (asprintf(&p, "%s/transport-hard.import.csv", out) == -1)
+		abort();
+	text = slurp(p, NULL);
+	{
+		char *utf8 = from_cp932(text, strlen(text));
+
+		assert_non_null(strstr(utf8,
+		                       "\"0101-00500\",\"20190510\",\"20190508\",\"02\",\"210\","
+		                       "\"2\",\"840\",\"2\"\r\n"));
+		free(utf8);
+	}
+	free(text);
+	free(p);
+	free(in);
+	free(out);
 	rmtree(dir);
 	free(dir);
 }
@@ -623,6 +762,8 @@ main(void)
 	    cmocka_unit_test(test_dry_run_json),
 	    cmocka_unit_test(test_dry_run_writes_nothing),
 	    cmocka_unit_test(test_usage),
+	    cmocka_unit_test(test_convert),
+	    cmocka_unit_test(test_hard_rows),
 	    cmocka_unit_test(test_check_fixtures),
 	    cmocka_unit_test(test_check_three_problems),
 	};

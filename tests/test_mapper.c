@@ -232,13 +232,99 @@ test_export_line(void **state)
 	free(b.p);
 }
 
+/* A rule with a code table from a file, a computed field, and 和暦 text without 元年. */
+static void
+test_lookup_and_computed(void **state)
+{
+	static const char yaml[] =
+	    "match: {header: [種別]}\n"
+	    "lookups:\n"
+	    "  kinds: {file: kinds.csv}\n"
+	    "  ways: {徒歩: \"9\"}\n"
+	    "fields:\n"
+	    "  kind: {from: 種別, type: text, lookup: kinds}\n"
+	    "  way:  {from: 手段, type: text, lookup: ways}\n"
+	    "  fare: {from: 運賃, type: yen}\n"
+	    "  trips: {from: 回数, type: int}\n"
+	    "  on:   {from: 日付, type: date}\n"
+	    "  total: {expr: fare * trips * 2, type: yen, max: 5000}\n"
+	    "  due:  {expr: on + 30, type: date}\n"
+	    "outputs:\n"
+	    "  import: {name: \"{_input}.csv\", encoding: utf-8, header: false,\n"
+	    "           columns: [{field: kind}, {field: total}, {field: on, format: wareki, "
+	    "gannen: false},\n"
+	    "                     {field: due, format: wareki}]}\n";
+	char *header[] = {"種別", "手段", "運賃", "回数", "日付"};
+	struct diags d = {0};
+	struct rule *r;
+	struct binding b;
+	struct decoder *dc = decoder_new(ENC_UTF8);
+	struct rfield f[5];
+	struct record rec = {2, f, 5};
+	struct mapped m;
+	struct buf out = {0};
+	char *path, *cause = NULL;
+	const char *row1[] = {"家具", "徒歩", "250", "4", "R1.5.1"};
+	const char *row2[] = {"車", "自転車", "2,000", "2", "R6.4.1"};
+	size_t i;
+
+	(void)state;
+	if (asprintf(&path, "%s/kinds.csv", dir) == -1)
+		abort();
+	spits(path, "種別,コード\r\n家具,21\r\n被服,22\r\n");
+	free(path);
+	if (asprintf(&path, "%s/lk.yaml", dir) == -1)
+		abort();
+	spits(path, yaml);
+	r = rule_load(path, eras_builtin(), &d);
+	if (r == NULL) {
+		diags_print(stderr, &d);
+		fail();
+	}
+	free(path);
+	assert_int_equal(mapper_bind(r, header, 5, &b, &cause), 0);
+	for (i = 0; i < 5; i++) {
+		f[i].p = (char *)row1[i];
+		f[i].len = strlen(row1[i]);
+	}
+	memset(&m, 0, sizeof m);
+	mapper_map(r, &b, &rec, dc, "in", &m);
+	assert_int_equal(m.nerrs, 0);
+	assert_string_equal(m.v[0].s, "21");
+	assert_string_equal(m.v[1].s, "9");
+	assert_int_equal(m.v[5].i, 2000);
+	assert_int_equal(export_line(r, &m, &out, &cause), 0);
+	assert_string_equal(out.p, "\"21\",\"2000\",\"令和1年5月1日\",\"令和元年5月31日\"\r\n");
+	mapped_free(&m);
+	for (i = 0; i < 5; i++) {
+		f[i].p = (char *)row2[i];
+		f[i].len = strlen(row2[i]);
+	}
+	memset(&m, 0, sizeof m);
+	mapper_map(r, &b, &rec, dc, "in", &m);
+	assert_int_equal(m.nerrs, 3);
+	assert_string_equal(m.errs[0].message, "種別 '車' is not in the table 'kinds'");
+	assert_string_equal(m.errs[1].message, "手段 '自転車' is not in the table 'ways'");
+	/* A computed field keeps its limits: 2,000 × 2 × 2 is over 5,000. */
+	assert_string_equal(m.errs[2].message, "total 8,000 is above the highest allowed, 5,000");
+	mapped_free(&m);
+	free(out.p);
+	binding_clear(&b);
+	decoder_free(dc);
+	rule_free(r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_good_row),      cmocka_unit_test(test_field_errors),
-	    cmocka_unit_test(test_check_message), cmocka_unit_test(test_ragged_and_bytes),
-	    cmocka_unit_test(test_bind),          cmocka_unit_test(test_export_line),
+	    cmocka_unit_test(test_good_row),
+	    cmocka_unit_test(test_field_errors),
+	    cmocka_unit_test(test_check_message),
+	    cmocka_unit_test(test_ragged_and_bytes),
+	    cmocka_unit_test(test_bind),
+	    cmocka_unit_test(test_export_line),
+	    cmocka_unit_test(test_lookup_and_computed),
 	};
 
 	return cmocka_run_group_tests_name("mapper", tests, setup, teardown);

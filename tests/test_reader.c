@@ -171,6 +171,56 @@ test_encode(void **state)
 	assert_int_equal(bad, 6);
 }
 
+/*
+ * CP932 and Shift_JIS differ where DOMAIN.md says, and each round-trips its own bytes: decoded
+ * to UTF-8 and encoded back, the bytes come back unchanged.
+ */
+static void
+test_round_trips(void **state)
+{
+	static const struct {
+		enum encoding enc;
+		const char *bytes;
+		size_t len;
+		const char *utf8;
+	} cases[] = {
+	    {ENC_CP932, "\x5c\x81\x60\x87\x40\x87\x8a\xfb\xfc", 9, "\\～①㈱髙"},
+	    {ENC_SJIS, "\x5c\x81\x60\x8e\x44", 5, "¥〜札"},
+	    {ENC_EUCJP, "\xa1\xc1\xbb\xa5\xcb\xda", 6, "〜札幌"},
+	    {ENC_UTF8, "\xe3\x80\x9c\xef\xbd\x9e", 6, "〜～"},
+	};
+	struct decoder *dc;
+	char *out, *back;
+	size_t i, bad, len;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		dc = decoder_new(cases[i].enc);
+		if (decoder_run(dc, cases[i].bytes, cases[i].len, &out, &bad) != 0)
+			fail_msg("%s: decoding failed at %zu", encoding_name(cases[i].enc), bad);
+		if (strcmp(out, cases[i].utf8) != 0)
+			fail_msg("%s: decoded '%s', expected '%s'", encoding_name(cases[i].enc),
+			         out, cases[i].utf8);
+		assert_int_equal(encode_utf8(cases[i].enc, out, &back, &len, &bad), 0);
+		assert_int_equal(len, cases[i].len);
+		assert_memory_equal(back, cases[i].bytes, len);
+		free(back);
+		free(out);
+		decoder_free(dc);
+	}
+	/* The same bytes read differently: 0x8160 is ～ in CP932 and 〜 in Shift_JIS. */
+	dc = decoder_new(ENC_SJIS);
+	assert_int_equal(decoder_run(dc, "\x81\x60", 2, &out, &bad), 0);
+	assert_string_equal(out, "〜");
+	free(out);
+	/* ① is not in JIS Shift_JIS. */
+	assert_int_equal(decoder_run(dc, "\x87\x40", 2, &out, &bad), -1);
+	decoder_free(dc);
+	/* ① has no EUC-JP code: refused, never replaced. */
+	assert_int_equal(encode_utf8(ENC_EUCJP, "a①", &out, &len, &bad), -1);
+	assert_int_equal(bad, 1);
+}
+
 static void
 test_malformed(void **state)
 {
@@ -241,8 +291,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rows_and_fields), cmocka_unit_test(test_bom_and_sniff),
 	    cmocka_unit_test(test_cp932),           cmocka_unit_test(test_encode),
-	    cmocka_unit_test(test_malformed),       cmocka_unit_test(test_long_field),
-	    cmocka_unit_test(test_encoding_names),
+	    cmocka_unit_test(test_round_trips),     cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_long_field),      cmocka_unit_test(test_encoding_names),
 	};
 
 	return cmocka_run_group_tests_name("reader", tests, NULL, NULL);

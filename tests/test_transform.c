@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,6 +118,80 @@ static const struct date_bad dates_bad[] = {
     {"20241301", "month 13"},
     {"20240230", "only 29 days"},
 };
+
+/* Generated once from the era table: both sides of every era boundary, in six written forms. */
+static const struct date_ok era_edges_ok[] = {
+    {"明治45年7月29日", "1912-07-29"},  {"明治４５年７月２９日", "1912-07-29"},
+    {"明45.7.29", "1912-07-29"},        {"M45.07.29", "1912-07-29"},
+    {"M450729", "1912-07-29"},          {"1450729", "1912-07-29"},
+    {"大正元年7月30日", "1912-07-30"},  {"大正１年７月３０日", "1912-07-30"},
+    {"大1.7.30", "1912-07-30"},         {"T01.07.30", "1912-07-30"},
+    {"T010730", "1912-07-30"},          {"2010730", "1912-07-30"},
+    {"大正15年12月24日", "1926-12-24"}, {"大正１５年１２月２４日", "1926-12-24"},
+    {"大15.12.24", "1926-12-24"},       {"T15.12.24", "1926-12-24"},
+    {"T151224", "1926-12-24"},          {"2151224", "1926-12-24"},
+    {"昭和元年12月25日", "1926-12-25"}, {"昭和１年１２月２５日", "1926-12-25"},
+    {"昭1.12.25", "1926-12-25"},        {"S01.12.25", "1926-12-25"},
+    {"S011225", "1926-12-25"},          {"3011225", "1926-12-25"},
+    {"昭和64年1月7日", "1989-01-07"},   {"昭和６４年１月７日", "1989-01-07"},
+    {"昭64.1.7", "1989-01-07"},         {"S64.01.07", "1989-01-07"},
+    {"S640107", "1989-01-07"},          {"3640107", "1989-01-07"},
+    {"平成元年1月8日", "1989-01-08"},   {"平成１年１月８日", "1989-01-08"},
+    {"平1.1.8", "1989-01-08"},          {"H01.01.08", "1989-01-08"},
+    {"H010108", "1989-01-08"},          {"4010108", "1989-01-08"},
+    {"平成31年4月30日", "2019-04-30"},  {"平成３１年４月３０日", "2019-04-30"},
+    {"平31.4.30", "2019-04-30"},        {"H31.04.30", "2019-04-30"},
+    {"H310430", "2019-04-30"},          {"4310430", "2019-04-30"},
+    {"令和元年5月1日", "2019-05-01"},   {"令和１年５月１日", "2019-05-01"},
+    {"令1.5.1", "2019-05-01"},          {"R01.05.01", "2019-05-01"},
+    {"R010501", "2019-05-01"},          {"5010501", "2019-05-01"},
+};
+
+static const struct date_bad era_edges_bad[] = {
+    {"明治45年7月30日", "ended on 1912-07-29"},  {"明治４５年７月３０日", "ended on 1912-07-29"},
+    {"明45.7.30", "ended on 1912-07-29"},        {"M45.07.30", "ended on 1912-07-29"},
+    {"大正元年7月29日", "began on 1912-07-30"},  {"大正１年７月２９日", "began on 1912-07-30"},
+    {"大1.7.29", "began on 1912-07-30"},         {"T01.07.29", "began on 1912-07-30"},
+    {"大正15年12月25日", "ended on 1926-12-24"}, {"大正１５年１２月２５日", "ended on 1926-12-24"},
+    {"大15.12.25", "ended on 1926-12-24"},       {"T15.12.25", "ended on 1926-12-24"},
+    {"昭和元年12月24日", "began on 1926-12-25"}, {"昭和１年１２月２４日", "began on 1926-12-25"},
+    {"昭1.12.24", "began on 1926-12-25"},        {"S01.12.24", "began on 1926-12-25"},
+    {"昭和64年1月8日", "ended on 1989-01-07"},   {"昭和６４年１月８日", "ended on 1989-01-07"},
+    {"昭64.1.8", "ended on 1989-01-07"},         {"S64.01.08", "ended on 1989-01-07"},
+    {"平成元年1月7日", "began on 1989-01-08"},   {"平成１年１月７日", "began on 1989-01-08"},
+    {"平1.1.7", "began on 1989-01-08"},          {"H01.01.07", "began on 1989-01-08"},
+    {"平成31年5月1日", "ended on 2019-04-30"},   {"平成３１年５月１日", "ended on 2019-04-30"},
+    {"平31.5.1", "ended on 2019-04-30"},         {"H31.05.01", "ended on 2019-04-30"},
+    {"令和元年4月30日", "began on 2019-05-01"},  {"令和１年４月３０日", "began on 2019-05-01"},
+    {"令1.4.30", "began on 2019-05-01"},         {"R01.04.30", "began on 2019-05-01"},
+};
+
+static void
+test_era_edges(void **state)
+{
+	char *cause = NULL, *iso;
+	int64_t days;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof era_edges_ok / sizeof era_edges_ok[0]; i++) {
+		if (tf_date(eras_builtin(), era_edges_ok[i].in, &days, &cause) != 0)
+			fail_msg("'%s' was refused: %s", era_edges_ok[i].in, cause);
+		iso = tf_iso(days);
+		if (strcmp(iso, era_edges_ok[i].iso) != 0)
+			fail_msg("'%s' gave %s, expected %s", era_edges_ok[i].in, iso,
+			         era_edges_ok[i].iso);
+		free(iso);
+	}
+	for (i = 0; i < sizeof era_edges_bad / sizeof era_edges_bad[0]; i++) {
+		if (tf_date(eras_builtin(), era_edges_bad[i].in, &days, &cause) == 0)
+			fail_msg("'%s' was accepted", era_edges_bad[i].in);
+		if (strstr(cause, era_edges_bad[i].why) == NULL)
+			fail_msg("'%s': \"%s\" does not say \"%s\"", era_edges_bad[i].in, cause,
+			         era_edges_bad[i].why);
+		free(cause);
+	}
+}
 
 static void
 test_dates_ok(void **state)
@@ -384,6 +459,127 @@ test_text(void **state)
 	}
 }
 
+static char *
+cp_str(uint32_t cp)
+{
+	char *s = calloc(1, 5);
+
+	if (cp < 0x80)
+		s[0] = (char)cp;
+	else if (cp < 0x800) {
+		s[0] = (char)(0xc0 | (cp >> 6));
+		s[1] = (char)(0x80 | (cp & 0x3f));
+	} else {
+		s[0] = (char)(0xe0 | (cp >> 12));
+		s[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		s[2] = (char)(0x80 | (cp & 0x3f));
+	}
+	return s;
+}
+
+/* Every full-width ASCII code point becomes its ASCII twin; U+3000 a space. */
+static void
+test_fullwidth_range(void **state)
+{
+	char *in, *out, want[2] = {0};
+	uint32_t cp;
+
+	(void)state;
+	for (cp = 0xff01; cp <= 0xff5e; cp++) {
+		in = cp_str(cp);
+		out = tf_apply(TT_HALFWIDTH, in);
+		want[0] = (char)(cp - 0xff01 + 0x21);
+		if (strcmp(out, want) != 0)
+			fail_msg("halfwidth(U+%04X) gave '%s'", cp, out);
+		free(out);
+		free(in);
+	}
+	out = tf_apply(TT_HALFWIDTH, "\u3000");
+	assert_string_equal(out, " ");
+	free(out);
+}
+
+/*
+ * Every half-width katakana code point (U+FF61..U+FF9F) becomes one full-width character, and
+ * every voiced and semi-voiced pair joins into one: ｶﾞ → ガ, ﾊﾟ → パ, ｳﾞ → ヴ.
+ */
+static void
+test_halfwidth_kana_range(void **state)
+{
+	static const char *const voiced[] = {"ｶ", "ｷ", "ｸ", "ｹ", "ｺ", "ｻ", "ｼ", "ｽ", "ｾ", "ｿ", "ﾀ",
+	                                     "ﾁ", "ﾂ", "ﾃ", "ﾄ", "ﾊ", "ﾋ", "ﾌ", "ﾍ", "ﾎ", "ｳ"};
+	static const char *const voiced_out[] = {"ガ", "ギ", "グ", "ゲ", "ゴ", "ザ", "ジ",
+	                                         "ズ", "ゼ", "ゾ", "ダ", "ヂ", "ヅ", "デ",
+	                                         "ド", "バ", "ビ", "ブ", "ベ", "ボ", "ヴ"};
+	static const char *const semi[] = {"ﾊ", "ﾋ", "ﾌ", "ﾍ", "ﾎ"};
+	static const char *const semi_out[] = {"パ", "ピ", "プ", "ペ", "ポ"};
+	char *in, *out, pair[16];
+	uint32_t cp, o;
+	size_t i, n;
+
+	(void)state;
+	for (cp = 0xff61; cp <= 0xff9f; cp++) {
+		in = cp_str(cp);
+		out = tf_apply(TT_FULLWIDTH_KANA, in);
+		n = strlen(out);
+		o = n == 3 ? ((uint32_t)(out[0] & 0x0f) << 12) | ((uint32_t)(out[1] & 0x3f) << 6) |
+		                 (uint32_t)(out[2] & 0x3f)
+		           : 0;
+		/* One full-width character, in CJK punctuation, kana or their combining marks. */
+		if (n != 3 || o < 0x3000 || o > 0x30ff)
+			fail_msg("fullwidth_kana(U+%04X) gave '%s'", cp, out);
+		free(out);
+		free(in);
+	}
+	for (i = 0; i < sizeof voiced / sizeof voiced[0]; i++) {
+		snprintf(pair, sizeof pair, "%sﾞ", voiced[i]);
+		out = tf_apply(TT_FULLWIDTH_KANA, pair);
+		assert_string_equal(out, voiced_out[i]);
+		free(out);
+	}
+	for (i = 0; i < sizeof semi / sizeof semi[0]; i++) {
+		snprintf(pair, sizeof pair, "%sﾟ", semi[i]);
+		out = tf_apply(TT_FULLWIDTH_KANA, pair);
+		assert_string_equal(out, semi_out[i]);
+		free(out);
+	}
+	/* Only half-width katakana changes: full-width digits, ① and ㈱ stay. */
+	out = tf_apply(TT_FULLWIDTH_KANA, "ｻｯﾎﾟﾛ ２５０①㈱");
+	assert_string_equal(out, "サッポロ ２５０①㈱");
+	free(out);
+}
+
+/* Every hiragana U+3041..U+3096 becomes its katakana U+30A1..U+30F6, and back. */
+static void
+test_kana_range(void **state)
+{
+	char *in, *out, *want, *back;
+	uint32_t cp;
+
+	(void)state;
+	for (cp = 0x3041; cp <= 0x3096; cp++) {
+		in = cp_str(cp);
+		want = cp_str(cp + 0x60);
+		out = tf_apply(TT_KATAKANA, in);
+		if (strcmp(out, want) != 0)
+			fail_msg("katakana(U+%04X) gave '%s'", cp, out);
+		back = tf_apply(TT_HIRAGANA, out);
+		if (strcmp(back, in) != 0)
+			fail_msg("hiragana(U+%04X) gave '%s'", cp + 0x60, back);
+		free(back);
+		free(out);
+		free(want);
+		free(in);
+	}
+	out = tf_apply(TT_KATAKANA, "さっぽろ たろう");
+	assert_string_equal(out, "サッポロ タロウ");
+	free(out);
+	out = tf_apply(TT_HIRAGANA, "ｻｯﾎﾟﾛ");
+	assert_string_equal(out, "さっぽろ");
+	free(out);
+	tf_cleanup();
+}
+
 /* The names rules use stay in step with the enum (STYLE.md 4). */
 static void
 test_transform_names(void **state)
@@ -406,6 +602,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_dates_ok),
 	    cmocka_unit_test(test_dates_bad),
+	    cmocka_unit_test(test_era_edges),
 	    cmocka_unit_test(test_wareki_round_trip),
 	    cmocka_unit_test(test_wareki_text),
 	    cmocka_unit_test(test_civil),
@@ -413,6 +610,12 @@ main(void)
 	    cmocka_unit_test(test_int),
 	    cmocka_unit_test(test_group),
 	    cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_fullwidth_range),
+	    cmocka_unit_test(test_halfwidth_kana_range),
+	    cmocka_unit_test(test_kana_range),
+	    cmocka_unit_test(test_fullwidth_range),
+	    cmocka_unit_test(test_halfwidth_kana_range),
+
 	    cmocka_unit_test(test_transform_names),
 	};
 
