@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,6 +353,37 @@ check_spool_rules(struct config *c, const struct ynode *m, struct diags *d)
 	}
 }
 
+/*
+ * Two rules whose file-name globs can match the same name: not an error (the header may tell
+ * the files apart), but the administrator should know which rule a file meets first.
+ */
+static void
+check_globs(const struct config *c, struct diags *d)
+{
+	const struct rule *a, *b;
+	size_t i, j, k, l;
+
+	for (i = 0; i < c->nrules; i++)
+		for (j = i + 1; j < c->nrules; j++) {
+			a = c->rules[i];
+			b = c->rules[j];
+			for (k = 0; k < a->nglobs; k++)
+				for (l = 0; l < b->nglobs; l++)
+					if (fnmatch(a->globs[k], b->globs[l], 0) == 0 ||
+					    fnmatch(b->globs[l], a->globs[k], 0) == 0)
+						diags_warn(d, b->path, b->match_line, b->match_col,
+						           "the glob '%s' of rule %s and '%s' of "
+						           "rule %s can match "
+						           "the same files; rules are tried in "
+						           "name order, so %s "
+						           "takes such a file when its header "
+						           "fits, and %s only "
+						           "when it does not",
+						           b->globs[l], b->name, a->globs[k],
+						           a->name, a->name, b->name);
+		}
+}
+
 struct config *
 config_load(const char *path, struct diags *d)
 {
@@ -440,8 +472,9 @@ config_load(const char *path, struct diags *d)
 	}
 	if ((m = ymap_get(root, "spools")) != NULL && m->kind == Y_SEQ && c->rules_dir != NULL)
 		check_spool_rules(c, m, d);
+	check_globs(c, d);
 	ydoc_free(root);
-	if (d->n != before) {
+	if (diags_errors(d, before) > 0) {
 		config_free(c);
 		return NULL;
 	}

@@ -22,10 +22,37 @@ diags_add(struct diags *d, const char *file, int line, int col, const char *fmt,
 	g->line = line;
 	g->col = col;
 	g->seq = d->n - 1;
+	g->warning = 0;
 	va_start(ap, fmt);
 	if (vasprintf(&g->msg, fmt, ap) == -1)
 		g->msg = xstrdup("(message lost: out of memory)");
 	va_end(ap);
+}
+
+void
+diags_warn(struct diags *d, const char *file, int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	diags_add(d, file, line, col, "%s", msg != NULL ? msg : "(out of memory)");
+	d->v[d->n - 1].warning = 1;
+	free(msg);
+}
+
+size_t
+diags_errors(const struct diags *d, size_t from)
+{
+	size_t i, n = 0;
+
+	for (i = from; i < d->n; i++)
+		if (!d->v[i].warning)
+			n++;
+	return n;
 }
 
 void
@@ -37,11 +64,12 @@ diags_print(FILE *fp, const struct diags *d)
 	for (i = 0; i < d->n; i++) {
 		g = &d->v[i];
 		if (g->file != NULL && g->line > 0)
-			fprintf(fp, "%s:%d:%d: %s\n", g->file, g->line, g->col, g->msg);
+			fprintf(fp, "%s:%d:%d: %s%s\n", g->file, g->line, g->col,
+			        g->warning ? "warning: " : "", g->msg);
 		else if (g->file != NULL)
-			fprintf(fp, "%s: %s\n", g->file, g->msg);
+			fprintf(fp, "%s: %s%s\n", g->file, g->warning ? "warning: " : "", g->msg);
 		else
-			fprintf(fp, "%s\n", g->msg);
+			fprintf(fp, "%s%s\n", g->warning ? "warning: " : "", g->msg);
 	}
 }
 

@@ -10,11 +10,12 @@
 #include <stdio.h>
 
 struct diag {
-	char *file; /* may be NULL for a problem with no file */
-	int line;   /* 1-based; 0 when unknown */
-	int col;    /* 1-based; 0 when unknown */
-	char *msg;  /* lowercase, no full stop */
-	size_t seq; /* the order found in, so sorting keeps it for equal positions */
+	char *file;  /* may be NULL for a problem with no file */
+	int line;    /* 1-based; 0 when unknown */
+	int col;     /* 1-based; 0 when unknown */
+	char *msg;   /* lowercase, no full stop */
+	size_t seq;  /* the order found in, so sorting keeps it for equal positions */
+	int warning; /* advice, not a problem: it does not fail a load */
 };
 
 struct diags {
@@ -25,7 +26,12 @@ struct diags {
 /* Adds a problem; file is copied. */
 void diags_add(struct diags *d, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-/* Prints each as "file:line:column: message". */
+/* Adds advice that does not make a load fail. */
+void diags_warn(struct diags *d, const char *file, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* The problems (not warnings) from index from on. */
+size_t diags_errors(const struct diags *d, size_t from);
+/* Prints each as "file:line:column: message" ("warning: message" for a warning). */
 void diags_print(FILE *fp, const struct diags *d);
 /* Sorts by file, line and column so output reads top to bottom; stable for equal positions. */
 void diags_sort(struct diags *d);

@@ -20,6 +20,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "pipeline.h"
+#include "ruletest.h"
 #include "transform.h"
 #include "spool.h"
 #include "xmalloc.h"
@@ -41,6 +42,7 @@ usage(FILE *fp)
 	    "  process -c CONFIG [--out DIR] [--rule NAME] [--dry-run [--json]] FILE...\n"
 	    "                               turn claim files into forms, a ledger and an import "
 	    "file\n"
+	    "  test    -c CONFIG [RULE...]  run the rules' test cases (rules/NAME.test.yaml)\n"
 	    "  run     -c CONFIG [--once]   watch the spools' inboxes (the daemon)\n"
 	    "  status  -c CONFIG            the running agent, its queues and last outcomes\n"
 	    "  convert [-c CONFIG] TYPE VALUE...\n"
@@ -73,37 +75,41 @@ config_path(const char *opt)
 	return DEFAULT_CONFIG;
 }
 
+/*
+ * Loads the configuration and reports: every problem, or the warnings of a load that worked. With
+ * json, the report is a JSON array on stdout (empty when all is well).
+ */
 static struct config *
 load(const char *path, int json)
 {
 	struct diags d = {0};
 	struct config *c;
+	json_t *arr, *o;
+	size_t i;
 
 	c = config_load(path, &d);
-	if (c == NULL) {
-		diags_sort(&d);
-		if (json) {
-			json_t *arr = json_array(), *o;
-			size_t i;
-
-			for (i = 0; i < d.n; i++) {
-				o = json_object();
-				json_object_set_new(o, "file",
-				                    d.v[i].file ? json_string(d.v[i].file)
-				                                : json_null());
-				json_object_set_new(o, "line", json_integer(d.v[i].line));
-				json_object_set_new(o, "column", json_integer(d.v[i].col));
-				json_object_set_new(o, "message", json_string(d.v[i].msg));
-				json_array_append_new(arr, o);
-			}
-			json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-			fputc('\n', stdout);
-			json_decref(arr);
-		} else {
-			diags_print(stderr, &d);
-			fprintf(stderr, "formagent: %zu problem%s in the configuration\n", d.n,
-			        d.n == 1 ? "" : "s");
+	diags_sort(&d);
+	if (json) {
+		arr = json_array();
+		for (i = 0; i < d.n; i++) {
+			o = json_object();
+			json_object_set_new(o, "file",
+			                    d.v[i].file ? json_string(d.v[i].file) : json_null());
+			json_object_set_new(o, "line", json_integer(d.v[i].line));
+			json_object_set_new(o, "column", json_integer(d.v[i].col));
+			json_object_set_new(o, "severity",
+			                    json_string(d.v[i].warning ? "warning" : "error"));
+			json_object_set_new(o, "message", json_string(d.v[i].msg));
+			json_array_append_new(arr, o);
 		}
+		json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(arr);
+	} else {
+		diags_print(stderr, &d);
+		if (c == NULL)
+			fprintf(stderr, "formagent: %zu problem%s in the configuration\n",
+			        diags_errors(&d, 0), diags_errors(&d, 0) == 1 ? "" : "s");
 	}
 	diags_free(&d);
 	return c;
@@ -144,9 +150,7 @@ cmd_check(int argc, char **argv)
 	}
 	if ((c = load(config_path(cfg), json)) == NULL)
 		return 1;
-	if (json)
-		puts("[]");
-	else
+	if (!json)
 		printf("configuration OK: %zu rule%s, %zu template%s, %zu spool%s\n", c->nrules,
 		       c->nrules == 1 ? "" : "s", c->ntemplates, c->ntemplates == 1 ? "" : "s",
 		       c->nspools, c->nspools == 1 ? "" : "s");
@@ -377,6 +381,33 @@ cmd_convert(int argc, char **argv)
 }
 
 static int
+cmd_test(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *cfg = NULL;
+	struct config *c;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		if (ch != 'c') {
+			usage(stderr);
+			return 2;
+		}
+		cfg = optarg;
+	}
+	if ((c = load(config_path(cfg), 0)) == NULL)
+		return 2;
+	i18n_init(c->language);
+	rc = ruletest_run(c, argv + optind, (size_t)(argc - optind), stdout);
+	config_free(c);
+	tf_cleanup();
+	return rc < 0 ? 2 : rc > 0 ? 1 : 0;
+}
+
+static int
 cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -599,6 +630,8 @@ main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "convert") == 0)
 		return cmd_convert(argc - 1, argv + 1);
+	if (strcmp(argv[1], "test") == 0)
+		return cmd_test(argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0)
 		return cmd_status(argc - 1, argv + 1);
 	if (strcmp(argv[1], "audit") == 0)

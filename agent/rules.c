@@ -737,6 +737,8 @@ rule_load(const char *path, const struct eras *eras, struct diags *d)
 		ydiag(d, root,
 		      "a rule needs 'match' (a file-name glob, required header columns, or both)");
 	else if (ymap_check_keys(m, rule_match_keys, "match", d) == 0 || m->kind == Y_MAP) {
+		r->match_line = m->line;
+		r->match_col = m->col;
 		if ((v = ymap_get(m, "glob")) != NULL)
 			r->globs = string_list(v, "glob", &r->nglobs, d);
 		if ((v = ymap_get(m, "header")) != NULL)

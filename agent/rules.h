@@ -89,7 +89,8 @@ struct rule {
 	const struct eras *eras; /* the configuration's era table (borrowed) */
 	char **globs;
 	size_t nglobs;
-	char **header; /* columns a file must have to be this rule's */
+	int match_line, match_col; /* where 'match' is, for advice about it */
+	char **header;             /* columns a file must have to be this rule's */
 	size_t nheader;
 	enum encoding encoding;
 	struct field_def *fields;

@@ -665,6 +665,33 @@ test_hard_rows(void **state)
 	free(dir);
 }
 
+/* formagent test names every failed expectation at its position, and exits 1. */
+static void
+test_rule_tests(void **state)
+{
+	char *dir = srcpath("tests/fixtures/ruletest"), *want, *out, *wp;
+
+	(void)state;
+	if (asprintf(&wp, "%s/expected.txt", dir) == -1)
+		abort();
+	want = slurp(wp, NULL);
+	assert_int_equal(run_agent(dir, &out, NULL, "test -c formagent.yaml"), 1);
+	assert_string_equal(out, want);
+	free(out);
+	/* The shipped rules pass their own tests. */
+	assert_int_equal(run_agent(NULL, &out, NULL, "test -c '%s'", config), 0);
+	assert_non_null(strstr(out, " passed, 0 failed\n"));
+	free(out);
+	assert_int_equal(run_agent(NULL, &out, NULL, "test -c '%s' transport", config), 0);
+	assert_string_equal(out, "2 passed, 0 failed\n");
+	free(out);
+	assert_int_equal(run_agent(NULL, &out, NULL, "test -c '%s' nosuch", config), 2);
+	free(out);
+	free(want);
+	free(wp);
+	free(dir);
+}
+
 static void
 test_usage(void **state)
 {
@@ -763,6 +790,7 @@ main(void)
 	    cmocka_unit_test(test_dry_run_writes_nothing),
 	    cmocka_unit_test(test_usage),
 	    cmocka_unit_test(test_convert),
+	    cmocka_unit_test(test_rule_tests),
 	    cmocka_unit_test(test_hard_rows),
 	    cmocka_unit_test(test_check_fixtures),
 	    cmocka_unit_test(test_check_three_problems),
