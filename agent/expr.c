@@ -47,6 +47,9 @@ enum op {
 	OP_MATCH,
 };
 
+const char *const expr_functions[] = {"len",  "year",  "month",   "day",
+                                      "date", "today", "matches", NULL};
+
 /* Functions of one argument: name, argument type, result type. */
 static const struct {
 	const char *name;

@@ -34,5 +34,7 @@ int expr_eval(const struct expr *e, const struct value *vals, struct value *out,
 /* Marks in used[i] each field e refers to. */
 void expr_fields(const struct expr *e, int *used);
 void expr_free(struct expr *e);
+/* The functions expressions may call, NULL-terminated: for docs and tests. */
+extern const char *const expr_functions[];
 
 #endif

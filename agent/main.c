@@ -39,7 +39,9 @@ usage(FILE *fp)
 	    "\n"
 	    "commands:\n"
 	    "  check   -c CONFIG            load and check the configuration, rules and templates\n"
-	    "  process -c CONFIG [--out DIR] [--rule NAME] [--dry-run [--json]] FILE...\n"
+	    "  process -c CONFIG [--out DIR] [--rule NAME] [--dry-run [--json] [--row N "
+	    "[--cells]]]\n"
+	    "          FILE...\n"
 	    "                               turn claim files into forms, a ledger and an import "
 	    "file\n"
 	    "  test    -c CONFIG [RULE...]  run the rules' test cases (rules/NAME.test.yaml)\n"
@@ -177,7 +179,8 @@ cmd_process(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'}, {"out", required_argument, NULL, 'o'},
 	    {"rule", required_argument, NULL, 'r'},   {"dry-run", no_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},         {"quiet", no_argument, NULL, 'q'},
+	    {"json", no_argument, NULL, 'j'},         {"row", required_argument, NULL, 'R'},
+	    {"cells", no_argument, NULL, 'C'},        {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	struct pipeline_opts o;
@@ -210,6 +213,19 @@ cmd_process(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'R':
+			o.only_row = strtoul(optarg, NULL, 10);
+			if (o.only_row < 2) {
+				fputs(
+				    "formagent: process: --row takes a row number (2 or more: the "
+				    "header is row 1)\n",
+				    stderr);
+				return 2;
+			}
+			break;
+		case 'C':
+			o.cells = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -223,8 +239,12 @@ cmd_process(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (o.json && !o.dry_run) {
-		fputs("formagent: process: --json goes with --dry-run\n", stderr);
+	if ((o.json || o.only_row || o.cells) && !o.dry_run) {
+		fputs("formagent: process: --json, --row and --cells go with --dry-run\n", stderr);
+		return 2;
+	}
+	if (o.cells && o.only_row == 0) {
+		fputs("formagent: process: --cells shows one row's form: give --row N\n", stderr);
 		return 2;
 	}
 	if ((c = load(config_path(cfg), 0)) == NULL)

@@ -277,6 +277,51 @@ preview_table(struct run *run, const struct mapped *m)
 		fprintf(fp, "      row %lu: %s\n", m->row, m->errs[i].message);
 }
 
+/* The form's cells for one row, as they would be filled: address, then content. */
+static void
+preview_cells(struct run *run, const struct mapped *m)
+{
+	const struct rule *r = run->r;
+	const struct template *t = r->form;
+	FILE *fp = run->o->preview;
+	char addr[32], col[8], *v;
+	size_t i;
+	int f;
+
+	fprintf(fp, "%s, row %lu (rule %s, form %s):\n", run->base, m->row, r->name,
+	        t != NULL ? t->name : "none");
+	for (i = 0; i < m->nerrs; i++)
+		fprintf(fp, "  rejected: %s\n", m->errs[i].message);
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nappr; i++) {
+		col_name(t->appr_c + (int)i, col);
+		snprintf(addr, sizeof addr, "%s%d", col, t->appr_r + 1);
+		fprintf(fp, "  %-8s %s (approval)\n", addr, t->appr_labels[i]);
+	}
+	for (i = 0; i < t->ncells; i++) {
+		col_name(t->cells[i].c1, col);
+		snprintf(addr, sizeof addr, "%s%d", col, t->cells[i].r1 + 1);
+		if (t->cells[i].text != NULL) {
+			fprintf(fp, "  %-8s %s\n", addr, t->cells[i].text);
+			continue;
+		}
+		if ((f = r->form_bind[i]) == FIELD_NONE)
+			continue;
+		if (f >= 0 && m->v[f].t == V_DATE)
+			v = mapped_text(m, f, VF_WAREKI);
+		else if (f >= 0 && r->fields[f].type == FT_YEN && m->v[f].t == V_INT) {
+			char *g = mapped_text(m, f, VF_GROUPED);
+
+			v = xasprintf("%s円", g);
+			free(g);
+		} else
+			v = mapped_text(m, f, VF_AUTO);
+		fprintf(fp, "  %-8s %s  [%s]\n", addr, v != NULL ? v : "", rule_field_name(r, f));
+		free(v);
+	}
+}
+
 /* One line of the reason file for each problem of a rejected row. */
 static void
 add_reasons(struct run *run, const struct mapped *m)
@@ -589,6 +634,13 @@ process_rows(struct run *run, struct reader *rd, char **cause)
 		run->res->rows++;
 		mapped_clear(&m);
 		mapper_map(run->r, &run->bind, rec, run->dc, run->stem, &m);
+		if (run->o->dry_run && run->o->only_row != 0 && rec->row != run->o->only_row) {
+			if (m.nerrs == 0)
+				run->res->produced++;
+			else
+				run->res->rejected++;
+			continue;
+		}
 		if (run->o->dry_run && run->o->json)
 			preview_json(run, &m);
 		if (m.nerrs == 0 && !run->o->dry_run) {
@@ -607,7 +659,7 @@ process_rows(struct run *run, struct reader *rd, char **cause)
 			}
 		}
 		if (run->o->dry_run && !run->o->json)
-			preview_table(run, &m);
+			run->o->cells ? preview_cells(run, &m) : preview_table(run, &m);
 		if (m.nerrs == 0)
 			run->res->produced++;
 		else {

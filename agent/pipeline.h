@@ -26,6 +26,8 @@ struct pipeline_opts {
 	int single_link;        /* refuse a file with more than one hard link */
 	int dry_run;            /* write nothing; print each row's fields to preview */
 	int json;               /* with dry_run: JSON Lines instead of a table */
+	unsigned long only_row; /* with dry_run: show this row only (0: all) */
+	int cells; /* with dry_run: show the row's form cells as they would be filled */
 	FILE *preview;
 	int progress; /* rows, rate and time left on stderr */
 	/* Asked between rows: non-zero abandons the file (outputs removed, input untouched). */

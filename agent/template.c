@@ -26,8 +26,8 @@ const char *const template_cell_keys[] = {"at", "text", "field", "style", "as", 
 const char *const template_column_keys[] = {"header", "field", "width",  "style",
                                             "as",     "total", "gannen", NULL};
 const char *const template_approval_keys[] = {"at", "labels", "height", "style", NULL};
-static const char *const margin_keys[] = {"top", "bottom", "left", "right", NULL};
-static const char *const font_keys[] = {"name", "size", NULL};
+const char *const template_margin_keys[] = {"top", "bottom", "left", "right", NULL};
+const char *const template_font_keys[] = {"name", "size", NULL};
 
 void
 col_name(int c, char *buf)
@@ -390,15 +390,16 @@ load_body(struct template *t, const struct ynode *root, struct diags *d)
 	    get_enum(v, "orientation", orients, &x, d) == 0)
 		t->landscape = x;
 	if ((m = ymap_get(root, "margins_mm")) != NULL &&
-	    ymap_check_keys(m, margin_keys, "margins_mm", d) == 0) {
+	    ymap_check_keys(m, template_margin_keys, "margins_mm", d) == 0) {
 		for (i = 0; i < 4; i++)
-			if ((v = ymap_get(m, margin_keys[i])) != NULL &&
-			    yget_double(v, margin_keys[i], 0, 100, &t->margin[i], d) == 0)
+			if ((v = ymap_get(m, template_margin_keys[i])) != NULL &&
+			    yget_double(v, template_margin_keys[i], 0, 100, &t->margin[i], d) == 0)
 				t->margin[i] /= 25.4;
 	}
 	if ((v = ymap_get(root, "fit_to_width")) != NULL)
 		yget_bool(v, "fit_to_width", &t->fit_width, d);
-	if ((m = ymap_get(root, "font")) != NULL && ymap_check_keys(m, font_keys, "font", d) == 0) {
+	if ((m = ymap_get(root, "font")) != NULL &&
+	    ymap_check_keys(m, template_font_keys, "font", d) == 0) {
 		if ((v = ymap_get(m, "name")) != NULL && yget_str(v, "name", &s, d) == 0) {
 			free(t->font);
 			t->font = xstrdup(s);

@@ -103,6 +103,8 @@ extern const char *const template_style_keys[];
 extern const char *const template_cell_keys[];
 extern const char *const template_column_keys[];
 extern const char *const template_approval_keys[];
+extern const char *const template_margin_keys[];
+extern const char *const template_font_keys[];
 
 /* "B5" → row 4, column 1; "B5:D6" → a range. Returns 0 or -1. */
 int cell_ref_parse(const char *s, int *r1, int *c1, int *r2, int *c2);

@@ -692,6 +692,66 @@ test_rule_tests(void **state)
 	free(dir);
 }
 
+/* --row N --cells: one row's form as it would be filled, and nothing written. */
+static void
+test_dry_run_cells(void **state)
+{
+	char *in = samplepath("transport-2024-04.cp932.csv"), *out, *err;
+
+	(void)state;
+	assert_int_equal(run_agent(NULL, &out, &err,
+	                           "process -c '%s' --dry-run --row 5 --cells '%s'", config, in),
+	                 0);
+	assert_non_null(strstr(out, "  C12      5,040円  [amount]\n"));
+	assert_non_null(strstr(out, "  E6       令和6年4月9日  [applied_on]\n"));
+	assert_non_null(strstr(out, "  E1       係長 (approval)\n"));
+	assert_null(strstr(out, "0101-00231"));
+	assert_non_null(strstr(err, "4 rows: 4 produced, 0 rejected"));
+	free(out);
+	free(err);
+	assert_int_equal(run_agent(NULL, NULL, &err, "process -c '%s' --cells '%s'", config, in),
+	                 2);
+	assert_non_null(strstr(err, "go with --dry-run"));
+	free(err);
+	free(in);
+}
+
+/* Two rules whose globs can take the same file: check warns, says who wins, and passes. */
+static void
+test_check_glob_warning(void **state)
+{
+	char *dir = tmpdir_new(), *cmd, *out, *err;
+
+	(void)state;
+	if (asprintf(
+	        &cmd,
+	        "mkdir -p '%s/rules' && cp '%s/rules/transport.yaml' '%s/rules/' && "
+	        "sed -e 's/transport\\*.csv/transport-scan*.csv/' -e 's/^name: transport$/name: "
+	        "transport-scan/' '%s/rules/transport.yaml' > '%s/rules/transport-scan.yaml' && "
+	        "printf 'rules: rules\\ntemplates: %s/templates\\naudit: {dir: a}\\nspools:\\n  - "
+	        "{name: s, "
+	        "inbox: i, work: w, out: o, done: d, rejected: r, rules: [transport]}\\n' > "
+	        "'%s/formagent.yaml'",
+	        dir, getenv("SRCDIR"), dir, getenv("SRCDIR"), dir, getenv("SRCDIR"), dir) == -1)
+		abort();
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(run_agent(dir, &out, &err, "check -c formagent.yaml"), 0);
+	assert_non_null(strstr(out, "configuration OK"));
+	assert_non_null(strstr(err, "./rules/transport.yaml:"));
+	assert_non_null(strstr(err,
+	                       "warning: the glob 'transport*.csv' of rule transport and "
+	                       "'transport-scan*.csv' of rule transport-scan can match the same "
+	                       "files; rules are tried in name order, so transport-scan takes"));
+	free(out);
+	free(err);
+	assert_int_equal(run_agent(dir, &out, NULL, "check --json -c formagent.yaml"), 0);
+	assert_non_null(strstr(out, "\"severity\": \"warning\""));
+	free(out);
+	rmtree(dir);
+	free(dir);
+}
+
 static void
 test_usage(void **state)
 {
@@ -790,6 +850,8 @@ main(void)
 	    cmocka_unit_test(test_dry_run_writes_nothing),
 	    cmocka_unit_test(test_usage),
 	    cmocka_unit_test(test_convert),
+	    cmocka_unit_test(test_dry_run_cells),
+	    cmocka_unit_test(test_check_glob_warning),
 	    cmocka_unit_test(test_rule_tests),
 	    cmocka_unit_test(test_hard_rows),
 	    cmocka_unit_test(test_check_fixtures),
