@@ -288,17 +288,12 @@ fail:
 	return NULL;
 }
 
-void
-audit_close(struct audit *a)
+/* Releases the index of completed claims and inputs. */
+static void
+index_free(struct audit *a)
 {
 	size_t i;
 
-	if (a == NULL)
-		return;
-	if (a->fd != -1)
-		close(a->fd);
-	if (a->dirfd > 0)
-		close(a->dirfd);
 	for (i = 0; i < a->nclaims; i++)
 		free(a->claims[i]);
 	for (i = 0; i < a->nseen; i++) {
@@ -307,6 +302,21 @@ audit_close(struct audit *a)
 	}
 	free(a->claims);
 	free(a->seen);
+	a->claims = NULL;
+	a->seen = NULL;
+	a->nclaims = a->nseen = 0;
+}
+
+void
+audit_close(struct audit *a)
+{
+	if (a == NULL)
+		return;
+	if (a->fd != -1)
+		close(a->fd);
+	if (a->dirfd > 0)
+		close(a->dirfd);
+	index_free(a);
 	if (a->key != NULL)
 		explicit_bzero(a->key, a->keylen);
 	free(a->key);
@@ -697,14 +707,7 @@ audit_head(char *const *files, size_t n, FILE *out)
 			free(cause);
 			return 1;
 		}
-	for (i = 0; i < a.nclaims; i++)
-		free(a.claims[i]);
-	for (i = 0; i < a.nseen; i++) {
-		free(a.seen[i].sha256);
-		free(a.seen[i].claim);
-	}
-	free(a.claims);
-	free(a.seen);
+	index_free(&a);
 	if (a.seq == 0)
 		return 1;
 	fprintf(out, "%" PRId64 ":%s\n", a.seq, a.prev);

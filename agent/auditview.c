@@ -250,15 +250,11 @@ static const char *const file_cols[] = {
     "規則の版", "結果", "行数",     "作成",         "却下",   "金額",    "理由"};
 #define NFILE_COLS (sizeof file_cols / sizeof file_cols[0])
 
+/* The columns both sheets start with: the record, when, where, which file and whose. */
 static void
-claim_row(struct export *x, json_t *rec, json_t *row)
+put_record(struct export *x, lxw_worksheet *ws, lxw_row_t r, json_t *rec)
 {
-	json_t *input = json_object_get(rec, "input"), *rule = json_object_get(rec, "rule");
-	json_t *fields = json_object_get(row, "fields"), *reason;
-	lxw_worksheet *ws = x->claims;
-	lxw_row_t r = ++x->crow;
-	char buf[4096] = "";
-	size_t i;
+	json_t *input = json_object_get(rec, "input");
 
 	worksheet_write_number(ws, r, 0, (double)json_integer_value(json_object_get(rec, "seq")),
 	                       NULL);
@@ -266,6 +262,19 @@ claim_row(struct export *x, json_t *rec, json_t *row)
 	worksheet_write_string(ws, r, 2, str(rec, "spool"), NULL);
 	worksheet_write_string(ws, r, 3, str(input, "name"), NULL);
 	worksheet_write_string(ws, r, 4, str(input, "owner"), NULL);
+}
+
+static void
+claim_row(struct export *x, json_t *rec, json_t *row)
+{
+	json_t *rule = json_object_get(rec, "rule");
+	json_t *fields = json_object_get(row, "fields"), *reason;
+	lxw_worksheet *ws = x->claims;
+	lxw_row_t r = ++x->crow;
+	char buf[4096] = "";
+	size_t i;
+
+	put_record(x, ws, r, rec);
 	worksheet_write_string(ws, r, 5, str(rec, "claim"), NULL);
 	worksheet_write_string(ws, r, 6, str(rule, "name"), NULL);
 	worksheet_write_string(ws, r, 7, str(rule, "version"), NULL);
@@ -291,12 +300,7 @@ file_row(struct export *x, json_t *rec)
 	const char *keys[] = {"rows", "produced", "rejected", "amount"};
 	size_t i;
 
-	worksheet_write_number(ws, r, 0, (double)json_integer_value(json_object_get(rec, "seq")),
-	                       NULL);
-	put_datetime(x, ws, r, 1, str(rec, "time"));
-	worksheet_write_string(ws, r, 2, str(rec, "spool"), NULL);
-	worksheet_write_string(ws, r, 3, str(input, "name"), NULL);
-	worksheet_write_string(ws, r, 4, str(input, "owner"), NULL);
+	put_record(x, ws, r, rec);
 	worksheet_write_string(ws, r, 5, str(input, "sha256"), NULL);
 	worksheet_write_string(ws, r, 6, str(rec, "claim"), NULL);
 	worksheet_write_string(ws, r, 7, str(rule, "name"), NULL);

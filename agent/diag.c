@@ -11,10 +11,10 @@
 #include "xmalloc.h"
 
 void
-diags_add(struct diags *d, const char *file, int line, int col, const char *fmt, ...)
+diags_addv(struct diags *d, int warning, const char *file, int line, int col, const char *fmt,
+           va_list ap)
 {
 	struct diag *g;
-	va_list ap;
 
 	xgrow(&d->v, &d->cap, d->n, sizeof *d->v);
 	g = &d->v[d->n++];
@@ -22,10 +22,18 @@ diags_add(struct diags *d, const char *file, int line, int col, const char *fmt,
 	g->line = line;
 	g->col = col;
 	g->seq = d->n - 1;
-	g->warning = 0;
-	va_start(ap, fmt);
+	g->warning = warning;
 	if (vasprintf(&g->msg, fmt, ap) == -1)
 		g->msg = xstrdup("(message lost: out of memory)");
+}
+
+void
+diags_add(struct diags *d, const char *file, int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diags_addv(d, 0, file, line, col, fmt, ap);
 	va_end(ap);
 }
 
@@ -33,15 +41,10 @@ void
 diags_warn(struct diags *d, const char *file, int line, int col, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
+	diags_addv(d, 1, file, line, col, fmt, ap);
 	va_end(ap);
-	diags_add(d, file, line, col, "%s", msg != NULL ? msg : "(out of memory)");
-	d->v[d->n - 1].warning = 1;
-	free(msg);
 }
 
 size_t

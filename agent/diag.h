@@ -6,6 +6,7 @@
 #ifndef FORMAGENT_DIAG_H
 #define FORMAGENT_DIAG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -26,6 +27,9 @@ struct diags {
 /* Adds a problem; file is copied. */
 void diags_add(struct diags *d, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* The va_list form of diags_add() and diags_warn(). */
+void diags_addv(struct diags *d, int warning, const char *file, int line, int col, const char *fmt,
+                va_list ap) __attribute__((format(printf, 6, 0)));
 /* Adds advice that does not make a load fail. */
 void diags_warn(struct diags *d, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

@@ -415,24 +415,19 @@ field_vtype(const struct field_def *f)
 }
 
 /*
- * Compiles the expressions of computed fields. A computed field may use the fields above it
- * only, so it is computed once, in order, from values already there.
+ * Compiles the expression at v over the rule's fields. Returns it and its type in *t, or NULL
+ * after reporting the problem at its column in the file.
  */
-static void
-load_computed(struct rule *r, const struct ynode *fields, struct diags *d)
+static struct expr *
+compile_expr(const struct rule *r, const struct ynode *v, enum vtype *t, struct diags *d)
 {
-	const struct ynode *v;
-	const char **names;
-	enum vtype *types, t;
+	const char **names = xcalloc(r->nfields + 1, sizeof *names);
+	enum vtype *types = xcalloc(r->nfields + 1, sizeof *types);
 	struct expr_env env;
-	struct field_def *f;
+	struct expr *e;
 	char *cause;
-	size_t i, j, off;
+	size_t i, off;
 
-	if (fields == NULL || fields->kind != Y_MAP)
-		return;
-	names = xcalloc(r->nfields + 1, sizeof *names);
-	types = xcalloc(r->nfields + 1, sizeof *types);
 	for (i = 0; i < r->nfields; i++) {
 		names[i] = r->fields[i].name != NULL ? r->fields[i].name : "";
 		types[i] = field_vtype(&r->fields[i]);
@@ -440,16 +435,37 @@ load_computed(struct rule *r, const struct ynode *fields, struct diags *d)
 	env.names = names;
 	env.types = types;
 	env.n = r->nfields;
+	if ((e = expr_parse(v->value, &env, t, &cause, &off)) == NULL) {
+		/* A plain one-line scalar starts at its column; quotes add one. */
+		diags_add(d, v->file, v->line, v->col + (int)off + (v->quoted ? 1 : 0), "%s",
+		          cause);
+		free(cause);
+	}
+	free(names);
+	free(types);
+	return e;
+}
+
+/*
+ * Compiles the expressions of computed fields. A computed field may use the fields above it
+ * only, so it is computed once, in order, from values already there.
+ */
+static void
+load_computed(struct rule *r, const struct ynode *fields, struct diags *d)
+{
+	const struct ynode *v;
+	struct field_def *f;
+	enum vtype t;
+	size_t i, j;
+
+	if (fields == NULL || fields->kind != Y_MAP)
+		return;
 	for (i = 0; i < r->nfields && i < fields->n; i++) {
 		f = &r->fields[i];
 		if ((v = ymap_get(YMAP_VAL(fields, i), "expr")) == NULL || v->kind != Y_SCALAR)
 			continue;
-		if ((f->expr = expr_parse(v->value, &env, &t, &cause, &off)) == NULL) {
-			diags_add(d, v->file, v->line, v->col + (int)off + (v->quoted ? 1 : 0),
-			          "%s", cause);
-			free(cause);
+		if ((f->expr = compile_expr(r, v, &t, d)) == NULL)
 			continue;
-		}
 		if (t != field_vtype(f)) {
 			ydiag(d, v, "field '%s' is %s, but its expression gives a %s", f->name,
 			      ftype_name(f->type), vtype_name(t));
@@ -466,8 +482,6 @@ load_computed(struct rule *r, const struct ynode *fields, struct diags *d)
 				break;
 			}
 	}
-	free(names);
-	free(types);
 }
 
 /* Checks every {placeholder} of a check's message names a field. */
@@ -494,12 +508,8 @@ static void
 load_check(struct rule *r, struct check_def *c, const struct ynode *m, struct diags *d)
 {
 	const struct ynode *v;
-	const char **names;
-	enum vtype *types, t;
-	struct expr_env env;
 	const char *s;
-	char *cause;
-	size_t off, i;
+	enum vtype t;
 
 	c->line = m->line;
 	c->col = m->col;
@@ -518,28 +528,14 @@ load_check(struct rule *r, struct check_def *c, const struct ynode *m, struct di
 	if (yget_str(v, "expr", &s, d) == -1)
 		return;
 	c->src = xstrdup(s);
-	names = xcalloc(r->nfields + 1, sizeof *names);
-	types = xcalloc(r->nfields + 1, sizeof *types);
-	for (i = 0; i < r->nfields; i++) {
-		names[i] = r->fields[i].name != NULL ? r->fields[i].name : "";
-		types[i] = field_vtype(&r->fields[i]);
-	}
-	env.names = names;
-	env.types = types;
-	env.n = r->nfields;
-	if ((c->expr = expr_parse(s, &env, &t, &cause, &off)) == NULL) {
-		/* A plain one-line scalar starts at its column; quotes add one. */
-		diags_add(d, v->file, v->line, v->col + (int)off + (v->quoted ? 1 : 0), "%s",
-		          cause);
-		free(cause);
-	} else if (t != V_BOOL) {
+	if ((c->expr = compile_expr(r, v, &t, d)) == NULL)
+		return;
+	if (t != V_BOOL)
 		ydiag(d, v, "a check must be true or false, but this is a %s", vtype_name(t));
-	} else {
+	else {
 		c->uses = xcalloc(r->nfields + 1, sizeof *c->uses);
 		expr_fields(c->expr, c->uses);
 	}
-	free(names);
-	free(types);
 }
 
 /* Parses "a-{case_no}.xlsx" into parts, checking the literal parts cannot leave the folder. */

@@ -328,6 +328,25 @@ western_date(int y, int m, int d, const char *orig, int64_t *days, char **cause)
 	return 0;
 }
 
+/*
+ * The value as the parsers read it: full-width ASCII folded, spaces trimmed. NULL, with *cause
+ * set to empty_msg, when nothing is left; the caller frees the result.
+ */
+static char *
+normalized(const char *s, const char *empty_msg, char **cause)
+{
+	char *t = fold_width(s), *norm = trim(t);
+
+	free(t);
+	*cause = NULL;
+	if (norm[0] == '\0') {
+		free(norm);
+		*cause = xstrdup(empty_msg);
+		return NULL;
+	}
+	return norm;
+}
+
 static int
 all_digits(const char *s)
 {
@@ -344,19 +363,13 @@ tf_date(const struct eras *eras, const char *s, int64_t *days, char **cause)
 {
 	const struct era *e;
 	const char *p;
-	char *norm, *t;
+	char *norm;
 	int y, m, d, ny, n, kanji_sep, rc = -1;
 	char sep;
 
-	t = fold_width(s);
-	norm = trim(t);
-	free(t);
+	if ((norm = normalized(s, _("empty: no date given"), cause)) == NULL)
+		return -1;
 	p = norm;
-	*cause = NULL;
-	if (*p == '\0') {
-		*cause = xstrdup(_("empty: no date given"));
-		goto out;
-	}
 	n = (int)strlen(p);
 	if (all_digits(p) && n == 7) { /* era code + YYMMDD */
 		if ((e = era_by_code(eras, p[0] - '0')) == NULL) {
@@ -487,15 +500,9 @@ parse_amount(const char *s, int currency, int64_t *out, char **cause)
 	const char *what = currency ? _("an amount") : _("a whole number");
 	int64_t v = 0;
 
-	t = fold_width(s);
-	norm = trim(t);
-	free(t);
+	if ((norm = normalized(s, _("empty: no value given"), cause)) == NULL)
+		return -1;
 	p = norm;
-	*cause = NULL;
-	if (*p == '\0') {
-		*cause = xstrdup(_("empty: no value given"));
-		goto out;
-	}
 	/* Prefix: at most one sign and, for amounts, one yen mark, in either order. */
 	for (;;) {
 		if (signs == 0 && (eat(&p, "-") || eat(&p, "△") || eat(&p, "▲"))) {

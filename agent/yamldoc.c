@@ -342,14 +342,10 @@ void
 ydiag(struct diags *d, const struct ynode *n, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
+	diags_addv(d, 0, n->file, n->line, n->col, fmt, ap);
 	va_end(ap);
-	diags_add(d, n->file, n->line, n->col, "%s", msg != NULL ? msg : "(out of memory)");
-	free(msg);
 }
 
 static int
