@@ -88,7 +88,8 @@ struct agent {
 	char loaded[32];
 	unsigned long seq;
 	char host[256];
-	json_t *rows; /* the audit rows of the file in hand */
+	char *host_tag; /* the host name as claims carry it: no '.', which ends a claim id */
+	json_t *rows;   /* the audit rows of the file in hand */
 	const struct rule *rule_in_hand;
 };
 
@@ -570,7 +571,7 @@ take(struct agent *a, const struct spool *sp, const char *name)
 	t = time(NULL);
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-	claim = xasprintf("%s-%ld-%lu", stamp, (long)getpid(), ++a->seq);
+	claim = xasprintf("%s-%s-%ld-%lu", stamp, a->host_tag, (long)getpid(), ++a->seq);
 	wname = xasprintf("%s.%s", claim, name);
 	rc = spool_claim(sp->inbox, name, sp->work, wname, &cause);
 	if (rc == 1) { /* another agent was first */
@@ -601,7 +602,22 @@ by_name(const void *x, const void *y)
 	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
-/* Finishes whatever an earlier run left in work/, oldest claim first. */
+/*
+ * Whether a work file is this host's claim. Several hosts may share one spool: a claim in hand
+ * on another host is not ours to finish, and that host finishes its own at its next start.
+ */
+static int
+own_claim(const struct agent *a, const char *wname)
+{
+	char *claim = claim_of(wname), *tag = xasprintf("-%s-", a->host_tag);
+	int ours = strstr(claim, tag) != NULL;
+
+	free(tag);
+	free(claim);
+	return ours;
+}
+
+/* Finishes whatever an earlier run on this host left in work/, oldest claim first. */
 static void
 resume_work(struct agent *a)
 {
@@ -617,7 +633,7 @@ resume_work(struct agent *a)
 			continue;
 		n = 0;
 		while ((de = readdir(dp)) != NULL)
-			if (de->d_name[0] != '.') {
+			if (de->d_name[0] != '.' && own_claim(a, de->d_name)) {
 				xgrow(&names, &cap, n, sizeof *names);
 				names[n++] = xstrdup(de->d_name);
 			}
@@ -892,6 +908,10 @@ agent_run(const char *config_path, const struct agent_opts *o)
 	a.ifd = a.sfd = -1;
 	log_init(getenv("JOURNAL_STREAM") != NULL || !isatty(STDERR_FILENO), LOG_LV_INFO);
 	gethostname(a.host, sizeof a.host - 1);
+	a.host_tag = spool_safe_name(a.host, 40);
+	for (n = 0; a.host_tag[n] != '\0'; n++)
+		if (a.host_tag[n] == '.' || a.host_tag[n] == '-')
+			a.host_tag[n] = '_';
 	audit_now(a.started);
 	a.started_t = time(NULL);
 	if ((a.cfg = config_load(config_path, &d)) == NULL) {
@@ -978,6 +998,7 @@ agent_run(const char *config_path, const struct agent_opts *o)
 out:
 	free(cause);
 	free(a.suspend_cause);
+	free(a.host_tag);
 	watches_free(&a);
 	if (a.ifd != -1)
 		close(a.ifd);

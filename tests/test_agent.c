@@ -34,7 +34,7 @@ struct env {
  * A failed assertion jumps out of the test: the teardown then stops the agent it left running
  * and unmounts what it mounted.
  */
-static pid_t running;
+static pid_t running, running2;
 static char *mounted;
 
 static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -172,6 +172,11 @@ cleanup(void **state)
 		kill(running, SIGKILL);
 		waitpid(running, NULL, 0);
 		running = 0;
+	}
+	if (running2 > 0) {
+		kill(running2, SIGKILL);
+		waitpid(running2, NULL, 0);
+		running2 = 0;
 	}
 	if (mounted != NULL) {
 		cmd = pathf("umount -l '%s'", mounted);
@@ -795,6 +800,90 @@ test_check_work_filesystem(void **state)
 	env_free(&e);
 }
 
+/*
+ * Two agents on one inbox, as two hosts sharing a folder run them (each with its own audit log):
+ * every file is processed exactly once, as the two audit logs together show.
+ */
+static void
+test_two_agents(void **state)
+{
+	char name[64], body[64], *cfg2, *text, *cmd, *out;
+	struct env e;
+	pid_t second;
+	int i, st;
+
+	(void)state;
+	env_new(&e, "settle_ms: 0", NULL);
+	text = slurp(e.cfg, NULL);
+	cfg2 = pathf("%s/formagent2.yaml", e.dir);
+	{
+		char *p = strstr(text, "audit: {dir: audit}"), *copy;
+
+		assert_non_null(p);
+		copy = pathf("%.*saudit: {dir: audit2}%s", (int)(p - text), text,
+		             p + strlen("audit: {dir: audit}"));
+		spits(cfg2, copy);
+		free(copy);
+	}
+	free(text);
+	env_start(&e, NULL);
+	if ((second = fork()) == 0) {
+		char *log = pathf("%s/agent2.log", e.dir);
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		dup2(fd, 2);
+		execl(getenv("FORMAGENT"), "formagent", "run", "-c", cfg2, (char *)NULL);
+		_exit(127);
+	}
+	running2 = second;
+	assert_int_equal(wait_log(&e, "started", 10000), 0);
+	usleep(300000);
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof name, "tiny-%03d.csv", i);
+		snprintf(body, sizeof body, "a,b\r\nx%d,%d\r\n", i, i);
+		drop(&e, name, body);
+	}
+	assert_int_equal(wait_count(&e, "done", ".csv", 300, 120000), 0);
+	kill(second, SIGTERM);
+	waitpid(second, &st, 0);
+	running2 = 0;
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(env_stop(&e), 0);
+	assert_int_equal(count_in(&e, "work", ""), 0);
+	assert_int_equal(count_in(&e, "inbox", ""), 0);
+	assert_int_equal(count_in(&e, "out", ".import.csv"), 300);
+	/* Every input completed once, across both logs; each log's chain is whole. */
+	cmd = pathf(
+	    "cd '%s' && cat audit/*.jsonl audit2/*.jsonl | grep '\"event\":\"completed\"' | "
+	    "grep -o '\"name\":\"tiny-[0-9]*.csv\"' | sort | uniq -c | awk '$1 != 1' | wc -l; "
+	    "cat audit/*.jsonl audit2/*.jsonl | grep -c '\"event\":\"completed\"'",
+	    e.dir);
+	out = NULL;
+	{
+		FILE *fp = popen(cmd, "r");
+		size_t cap = 0;
+		char *line = NULL;
+		int lines = 0, doubled = -1, completed = -1;
+
+		while (getline(&line, &cap, fp) != -1) {
+			if (lines++ == 0)
+				doubled = atoi(line);
+			else
+				completed = atoi(line);
+		}
+		free(line);
+		pclose(fp);
+		assert_int_equal(doubled, 0);
+		assert_int_equal(completed, 300);
+	}
+	free(cmd);
+	assert_log_verifies(&e);
+	assert_int_equal(run_agent(NULL, &out, NULL, "audit verify -c '%s'", cfg2), 0);
+	free(out);
+	free(cfg2);
+	env_free(&e);
+}
+
 int
 main(void)
 {
@@ -807,6 +896,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_polling_and_status, cleanup),
 	    cmocka_unit_test_teardown(test_resumed_and_duplicate, cleanup),
 	    cmocka_unit_test_teardown(test_burst, cleanup),
+	    cmocka_unit_test_teardown(test_two_agents, cleanup),
 	    cmocka_unit_test_teardown(test_audit_disk_full, cleanup),
 	    cmocka_unit_test_teardown(test_out_disk_full, cleanup),
 	    cmocka_unit_test_teardown(test_check_work_filesystem, cleanup),
