@@ -944,10 +944,23 @@ agent_run(const char *config_path, const struct agent_opts *o)
 		rc = 1;
 		goto out;
 	}
+	spool_set_tmp_tag(a.host_tag);
 	if (setup_spools(&a, NULL, 0, &cause) == -1) {
 		log_err("cannot start: %s", cause);
 		rc = 1;
 		goto out;
+	}
+	/* Half-written outputs of a run that died here: never published, so simply removed. */
+	{
+		size_t k;
+		int removed = spool_clean_tmp(a.cfg->state_dir);
+
+		for (k = 0; k < a.cfg->nspools; k++)
+			removed += spool_clean_tmp(a.cfg->spools[k].out) +
+			           spool_clean_tmp(a.cfg->spools[k].rejected);
+		if (removed > 0)
+			log_info("removed %d temporary file%s left by a run that stopped mid-write",
+			         removed, removed == 1 ? "" : "s");
 	}
 	if (record(&a, "started", json_pack("{s:s}", "config", config_path)) == -1 ||
 	    record(&a, "rules_loaded", json_pack("{s:o}", "rules", rules_json(a.cfg))) == -1) {

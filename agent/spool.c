@@ -3,7 +3,9 @@
  * rename without replacing, fsync of the folder. A failed fsync is never retried on the same
  * file: the caller starts the output again from scratch.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,47 @@
 #define MAX_SUFFIX 1000
 
 static unsigned long tmp_counter;
+static char tmp_tag[64] = "local";
+
+void
+spool_set_tmp_tag(const char *tag)
+{
+	snprintf(tmp_tag, sizeof tmp_tag, "%s", tag);
+}
+
+int
+spool_clean_tmp(const char *dir)
+{
+	char *suffix = xasprintf(".%s-", tmp_tag), *p, *end;
+	struct dirent *de;
+	size_t len;
+	long pid;
+	int n = 0;
+	DIR *dp;
+
+	if ((dp = opendir(dir)) == NULL) {
+		free(suffix);
+		return 0;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		len = strlen(de->d_name);
+		if (de->d_name[0] != '.' || len < 5 || strcmp(de->d_name + len - 4, ".tmp") != 0)
+			continue;
+		/* .NAME.HOST-PID-N.tmp: ours if HOST is this host's, stale if PID is gone. */
+		if ((p = strstr(de->d_name, suffix)) == NULL)
+			continue;
+		pid = strtol(p + strlen(suffix), &end, 10);
+		if (end == p + strlen(suffix) || *end != '-' || pid <= 0)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno == EPERM)
+			continue; /* still running: its file in hand */
+		if (unlinkat(dirfd(dp), de->d_name, 0) == 0)
+			n++;
+	}
+	closedir(dp);
+	free(suffix);
+	return n;
+}
 
 int
 out_begin(const char *dir, const char *name, struct outfile *o, char **cause)
@@ -30,7 +73,7 @@ out_begin(const char *dir, const char *name, struct outfile *o, char **cause)
 	}
 	o->dir = xstrdup(dir);
 	o->name = xstrdup(name);
-	o->tmp = xasprintf(".%s.%ld.%lu.tmp", name, (long)getpid(), tmp_counter++);
+	o->tmp = xasprintf(".%s.%s-%ld-%lu.tmp", name, tmp_tag, (long)getpid(), tmp_counter++);
 	o->tmppath = xasprintf("%s/%s", dir, o->tmp);
 	o->fd =
 	    openat(o->dirfd, o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);

@@ -21,8 +21,8 @@ struct outfile {
 };
 
 /*
- * Creates dir/.name.PID.N.tmp (mode 0640) and opens it for writing. Returns 0, or -1 with *cause.
- * Afterwards call out_commit() or out_abort().
+ * Creates dir/.name.HOST-PID-N.tmp (mode 0640) and opens it for writing. Returns 0, or -1 with
+ * *cause. Afterwards call out_commit() or out_abort().
  */
 int out_begin(const char *dir, const char *name, struct outfile *o, char **cause);
 /*
@@ -43,6 +43,14 @@ int out_write(struct outfile *o, const void *buf, size_t len, char **cause);
  * everything else; no leading '.', never empty, at most max bytes (cut at a character boundary).
  */
 char *spool_safe_name(const char *s, size_t max);
+
+/* The host's tag in temporary names (several hosts may write into one folder). */
+void spool_set_tmp_tag(const char *tag);
+/*
+ * Removes the temporary files this host left in dir when a process died mid-write (its pid is
+ * gone); another host's, and a running process's, are left alone. Returns how many went.
+ */
+int spool_clean_tmp(const char *dir);
 
 /* Creates dir and its parents (mode 0750) if missing; -1 with *cause. */
 int spool_mkdirs(const char *dir, char **cause);

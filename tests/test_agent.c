@@ -884,6 +884,73 @@ test_two_agents(void **state)
 	env_free(&e);
 }
 
+/* The host's tag as the agent writes it into claims and temporary names. */
+static char *
+host_tag(void)
+{
+	char host[256] = "", *p;
+
+	gethostname(host, sizeof host - 1);
+	for (p = host; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9')))
+			*p = '_';
+	return strdup(host);
+}
+
+/*
+ * SIGKILL at random moments while a file is processed, then a restart: each time the end state is
+ * the one a clean run gives: the input done once, every form there once, no temporary file left,
+ * one completion (or a resumed one) in a log that verifies.
+ */
+static void
+test_killed_and_restarted(void **state)
+{
+	char *text = big_transport(60), *tag = host_tag(), *stale, *live;
+	struct env e;
+	int cycle;
+
+	(void)state;
+	srand(20261127);
+	for (cycle = 0; cycle < 4; cycle++) {
+		env_new(&e, "settle_ms: 0", NULL);
+		/* A temporary file of a dead run of this host, and one of a live process. */
+		stale = pathf("%s/out/.transport-x.xlsx.%s-999999-1.tmp", e.dir, tag);
+		live = pathf("%s/out/.transport-y.xlsx.%s-%ld-1.tmp", e.dir, tag, (long)getpid());
+		{
+			char *out = pathf("%s/out", e.dir);
+
+			mkdir(out, 0750);
+			free(out);
+		}
+		spits(stale, "half");
+		spits(live, "in hand");
+		env_start(&e, NULL);
+		assert_int_equal(wait_log(&e, "started", 10000), 0);
+		drop(&e, "transport-kill.csv", text);
+		usleep((useconds_t)(50000 + rand() % 400000));
+		kill(e.pid, SIGKILL);
+		env_wait(&e, 10000);
+		env_start(&e, "--once");
+		assert_int_equal(env_wait(&e, 120000), 0);
+		assert_int_equal(count_in(&e, "done", "transport-kill.csv"), 1);
+		assert_int_equal(count_in(&e, "work", ""), 0);
+		assert_int_equal(count_in(&e, "inbox", ""), 0);
+		assert_int_equal(count_in(&e, "out", ".xlsx"), 61);
+		assert_int_equal(count_in(&e, "out", "-2.xlsx"), 0);
+		/* Only the live process's temporary file remains. */
+		assert_int_equal(count_in(&e, "out", ".tmp"), 1);
+		assert_int_equal(access(live, F_OK), 0);
+		assert_int_equal(audit_count(&e, "completed", "transport-kill.csv", "produced"), 1);
+		assert_log_verifies(&e);
+		free(stale);
+		free(live);
+		env_free(&e);
+	}
+	free(tag);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -897,6 +964,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_resumed_and_duplicate, cleanup),
 	    cmocka_unit_test_teardown(test_burst, cleanup),
 	    cmocka_unit_test_teardown(test_two_agents, cleanup),
+	    cmocka_unit_test_teardown(test_killed_and_restarted, cleanup),
 	    cmocka_unit_test_teardown(test_audit_disk_full, cleanup),
 	    cmocka_unit_test_teardown(test_out_disk_full, cleanup),
 	    cmocka_unit_test_teardown(test_check_work_filesystem, cleanup),
