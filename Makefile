@@ -5,6 +5,7 @@
 #   make demo       install missing Debian packages, build, run the agent on the samples in demo/
 #                   (DEMO_ONCE=1 stops when they are done)
 #   make asan       the tests again under AddressSanitizer and UBSan (in build/asan)
+#   make fuzz       libFuzzer on the reader, YAML loader, transforms, expressions (FUZZ_SECONDS=60)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make format     clang-format every source in place; make check-format only reports
 #
@@ -56,7 +57,7 @@ UNIT_SRCS = $(wildcard tests/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
 HELPER_OBJS = $(BUILD)/tests/xlsxread.o $(BUILD)/tests/testutil.o
 
-.PHONY: all deps test unit e2e demo asan install uninstall clean format check-format pot
+.PHONY: all deps test unit e2e demo asan install uninstall clean format check-format pot fuzz
 .SUFFIXES:
 .SECONDARY:
 
@@ -106,6 +107,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(HELPER_OBJS) $(LIB_OBJS)
 
 test:
 	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(TEST_PKGS)" DEPS_CMDS="$(TEST_CMDS)"
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 	@$(MAKE) --no-print-directory unit
 
 # The unit and end-to-end suites: each test binary is cmocka; tests/run adds up their results.
@@ -132,6 +134,50 @@ asan:
 
 # The example configuration is installed with its demo/ paths moved to /var/lib/formagent, the
 # folders formagent.tmpfiles creates.
+# libFuzzer harnesses (tests/fuzz/) for the reader, the YAML loader with the rule schema, the
+# transforms and the check expressions, under ASan and UBSan. Each runs FUZZ_SECONDS from seeds
+# taken from the samples and fixtures; an input that crashes one is kept in tests/fuzz/regressions/,
+# and every input kept there is replayed first (make test does that, with a short run).
+FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 5
+FUZZ_BUILD   = build/fuzz
+FUZZERS      = reader yaml transform expr
+FUZZ_OBJS    = $(LIB_SRCS:agent/%.c=$(FUZZ_BUILD)/agent/%.o)
+FUZZ_CFLAGS  = -g -O1 -fno-omit-frame-pointer
+
+$(FUZZ_BUILD)/agent/%.o: agent/%.c
+	@mkdir -p $(@D)
+	$(say) FUZZCC $<
+	$(Q)clang $(CPPFLAGS) -DFORMAGENT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(FUZZ_CFLAGS) \
+		-fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(say) FUZZLD $@
+	$(Q)clang $(CPPFLAGS) $(PKG_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-o $@ $^ $(PKG_LDLIBS)
+
+fuzz:
+	@$(MAKE) --no-print-directory deps DEPS_EXTRA="clang"
+	@$(MAKE) --no-print-directory $(FUZZERS:%=$(FUZZ_BUILD)/fuzz_%)
+	@mkdir -p tests/fuzz/regressions; \
+	for f in $(FUZZERS); do \
+		c=$(FUZZ_BUILD)/corpus-$$f; mkdir -p $$c; \
+		case $$f in \
+		reader) cp ../shared/samples/*.csv tests/samples/*.csv $$c/ 2>/dev/null;; \
+		yaml) cp rules/*.yaml templates/*.yaml tests/fixtures/check/*/rules/*.yaml $$c/ 2>/dev/null;; \
+		transform) printf '令和元年5月1日' > $$c/d1; printf 'R060401' > $$c/d2; printf '5,040円' > $$c/y1;; \
+		expr) printf 'amount == fare * trips * 2' > $$c/e1; printf 'on + 3 > date("R6.4.1") and len(name) < 4' > $$c/e2;; \
+		esac; \
+		set -- tests/fuzz/regressions/$$f-*; \
+		if [ -e "$$1" ]; then echo "fuzz $$f: replaying $$# kept input(s)"; \
+			$(FUZZ_BUILD)/fuzz_$$f "$$@" >/dev/null 2>&1 || { echo "fuzz $$f: a kept input fails again"; exit 1; }; fi; \
+		echo "fuzz $$f: $(FUZZ_SECONDS) s"; \
+		$(FUZZ_BUILD)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 \
+			-artifact_prefix=tests/fuzz/regressions/$$f- $$c >$(FUZZ_BUILD)/$$f.log 2>&1 \
+			|| { tail -n 30 $(FUZZ_BUILD)/$$f.log; echo "fuzz $$f: FAILED; the input is in tests/fuzz/regressions/"; exit 1; }; \
+		grep -E '^Done|#[0-9]+.*DONE' $(FUZZ_BUILD)/$$f.log | tail -n 1; \
+	done; echo "fuzz: $(words $(FUZZERS)) harnesses, no crash"
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)/etc/formagent/rules $(DESTDIR)/etc/formagent/templates \

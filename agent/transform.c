@@ -25,8 +25,11 @@ static const struct era builtin_eras[] = {
 };
 static const struct eras builtin = {builtin_eras, sizeof builtin_eras / sizeof builtin_eras[0]};
 
-/* The latest day a date is accepted: beyond it a typo (20244/01/01) is more likely than a claim. */
-#define LAST_YEAR 2999
+/*
+ * The latest year a date is accepted: beyond it a typo is likelier than a claim, and every era
+ * year stays two digits, so any accepted date can be written back as 和暦 and read again.
+ */
+#define LAST_YEAR 2099
 
 const struct eras *
 eras_builtin(void)
