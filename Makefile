@@ -5,6 +5,7 @@
 #   make demo       install missing Debian packages, build, run the agent on the samples in demo/
 #                   (DEMO_ONCE=1 stops when they are done)
 #   make asan       the tests again under AddressSanitizer and UBSan (in build/asan)
+#   make crashtest  SIGKILL at random moments, CRASH_CYCLES times (default 200)
 #   make fuzz       libFuzzer on the reader, YAML loader, transforms, expressions (FUZZ_SECONDS=60)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make format     clang-format every source in place; make check-format only reports
@@ -57,7 +58,8 @@ UNIT_SRCS = $(wildcard tests/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
 HELPER_OBJS = $(BUILD)/tests/xlsxread.o $(BUILD)/tests/testutil.o
 
-.PHONY: all deps test unit e2e demo asan install uninstall clean format check-format pot fuzz
+.PHONY: all deps test unit e2e demo asan install uninstall clean format check-format pot fuzz \
+	crashtest
 .SUFFIXES:
 .SECONDARY:
 
@@ -108,6 +110,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(HELPER_OBJS) $(LIB_OBJS)
 test:
 	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(TEST_PKGS)" DEPS_CMDS="$(TEST_CMDS)"
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
+	@$(MAKE) --no-print-directory crashtest CRASH_CYCLES=$(TEST_CRASH_CYCLES)
 	@$(MAKE) --no-print-directory unit
 
 # The unit and end-to-end suites: each test binary is cmocka; tests/run adds up their results.
@@ -140,6 +143,7 @@ asan:
 # and every input kept there is replayed first (make test does that, with a short run).
 FUZZ_SECONDS ?= 60
 TEST_FUZZ_SECONDS ?= 5
+TEST_CRASH_CYCLES ?= 20
 FUZZ_BUILD   = build/fuzz
 FUZZERS      = reader yaml transform expr
 FUZZ_OBJS    = $(LIB_SRCS:agent/%.c=$(FUZZ_BUILD)/agent/%.o)
@@ -177,6 +181,16 @@ fuzz:
 			|| { tail -n 30 $(FUZZ_BUILD)/$$f.log; echo "fuzz $$f: FAILED; the input is in tests/fuzz/regressions/"; exit 1; }; \
 		grep -E '^Done|#[0-9]+.*DONE' $(FUZZ_BUILD)/$$f.log | tail -n 1; \
 	done; echo "fuzz: $(words $(FUZZERS)) harnesses, no crash"
+
+# The crash loop: SIGKILL at random moments, restart, and compare the end with a clean run.
+CRASH_CYCLES ?= 200
+$(BUILD)/tests/crashtest: $(BUILD)/tests/crashtest.o $(BUILD)/tests/testutil.o $(LIB_OBJS)
+	$(say) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LDLIBS)
+
+crashtest: all $(BUILD)/tests/crashtest
+	@CRASH_CYCLES=$(CRASH_CYCLES) FORMAGENT=$(abspath $(BUILD)/formagent) SRCDIR=$(CURDIR) \
+		$(BUILD)/tests/crashtest
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
