@@ -194,16 +194,55 @@ index_record(struct audit *a, json_t *rec)
 }
 
 /*
+ * Calls fn with each whole record of buf (len bytes of a log file) and its hash, in order, until fn
+ * returns non-zero. Lines that are not records are passed over: verify is what reports them.
+ */
+static void
+records_in(const char *buf, size_t len, int (*fn)(void *ctx, json_t *rec, const char *hash),
+           void *ctx)
+{
+	const char *p, *nl;
+	char *canon, hash[HASH_HEX];
+	size_t cl;
+	json_t *rec;
+	int stop = 0;
+
+	for (p = buf; p < buf + len && !stop; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(buf + len - p))) == NULL)
+			break;
+		if ((canon = split_line(p, (size_t)(nl - p), &cl, hash)) == NULL)
+			continue;
+		rec = json_loadb(canon, cl, 0, NULL);
+		free(canon);
+		if (rec == NULL)
+			continue;
+		stop = fn(ctx, rec, hash);
+		json_decref(rec);
+	}
+}
+
+/* The chain's head and the index follow each record of the log as it is read. */
+static int
+take_record(void *ctx, json_t *rec, const char *hash)
+{
+	struct audit *a = ctx;
+
+	a->seq = json_integer_value(json_object_get(rec, "seq"));
+	memcpy(a->prev, hash, HASH_HEX);
+	index_record(a, rec);
+	return 0;
+}
+
+/*
  * Reads one file: indexes its records, takes the last record's seq and hash, and cuts off a last
  * line left incomplete by a crash.
  */
 static int
 load_file(struct audit *a, const char *path, int repair, char **cause)
 {
-	char *buf, *p, *nl, *canon, hash[HASH_HEX];
-	size_t len, cl;
+	char *buf, *p;
+	size_t len;
 	struct stat st;
-	json_t *rec;
 	ssize_t r;
 	int fd;
 
@@ -237,20 +276,7 @@ load_file(struct audit *a, const char *path, int repair, char **cause)
 		}
 	}
 	close(fd);
-	for (p = buf; p < buf + len; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(buf + len - p))) == NULL)
-			break;
-		if ((canon = split_line(p, (size_t)(nl - p), &cl, hash)) == NULL)
-			continue;
-		rec = json_loadb(canon, cl, 0, NULL);
-		free(canon);
-		if (rec == NULL)
-			continue;
-		a->seq = json_integer_value(json_object_get(rec, "seq"));
-		memcpy(a->prev, hash, HASH_HEX);
-		index_record(a, rec);
-		json_decref(rec);
-	}
+	records_in(buf, len, take_record, a);
 	free(buf);
 	return 0;
 }
@@ -664,29 +690,32 @@ audit_verify(char *const *files, size_t n, const char *head, const char *key_fil
 	return 0;
 }
 
+struct each {
+	int (*fn)(void *ctx, json_t *rec);
+	void *ctx;
+	int stop;
+};
+
+static int
+each_record(void *ctx, json_t *rec, const char *hash)
+{
+	struct each *e = ctx;
+
+	(void)hash;
+	return e->stop = e->fn(e->ctx, rec);
+}
+
 int
 audit_each(char *const *files, size_t n, int (*fn)(void *ctx, json_t *rec), void *ctx)
 {
-	char *buf, *p, *nl, *canon, hash[HASH_HEX];
-	size_t len, cl, i;
-	json_t *rec;
-	int stop = 0;
+	struct each e = {fn, ctx, 0};
+	size_t i, len;
+	char *buf;
 
-	for (i = 0; i < n && !stop; i++) {
+	for (i = 0; i < n && !e.stop; i++) {
 		if ((buf = read_whole(files[i], &len)) == NULL)
 			return -1;
-		for (p = buf; p < buf + len && !stop; p = nl + 1) {
-			if ((nl = memchr(p, '\n', (size_t)(buf + len - p))) == NULL)
-				break;
-			if ((canon = split_line(p, (size_t)(nl - p), &cl, hash)) == NULL)
-				continue;
-			rec = json_loadb(canon, cl, 0, NULL);
-			free(canon);
-			if (rec == NULL)
-				continue;
-			stop = fn(ctx, rec);
-			json_decref(rec);
-		}
+		records_in(buf, len, each_record, &e);
 		free(buf);
 	}
 	return 0;

@@ -31,21 +31,6 @@ static const char *bin;
 static char *cfg, *dir;
 static int lost, doubled, stray;
 
-static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-pathf(const char *fmt, ...)
-{
-	va_list ap;
-	char *p;
-
-	va_start(ap, fmt);
-	if (vasprintf(&p, fmt, ap) == -1)
-		abort();
-	va_end(ap);
-	return p;
-}
-
 static pid_t
 start(const char *extra)
 {

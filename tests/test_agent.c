@@ -37,21 +37,6 @@ struct env {
 static pid_t running, running2;
 static char *mounted;
 
-static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-pathf(const char *fmt, ...)
-{
-	va_list ap;
-	char *p;
-
-	va_start(ap, fmt);
-	if (vasprintf(&p, fmt, ap) == -1)
-		abort();
-	va_end(ap);
-	return p;
-}
-
 static const char tiny_rule[] = "match: {glob: \"tiny-*.csv\", header: [a, b]}\n"
                                 "fields:\n"
                                 "  a: {from: a, type: text, required: true, audit: true}\n"

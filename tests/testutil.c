@@ -43,14 +43,24 @@ rmtree(const char *dir)
 }
 
 char *
-slurp(const char *path, size_t *len)
+pathf(const char *fmt, ...)
 {
-	FILE *fp = fopen(path, "rb");
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	return p;
+}
+
+char *
+slurp_fp(FILE *fp, size_t *len)
+{
 	char *buf = NULL;
 	size_t cap = 0, n = 0, k;
 
-	if (fp == NULL)
-		return NULL;
 	for (;;) {
 		if (n + 65536 + 1 > cap) {
 			cap = (n + 65536 + 1) * 2;
@@ -61,10 +71,22 @@ slurp(const char *path, size_t *len)
 			break;
 		n += k;
 	}
-	fclose(fp);
 	buf[n] = '\0';
 	if (len != NULL)
 		*len = n;
+	return buf;
+}
+
+char *
+slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+
+	if (fp == NULL)
+		return NULL;
+	buf = slurp_fp(fp, len);
+	fclose(fp);
 	return buf;
 }
 

@@ -7,6 +7,7 @@
 #define FORMAGENT_TESTUTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* A new empty folder under $TMPDIR or /tmp; removed by rmtree(). */
 char *tmpdir_new(void);
@@ -17,6 +18,10 @@ char *slurp(const char *path, size_t *len);
 void spit(const char *path, const void *buf, size_t len);
 /* spit() for a NUL-terminated string. */
 void spits(const char *path, const char *s);
+/* printf into a new string (paths, commands). */
+char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* All of fp's bytes, NUL-terminated (*len set when not NULL); NULL if there are none. */
+char *slurp_fp(FILE *fp, size_t *len);
 /* A path under the source tree ($SRCDIR, or the current folder). */
 char *srcpath(const char *rel);
 /* The shared samples folder (../shared/samples beside the checkout). */

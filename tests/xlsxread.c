@@ -12,8 +12,8 @@
 char *
 xlsx_part(const char *path, const char *part)
 {
-	char *cmd, *buf = NULL;
-	size_t cap = 0, n = 0, k;
+	char *cmd, *buf;
+	size_t n;
 	FILE *fp;
 
 	if (asprintf(&cmd, "unzip -p '%s' '%s' 2>/dev/null", path, part) == -1)
@@ -22,21 +22,11 @@ xlsx_part(const char *path, const char *part)
 	free(cmd);
 	if (fp == NULL)
 		return NULL;
-	for (;;) {
-		if (n + 65536 + 1 > cap) {
-			cap = (n + 65536 + 1) * 2;
-			if ((buf = realloc(buf, cap)) == NULL)
-				abort();
-		}
-		if ((k = fread(buf + n, 1, 65536, fp)) == 0)
-			break;
-		n += k;
-	}
+	buf = slurp_fp(fp, &n);
 	if (pclose(fp) != 0 || n == 0) {
 		free(buf);
 		return NULL;
 	}
-	buf[n] = '\0';
 	return buf;
 }
 
