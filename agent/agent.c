@@ -425,10 +425,12 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 	struct pipeline_opts o;
 	struct file_result res;
 	json_t *rec, *input;
+	char sha[HASH_HEX];
 	int rc, dup = 0;
 
 	memset(&o, 0, sizeof o);
 	memset(&res, 0, sizeof res);
+	sha[0] = '\0';
 	o.out_dir = sp->out;
 	o.reject_dir = sp->rejected;
 	o.tmpdir = a->cfg->tmpdir;
@@ -444,9 +446,10 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 	/* A file already completed under another claim would be paid twice: refuse it unread. */
 	{
 		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-		char sha[HASH_HEX];
 
-		if (fd != -1 && hash_fd(fd, sha, NULL) == 0 &&
+		if (fd != -1 && hash_fd(fd, sha, NULL) != 0)
+			sha[0] = '\0';
+		if (fd != -1 && sha[0] != '\0' &&
 		    (seen = audit_input_seen(a->audit, sha)) != NULL && strcmp(seen, claim) != 0) {
 			dup = 1;
 			reason =
@@ -463,6 +466,8 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 		write_reason(sp, name, reason);
 		rc = 2;
 	} else {
+		/* work/ is written by this agent alone: the hash just taken is the file's. */
+		o.input_sha256 = sha[0] != '\0' ? sha : NULL;
 		rc = pipeline_file(a->cfg, path, &o, &res);
 		if (rc == 3) {
 			log_info("spool %s: %s: stopped; it is finished at the next start",

@@ -785,7 +785,9 @@ pipeline_file(const struct config *c, const char *path, const struct pipeline_op
 		                               (unsigned long)st.st_nlink));
 		goto out;
 	}
-	if (hash_fd(fd, res->sha256, NULL) == -1) {
+	if (o->input_sha256 != NULL)
+		snprintf(res->sha256, sizeof res->sha256, "%s", o->input_sha256);
+	else if (hash_fd(fd, res->sha256, NULL) == -1) {
 		rc = fail_file(&run, xasprintf(_("cannot read: %s"), strerror(errno)));
 		goto out;
 	}

@@ -17,16 +17,17 @@
 struct mapped;
 
 struct pipeline_opts {
-	const char *out_dir;    /* forms, ledger, import file */
-	const char *reject_dir; /* rejected rows and the reason file */
-	const char *tmpdir;     /* libxlsxwriter's scratch files; NULL for the default */
-	const char *rule;       /* use this rule instead of matching, or NULL */
-	const char *input_name; /* the name the file was dropped as, when path is a work name */
-	long long max_bytes;    /* 0 for PIPELINE_MAX_BYTES */
-	int single_link;        /* refuse a file with more than one hard link */
-	int dry_run;            /* write nothing; print each row's fields to preview */
-	int json;               /* with dry_run: JSON Lines instead of a table */
-	unsigned long only_row; /* with dry_run: show this row only (0: all) */
+	const char *out_dir;      /* forms, ledger, import file */
+	const char *reject_dir;   /* rejected rows and the reason file */
+	const char *tmpdir;       /* libxlsxwriter's scratch files; NULL for the default */
+	const char *rule;         /* use this rule instead of matching, or NULL */
+	const char *input_name;   /* the name the file was dropped as, when path is a work name */
+	long long max_bytes;      /* 0 for PIPELINE_MAX_BYTES */
+	int single_link;          /* refuse a file with more than one hard link */
+	const char *input_sha256; /* the input's SHA-256 when the caller has it, or NULL */
+	int dry_run;              /* write nothing; print each row's fields to preview */
+	int json;                 /* with dry_run: JSON Lines instead of a table */
+	unsigned long only_row;   /* with dry_run: show this row only (0: all) */
 	int cells; /* with dry_run: show the row's form cells as they would be filled */
 	FILE *preview;
 	int progress; /* rows, rate and time left on stderr */

@@ -630,6 +630,46 @@ test_burst(void **state)
 	env_free(&e);
 }
 
+/*
+ * Mounts a tmpfs of size on e's folder sub (so it can fill up, or be another filesystem), and
+ * remembers it for the teardown. NULL, having said why, when that cannot be done here: the
+ * caller skips.
+ */
+static char *
+mount_small(struct env *e, const char *sub, const char *size, const char *test)
+{
+	char *path, *cmd;
+
+	if (geteuid() != 0) {
+		print_message("%s: not root: cannot mount a small tmpfs; skipped\n", test);
+		return NULL;
+	}
+	path = pathf("%s/%s", e->dir, sub);
+	mkdir(path, 0750);
+	cmd = pathf("mount -t tmpfs -o size=%s tmpfs '%s'", size, path);
+	if (system(cmd) != 0) {
+		print_message("%s: mount refused here; skipped\n", test);
+		free(cmd);
+		free(path);
+		return NULL;
+	}
+	free(cmd);
+	mounted = strdup(path);
+	return path;
+}
+
+/* Fills the filesystem of dir with dir/filler; returns the filler's path. */
+static char *
+fill(const char *dir)
+{
+	char *filler = pathf("%s/filler", dir), *cmd;
+
+	cmd = pathf("dd if=/dev/zero of='%s' bs=4k 2>/dev/null; true", filler);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	return filler;
+}
+
 /* The audit folder fills up: intake stops, no input is lost, and it all goes on once there is room.
  */
 static void
@@ -639,33 +679,15 @@ test_audit_disk_full(void **state)
 	struct env e;
 
 	(void)state;
-	if (geteuid() != 0) {
-		print_message(
-		    "test_audit_disk_full: not root: cannot mount a small tmpfs; skipped\n");
-		free(sample);
-		skip();
-	}
 	env_new(&e, "settle_ms: 50", NULL);
-	audit = pathf("%s/audit", e.dir);
-	mkdir(audit, 0750);
-	cmd = pathf("mount -t tmpfs -o size=256k tmpfs '%s'", audit);
-	if (system(cmd) == 0)
-		mounted = strdup(audit);
-	else {
-		print_message("test_audit_disk_full: mount refused here; skipped\n");
-		free(cmd);
-		free(audit);
+	if ((audit = mount_small(&e, "audit", "256k", "test_audit_disk_full")) == NULL) {
 		free(sample);
 		env_free(&e);
 		skip();
 	}
-	free(cmd);
 	env_start(&e, NULL);
 	assert_int_equal(wait_log(&e, "started", 10000), 0);
-	filler = pathf("%s/filler", audit);
-	cmd = pathf("dd if=/dev/zero of='%s' bs=4k 2>/dev/null; true", filler);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	filler = fill(audit);
 	/* 100 claims: their completed record needs more room than the log's last page has. */
 	big = big_transport(100);
 	drop(&e, "transport-a.csv", big);
@@ -703,30 +725,13 @@ test_out_disk_full(void **state)
 	struct env e;
 
 	(void)state;
-	if (geteuid() != 0) {
-		print_message(
-		    "test_out_disk_full: not root: cannot mount a small tmpfs; skipped\n");
-		free(sample);
-		skip();
-	}
 	env_new(&e, "settle_ms: 50", NULL);
-	out = pathf("%s/out", e.dir);
-	mkdir(out, 0750);
-	cmd = pathf("mount -t tmpfs -o size=64k tmpfs '%s'", out);
-	if (system(cmd) == 0)
-		mounted = strdup(out);
-	free(cmd);
-	if (mounted == NULL) {
-		print_message("test_out_disk_full: mount refused here; skipped\n");
-		free(out);
+	if ((out = mount_small(&e, "out", "64k", "test_out_disk_full")) == NULL) {
 		free(sample);
 		env_free(&e);
 		skip();
 	}
-	filler = pathf("%s/filler", out);
-	cmd = pathf("dd if=/dev/zero of='%s' bs=4k 2>/dev/null; true", filler);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	filler = fill(out);
 	env_start(&e, NULL);
 	assert_int_equal(wait_log(&e, "started", 10000), 0);
 	cmd = pathf("cp '%s' '%s/inbox/transport-a.csv'", sample, e.dir);
@@ -755,24 +760,12 @@ test_out_disk_full(void **state)
 static void
 test_check_work_filesystem(void **state)
 {
-	char *work, *cmd, *err;
+	char *work, *err;
 	struct env e;
 
 	(void)state;
-	if (geteuid() != 0) {
-		print_message("test_check_work_filesystem: not root: cannot mount; skipped\n");
-		skip();
-	}
 	env_new(&e, NULL, NULL);
-	work = pathf("%s/work", e.dir);
-	mkdir(work, 0750);
-	cmd = pathf("mount -t tmpfs -o size=64k tmpfs '%s'", work);
-	if (system(cmd) == 0)
-		mounted = strdup(work);
-	free(cmd);
-	if (mounted == NULL) {
-		print_message("test_check_work_filesystem: mount refused here; skipped\n");
-		free(work);
+	if ((work = mount_small(&e, "work", "64k", "test_check_work_filesystem")) == NULL) {
 		env_free(&e);
 		skip();
 	}
