@@ -6,6 +6,7 @@
 #                   (DEMO_ONCE=1 stops when they are done)
 #   make asan       the tests again under AddressSanitizer and UBSan (in build/asan)
 #   make crashtest  SIGKILL at random moments, CRASH_CYCLES times (default 200)
+#   make faulttest  every open, write, fsync, rename, close on the spool fails in turn
 #   make fuzz       libFuzzer on the reader, YAML loader, transforms, expressions (FUZZ_SECONDS=60)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make format     clang-format every source in place; make check-format only reports
@@ -19,12 +20,12 @@ SAN     ?=
 
 # Debian packages: what the build needs, and what the tests and the demo need on top.
 BUILD_PKGS = gcc make pkg-config libxlsxwriter-dev libyaml-dev libcsv-dev libjansson-dev libssl-dev \
-	     libsystemd-dev libicu-dev gettext
+	     libsystemd-dev libicu-dev gettext libminizip-dev libxml2-dev
 TEST_PKGS  = libcmocka-dev unzip systemd man-db
 # Commands the tests use, with the package that brings each when the command is missing: a
 # desktop LibreOffice already there is used as it is.
 TEST_CMDS  = soffice:libreoffice-calc-nogui
-PKG_LIBS   = xlsxwriter yaml-0.1 jansson libcrypto libsystemd icu-uc icu-i18n
+PKG_LIBS   = xlsxwriter yaml-0.1 jansson libcrypto libsystemd icu-uc icu-i18n minizip libxml-2.0
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g

@@ -44,8 +44,7 @@
 #define FORMAGENT_VERSION "0.0.0"
 #endif
 
-#define RETRY_MS    5000 /* a suspended intake tries again this often */
-#define RELOAD_MS   300  /* rule edits come in bursts: wait for the last */
+#define RELOAD_MS   300 /* rule edits come in bursts: wait for the last */
 #define STATUS_MS   10000
 #define NLAST       10
 #define STATUS_FILE "status.json"
@@ -172,7 +171,7 @@ suspend(struct agent *a, char *cause, int log_works)
 	free(a->suspend_cause);
 	a->suspend_cause = cause;
 	a->suspended = 1;
-	a->retry_at = now_ms() + RETRY_MS;
+	a->retry_at = now_ms() + a->cfg->retry_ms;
 	sd_notify(0, "STATUS=intake suspended: see the log");
 	if (log_works)
 		record(a, "intake_suspended", json_pack("{s:s}", "reason", cause));
@@ -323,25 +322,29 @@ write_status(struct agent *a)
 	a->status_at = now_ms() + STATUS_MS;
 }
 
-/* The reason file for a file rejected without being read. */
-static void
-write_reason(const struct spool *sp, const char *name, const char *reason)
+/*
+ * The reason file for a file rejected without being read. Returns 0, or -1 with *cause: the file
+ * must then stay where it is, since a rejected file without its reason tells the clerk nothing.
+ */
+static int
+write_reason(const struct spool *sp, const char *name, const char *reason, char **cause)
 {
 	char *safe = spool_safe_name(name, 180), *fname = xasprintf("%s.reason.txt", safe);
 	char *text = xasprintf(_("file: %s\nthe file was not processed: %s\n"), name, reason);
-	char *cause = NULL;
 	struct outfile o;
+	int rc = -1;
 
-	if (out_begin(sp->rejected, fname, &o, &cause) == 0 &&
-	    out_write(&o, text, strlen(text), &cause) == 0 && out_commit(&o, &cause) == 0)
+	if (out_begin(sp->rejected, fname, &o, cause) == 0) {
+		if (out_write(&o, text, strlen(text), cause) == 0 && out_commit(&o, cause) == 0)
+			rc = 0;
+		else
+			out_abort(&o);
 		free(o.final);
-	else {
-		log_err("%s", cause);
-		free(cause);
 	}
 	free(safe);
 	free(fname);
 	free(text);
+	return rc;
 }
 
 static void
@@ -355,30 +358,27 @@ owner_json(json_t *input, unsigned uid)
 		json_object_set_new(input, "owner", json_string(pw.pw_name));
 }
 
-/* A file that is not a plain regular file, or too large: moved to rejected/ unopened. */
-static void
-reject_unopened(struct agent *a, const struct spool *sp, const char *name, const struct stat *st,
-                const char *reason)
+/*
+ * Why a file is rejected without being opened: not a plain regular file, linked elsewhere, or too
+ * large. NULL when it may be read; else a new string. Asked again of the claimed file in work/,
+ * so a resumed claim gets the same answer.
+ */
+static char *
+unopened_reason(const struct spool *sp, const struct stat *st)
 {
-	char *final = NULL, *cause = NULL, *esc;
-	json_t *rec;
-
-	write_reason(sp, name, reason);
-	rec = json_pack("{s:s, s:s, s:{s:s, s:I}, s:s}", "spool", sp->name, "outcome", "rejected",
-	                "input", "name", name, "size", (json_int_t)st->st_size, "reason", reason);
-	owner_json(json_object_get(rec, "input"), (unsigned)st->st_uid);
-	if (record(a, "completed", rec) == -1)
-		return;
-	esc = log_escape(name, 200);
-	if (spool_move(sp->inbox, name, sp->rejected, name, &final, &cause) == -1) {
-		log_err("spool %s: %s: %s", sp->name, esc, cause);
-		free(cause);
-	} else
-		log_info("spool %s: %s: rejected unopened (the reason is in its .reason.txt)",
-		         sp->name, esc);
-	free(esc);
-	free(final);
-	remember(a, sp, name, "rejected");
+	if (S_ISLNK(st->st_mode))
+		return xstrdup(_("it is a symbolic link; links are not followed"));
+	if (S_ISDIR(st->st_mode))
+		return xstrdup(_("it is a folder, not a file"));
+	if (!S_ISREG(st->st_mode))
+		return xstrdup(_("it is not a regular file (a pipe, socket or device)"));
+	if (st->st_nlink > 1)
+		return xstrdup(_("it has more than one hard link: a file that is also elsewhere "
+		                 "is not taken"));
+	if (st->st_size > sp->max_bytes)
+		return xasprintf(_("the file is %lld bytes, more than the %lld allowed"),
+		                 (long long)st->st_size, sp->max_bytes);
+	return NULL;
 }
 
 /* The original name of a work file: the part after the claim id. */
@@ -426,6 +426,7 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 	struct file_result res;
 	json_t *rec, *input;
 	char sha[HASH_HEX];
+	struct stat st;
 	int rc, dup = 0;
 
 	memset(&o, 0, sizeof o);
@@ -443,14 +444,44 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 	a->rows = json_array();
 	a->rule_in_hand = NULL;
 
-	/* A file already completed under another claim would be paid twice: refuse it unread. */
-	{
-		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (lstat(path, &st) == -1) {
+		if (spool_transient(errno))
+			suspend(a,
+			        xasprintf("cannot look at %s in %s: %s", esc, sp->work,
+			                  strerror(errno)),
+			        1);
+		else
+			log_err("spool %s: %s: %s", sp->name, esc, strerror(errno));
+		goto out;
+	}
+	res.size = (long long)st.st_size;
+	res.uid = (unsigned)st.st_uid;
+	if ((reason = unopened_reason(sp, &st)) != NULL)
+		res.failed = 1;
+	/*
+	 * A file already completed under another claim would be paid twice: refuse it unread. The
+	 * check cannot be skipped, so a file that cannot be read now waits for a retry; any other
+	 * failure to read is the pipeline's to report, as the file's reason.
+	 */
+	if (reason == NULL) {
+		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK), e;
 
-		if (fd != -1 && hash_fd(fd, sha, NULL) != 0)
+		if (fd != -1 && hash_fd(fd, sha, NULL) != 0) {
+			e = errno;
+			close(fd);
+			fd = -1;
 			sha[0] = '\0';
-		if (fd != -1 && sha[0] != '\0' &&
-		    (seen = audit_input_seen(a->audit, sha)) != NULL && strcmp(seen, claim) != 0) {
+			errno = e;
+		}
+		if (fd == -1 && spool_transient(errno)) {
+			suspend(
+			    a,
+			    xasprintf("cannot read %s in %s: %s", esc, sp->work, strerror(errno)),
+			    1);
+			goto out;
+		}
+		if (fd != -1 && (seen = audit_input_seen(a->audit, sha)) != NULL &&
+		    strcmp(seen, claim) != 0) {
 			dup = 1;
 			reason =
 			    xasprintf(_("the same file (SHA-256 %.16s...) was already processed as "
@@ -462,8 +493,12 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 		if (fd != -1)
 			close(fd);
 	}
-	if (dup) {
-		write_reason(sp, name, reason);
+	if (reason != NULL) {
+		/* Refused unread: the reason file first, as for any rejected file. */
+		if (write_reason(sp, name, reason, &cause) == -1) {
+			suspend(a, cause, 1);
+			goto out;
+		}
 		rc = 2;
 	} else {
 		/* work/ is written by this agent alone: the hash just taken is the file's. */
@@ -506,8 +541,8 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 		           */
 	if (spool_move(sp->work, wname, res.failed ? sp->rejected : sp->done, name, &final,
 	               &cause) == -1) {
-		log_err("spool %s: %s: %s", sp->name, esc, cause);
-		free(cause);
+		/* Recorded but still in work/: the retry finishes it again, as "resumed". */
+		suspend(a, cause, 1);
 		goto out;
 	}
 	if (res.failed)
@@ -533,7 +568,7 @@ out:
 static void
 take(struct agent *a, const struct spool *sp, const char *name)
 {
-	char *path = xasprintf("%s/%s", sp->inbox, name), *wname, *cause = NULL, *esc, *claim;
+	char *path = xasprintf("%s/%s", sp->inbox, name), *wname, *cause = NULL, *claim;
 	char stamp[32];
 	struct stat st;
 	struct tm tm;
@@ -545,34 +580,6 @@ take(struct agent *a, const struct spool *sp, const char *name)
 		return; /* gone */
 	}
 	free(path);
-	if (S_ISLNK(st.st_mode)) {
-		reject_unopened(a, sp, name, &st,
-		                _("it is a symbolic link; links are not followed"));
-		return;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		reject_unopened(a, sp, name, &st, _("it is a folder, not a file"));
-		return;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		reject_unopened(a, sp, name, &st,
-		                _("it is not a regular file (a pipe, socket or device)"));
-		return;
-	}
-	if (st.st_nlink > 1) {
-		reject_unopened(a, sp, name, &st,
-		                _("it has more than one hard link: a file that is also elsewhere "
-		                  "is not taken"));
-		return;
-	}
-	if (st.st_size > sp->max_bytes) {
-		char *why = xasprintf(_("the file is %lld bytes, more than the %lld allowed"),
-		                      (long long)st.st_size, sp->max_bytes);
-
-		reject_unopened(a, sp, name, &st, why);
-		free(why);
-		return;
-	}
 	t = time(NULL);
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
@@ -585,10 +592,11 @@ take(struct agent *a, const struct spool *sp, const char *name)
 		return;
 	}
 	if (rc == -1) {
-		esc = log_escape(cause, 0);
-		log_err("spool %s: %s", sp->name, esc);
-		free(esc);
-		free(cause);
+		/*
+		 * Not claimed (still in the inbox, taken again after the retry), or claimed but not
+		 * durably (in work/, where the retry's resume finishes it).
+		 */
+		suspend(a, cause, 1);
 		free(claim);
 		free(wname);
 		return;
@@ -884,6 +892,8 @@ next_timeout(struct agent *a)
 static void
 try_resume_intake(struct agent *a)
 {
+	size_t i;
+
 	a->suspended = 0;
 	if (record(a, "intake_resumed",
 	           json_pack("{s:s, s:s}", "suspended", a->suspended_at, "reason",
@@ -893,6 +903,10 @@ try_resume_intake(struct agent *a)
 	free(a->suspend_cause);
 	a->suspend_cause = NULL;
 	resume_work(a);
+	/* A file whose claim failed is no longer a candidate: look at every inbox again. */
+	for (i = 0; i < a->nss; i++)
+		if (a->ss[i].w != NULL)
+			watch_scan(a->ss[i].w, now_ms());
 	write_status(a);
 }
 

@@ -395,6 +395,8 @@ open_day(struct audit *a, const char *time, char **cause)
 	if (created && (fchmod(fd, 0640) == -1 || fsync(a->dirfd) == -1)) {
 		*cause = xasprintf("cannot create %s/%s: %s", a->dir, name, strerror(errno));
 		close(fd);
+		/* Not durably created: removed, so the next try creates it and syncs again. */
+		(void)unlinkat(a->dirfd, name, 0);
 		return -1;
 	}
 	if (a->fd != -1)

@@ -17,7 +17,8 @@
 #include "yamldoc.h"
 
 const char *const config_keys[] = {"rules",     "templates",     "audit",    "spools", "tmpdir",
-                                   "state_dir", "stop_grace_ms", "language", "eras",   NULL};
+                                   "state_dir", "stop_grace_ms", "language", "eras",   "retry_ms",
+                                   NULL};
 const char *const config_spool_keys[] = {"name",      "inbox",  "work",  "out",       "done",
                                          "rejected",  "rules",  "watch", "settle_ms", "rescan_s",
                                          "max_bytes", "ignore", NULL};
@@ -433,6 +434,13 @@ config_load(const char *path, struct diags *d)
 
 		if (yget_int(m, "stop_grace_ms", 0, 3600000, &x, d) == 0)
 			c->stop_grace_ms = (int)x;
+	}
+	c->retry_ms = 5000;
+	if ((m = ymap_get(root, "retry_ms")) != NULL) {
+		int64_t x;
+
+		if (yget_int(m, "retry_ms", 10, 3600000, &x, d) == 0)
+			c->retry_ms = (int)x;
 	}
 	if ((m = ymap_get(root, "audit")) == NULL)
 		ydiag(d, root, "'audit' is required: {dir: FOLDER}");

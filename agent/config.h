@@ -35,6 +35,7 @@ struct config {
 	char *audit_key;   /* HMAC key file, or NULL for plain SHA-256 */
 	char *state_dir;   /* the agent's status file; the audit folder when not given */
 	int stop_grace_ms; /* after SIGTERM, how long the file in hand may take to finish */
+	int retry_ms;      /* how often suspended intake tries again to write */
 	char *language;    /* of the reasons clerks read: "ja" (the default) or "en" */
 	struct eras eras;  /* the built-in eras and the configuration's own */
 	struct era *era_v; /* eras.v, owned */

@@ -33,6 +33,18 @@ header_names(const struct record *hdr, struct decoder *dc, char ***names, char *
 	return 0;
 }
 
+/* The first C0 control (other than tab, CR and LF) or DEL in s, or -1. */
+static int
+control_char(const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if ((*p < 0x20 && *p != '\t' && *p != '\r' && *p != '\n') || *p == 0x7f)
+			return *p;
+	return -1;
+}
+
 void
 names_free(char **names, size_t n)
 {
@@ -414,7 +426,7 @@ mapper_map(const struct rule *r, const struct binding *b, const struct record *r
 	const struct rfield *rf;
 	struct value res;
 	char *raw, *cause;
-	int *bad = xcalloc(r->nfields + 1, sizeof *bad), skip;
+	int *bad = xcalloc(r->nfields + 1, sizeof *bad), skip, ctl;
 	size_t i, j, off;
 
 	m->rule = r;
@@ -443,6 +455,16 @@ mapper_map(const struct rule *r, const struct binding *b, const struct record *r
 			        r->fields[i].label, (unsigned char)rf->p[off], off + 1,
 			        encoding_name(dc_encoding(dc))));
 			bad[i] = 1;
+			continue;
+		}
+		if ((ctl = control_char(raw)) >= 0) {
+			/* Not text a clerk typed, and not something a form should carry. */
+			add_error(m, (int)i, r->fields[i].from, NULL,
+			          xasprintf(_("%s holds a control character (U+%04X); only tab and "
+			                      "line breaks may stand in text"),
+			                    r->fields[i].label, (unsigned)ctl));
+			bad[i] = 1;
+			free(raw);
 			continue;
 		}
 		if (map_field(r, i, raw, m) == -1)

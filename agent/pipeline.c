@@ -485,9 +485,15 @@ check_structure(int fd, unsigned long *rows, char **cause)
 {
 	struct reader *rd = reader_new(fd);
 	const struct record *rec;
+	enum encoding enc;
 	int rc;
 
 	*rows = 0;
+	/* A binary or UTF-16 file is named as such, not by the first quote that does not parse. */
+	if (reader_sniff(rd, &enc, cause) == -1) {
+		reader_free(rd);
+		return -1;
+	}
 	while ((rc = reader_next(rd, &rec, cause)) == 1)
 		(*rows)++;
 	reader_free(rd);
@@ -697,6 +703,7 @@ finish(struct run *run, char **cause)
 		}
 		if (ledger_close(run->ledger, created, cause) == -1) {
 			run->ledger = NULL;
+			out_abort(&run->led); /* its temporary file, written or not */
 			return -1;
 		}
 		run->ledger = NULL;
@@ -708,16 +715,15 @@ finish(struct run *run, char **cause)
 			out_abort(&run->imp);
 		} else if (flush(&run->imp, &run->impbuf, 1, cause) == -1 ||
 		           commit(run, &run->imp, cause) == -1) {
-			run->imp_open = 0;
-			return -1;
+			return -1; /* run_clear() removes the temporary file */
 		}
 		run->imp_open = 0;
 	}
 	if (run->rej_open) {
-		run->rej_open = 0;
 		if (flush(&run->rej, &run->rejbuf, 1, cause) == -1 ||
 		    commit(run, &run->rej, cause) == -1)
 			return -1;
+		run->rej_open = 0;
 	}
 	if (run->res->rejected > 0 && !run->o->dry_run) {
 		summary =
@@ -761,6 +767,10 @@ pipeline_file(const struct config *c, const char *path, const struct pipeline_op
 
 	/* Only a regular file is read, and never through a symbolic link. */
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		if (spool_transient(errno)) {
+			rc = io_fail(&run, xasprintf("cannot open %s: %s", path, strerror(errno)));
+			goto out;
+		}
 		rc = fail_file(
 		    &run, xasprintf(_("cannot open: %s"),
 		                    errno == ELOOP ? _("it is a symbolic link") : strerror(errno)));
@@ -788,7 +798,9 @@ pipeline_file(const struct config *c, const char *path, const struct pipeline_op
 	if (o->input_sha256 != NULL)
 		snprintf(res->sha256, sizeof res->sha256, "%s", o->input_sha256);
 	else if (hash_fd(fd, res->sha256, NULL) == -1) {
-		rc = fail_file(&run, xasprintf(_("cannot read: %s"), strerror(errno)));
+		rc = spool_transient(errno)
+		         ? io_fail(&run, xasprintf("cannot read %s: %s", path, strerror(errno)))
+		         : fail_file(&run, xasprintf(_("cannot read: %s"), strerror(errno)));
 		goto out;
 	}
 	if (check_structure(fd, &nrec, &cause) == -1) {

@@ -259,6 +259,18 @@ reader_next(struct reader *r, const struct record **rec, char **cause)
 	return 1;
 }
 
+/* The multi-byte UTF-8 characters in the first n bytes of u, all of which are valid UTF-8. */
+static size_t
+utf8_chars_before(const unsigned char *u, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (u[i] >= 0xc2 && u[i] <= 0xf4)
+			k++;
+	return k;
+}
+
 int
 reader_sniff(struct reader *r, enum encoding *enc, char **cause)
 {
@@ -287,12 +299,27 @@ reader_sniff(struct reader *r, enum encoding *enc, char **cause)
 		                   "\"CSV UTF-8\" or \"CSV (comma delimited)\""));
 		return -1;
 	}
+	if (n >= 4 && memcmp(u, "PK\x03\x04", 4) == 0) {
+		*cause = xstrdup(_("the file is an Excel workbook (.xlsx) or another zip file, not "
+		                   "CSV text; in Excel, save it as \"CSV (comma delimited)\""));
+		return -1;
+	}
+	if (memchr(u, '\0', n) != NULL) {
+		*cause = xstrdup(_("the file holds NUL bytes: it is a binary file, not CSV text"));
+		return -1;
+	}
 	if (n >= 3 && memcmp(u, "\xef\xbb\xbf", 3) == 0) {
 		*enc = ENC_UTF8;
 		return 0;
 	}
-	/* A multi-byte character cut by the end of the sample is not evidence against UTF-8. */
-	if (utf8_valid(r->sniff, n, &bad) || (n == sizeof r->sniff && bad + 4 > n))
+	/*
+	 * A multi-byte character cut by the end of the sample is not evidence against UTF-8; nor is
+	 * a bad byte after a header that is plainly UTF-8 (CP932 text hardly ever forms three
+	 * UTF-8 characters in a row): that row is rejected for its byte, not the file for its
+	 * header.
+	 */
+	if (utf8_valid(r->sniff, n, &bad) || (n == sizeof r->sniff && bad + 4 > n) ||
+	    utf8_chars_before(u, bad) >= 3)
 		*enc = ENC_UTF8;
 	else
 		*enc = ENC_CP932;

@@ -10,6 +10,7 @@
 
 #include "render.h"
 #include "transform.h"
+#include "xlsxcheck.h"
 #include "xmalloc.h"
 
 /* A fixed date for workbooks whose rule names no creation date: still reproducible. */
@@ -235,11 +236,12 @@ render_form(const struct rule *r, const struct mapped *m, const char *path, cons
 	}
 	if ((e = workbook_close(wb)) != LXW_NO_ERROR)
 		return lxw_fail(e, "cannot write the form", cause);
-	return 0;
+	return xlsx_check(path, cause);
 }
 
 struct ledger {
 	const struct rule *r;
+	char *path;
 	lxw_workbook *wb;
 	lxw_worksheet *ws;
 	lxw_format **fmts, *plain;
@@ -266,6 +268,7 @@ ledger_open(const struct rule *r, const char *path, const char *tmpdir, const ch
 		free(l);
 		return NULL;
 	}
+	l->path = xstrdup(path);
 	l->ws = workbook_add_worksheet(l->wb, t->sheet);
 	l->fmts = make_formats(l->wb, t, &l->plain);
 	l->totals = xcalloc(t->ncolumns + 1, sizeof *l->totals);
@@ -349,6 +352,9 @@ ledger_close(struct ledger *l, time_t created, char **cause)
 		rc = lxw_fail(e, "cannot write the ledger's total", cause);
 	if ((e = workbook_close(l->wb)) != LXW_NO_ERROR && rc == 0)
 		rc = lxw_fail(e, "cannot write the ledger", cause);
+	if (rc == 0)
+		rc = xlsx_check(l->path, cause);
+	free(l->path);
 	free(l->fmts);
 	free(l->totals);
 	free(l);
@@ -361,6 +367,7 @@ ledger_abort(struct ledger *l)
 	if (l == NULL)
 		return;
 	workbook_close(l->wb);
+	free(l->path);
 	free(l->fmts);
 	free(l->totals);
 	free(l);

@@ -263,6 +263,13 @@ spool_safe_name(const char *s, size_t max)
 }
 
 int
+spool_transient(int e)
+{
+	return e == EIO || e == ENOMEM || e == EMFILE || e == ENFILE || e == EAGAIN || e == EINTR ||
+	       e == ENOSPC || e == EDQUOT || e == ESTALE || e == ETIMEDOUT;
+}
+
+int
 spool_mkdirs(const char *dir, char **cause)
 {
 	char *p = xstrdup(dir), *s;

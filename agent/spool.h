@@ -71,4 +71,11 @@ int spool_move(const char *from_dir, const char *from, const char *to_dir, const
 /* Replaces dir/name with buf atomically (temporary file, fsync, rename, folder fsync). */
 int spool_replace(const char *dir, const char *name, const void *buf, size_t len, char **cause);
 
+/*
+ * Whether errno e says nothing about the file itself (an I/O error, a full disk, no memory): the
+ * file is tried again later rather than rejected. A file the service may not read (EACCES) is
+ * the clerk's to fix, so it is rejected with that reason.
+ */
+int spool_transient(int e);
+
 #endif

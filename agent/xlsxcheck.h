@@ -1,0 +1,14 @@
+/*
+ * Reading back a workbook libxlsxwriter has just written. libxlsxwriter writes each part into a
+ * scratch file without checking those writes, so a full or failing scratch folder can give a zip
+ * whose parts are cut short while workbook_close() reports success. Before a form or ledger is
+ * committed, every part is inflated (minizip checks its CRC) and parsed as XML (libxml2, as a
+ * stream, so a ledger of a million rows is never held whole).
+ */
+#ifndef FORMAGENT_XLSXCHECK_H
+#define FORMAGENT_XLSXCHECK_H
+
+/* 0 if every part of the workbook at path is whole; else -1 and a new *cause naming the part. */
+int xlsx_check(const char *path, char **cause);
+
+#endif
