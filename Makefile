@@ -60,7 +60,7 @@ UNIT_BINS = $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
 HELPER_OBJS = $(BUILD)/tests/xlsxread.o $(BUILD)/tests/testutil.o
 
 .PHONY: all deps test unit e2e demo asan install uninstall clean format check-format pot fuzz \
-	crashtest
+	crashtest faulttest
 .SUFFIXES:
 .SECONDARY:
 
@@ -112,6 +112,7 @@ test:
 	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(TEST_PKGS)" DEPS_CMDS="$(TEST_CMDS)"
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 	@$(MAKE) --no-print-directory crashtest CRASH_CYCLES=$(TEST_CRASH_CYCLES)
+	@$(MAKE) --no-print-directory faulttest FAULT_PER_OP=$(TEST_FAULT_PER_OP)
 	@$(MAKE) --no-print-directory unit
 
 # The unit and end-to-end suites: each test binary is cmocka; tests/run adds up their results.
@@ -192,6 +193,23 @@ $(BUILD)/tests/crashtest: $(BUILD)/tests/crashtest.o $(BUILD)/tests/testutil.o $
 crashtest: all $(BUILD)/tests/crashtest
 	@CRASH_CYCLES=$(CRASH_CYCLES) FORMAGENT=$(abspath $(BUILD)/formagent) SRCDIR=$(CURDIR) \
 		$(BUILD)/tests/crashtest
+
+# Injected I/O failures: tests/faultshim.so (LD_PRELOAD) fails each call of the agent on the spool
+# in turn; FAULT_PER_OP=k tries at most k calls of each kind (make test: TEST_FAULT_PER_OP).
+FAULT_PER_OP ?= 200
+TEST_FAULT_PER_OP ?= 8
+$(BUILD)/tests/faultshim.so: tests/faultshim.c
+	@mkdir -p $(@D)
+	$(say) SHLIB $@
+	$(Q)$(CC) $(CPPFLAGS) -O2 -g $(WARN) -Wno-missing-prototypes -fPIC -shared -o $@ $< -ldl
+
+$(BUILD)/tests/faulttest: $(BUILD)/tests/faulttest.o $(BUILD)/tests/testutil.o
+	$(say) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LDLIBS)
+
+faulttest: all $(BUILD)/tests/faulttest $(BUILD)/tests/faultshim.so
+	@FAULT_PER_OP=$(FAULT_PER_OP) FORMAGENT=$(abspath $(BUILD)/formagent) SRCDIR=$(CURDIR) \
+		FAULT_SHIM=$(abspath $(BUILD)/tests/faultshim.so) $(BUILD)/tests/faulttest
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
