@@ -7,6 +7,7 @@
 #   make asan       the tests again under AddressSanitizer and UBSan (in build/asan)
 #   make crashtest  SIGKILL at random moments, CRASH_CYCLES times (default 200)
 #   make faulttest  every open, write, fsync, rename, close on the spool fails in turn
+#   make badinput   the corpus of tests/bad/ (80+ bad inputs and rules) against a running agent
 #   make fuzz       libFuzzer on the reader, YAML loader, transforms, expressions (FUZZ_SECONDS=60)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make format     clang-format every source in place; make check-format only reports
@@ -60,7 +61,7 @@ UNIT_BINS = $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
 HELPER_OBJS = $(BUILD)/tests/xlsxread.o $(BUILD)/tests/testutil.o
 
 .PHONY: all deps test unit e2e demo asan install uninstall clean format check-format pot fuzz \
-	crashtest faulttest
+	crashtest faulttest badinput
 .SUFFIXES:
 .SECONDARY:
 
@@ -113,6 +114,7 @@ test:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 	@$(MAKE) --no-print-directory crashtest CRASH_CYCLES=$(TEST_CRASH_CYCLES)
 	@$(MAKE) --no-print-directory faulttest FAULT_PER_OP=$(TEST_FAULT_PER_OP)
+	@$(MAKE) --no-print-directory badinput
 	@$(MAKE) --no-print-directory unit
 
 # The unit and end-to-end suites: each test binary is cmocka; tests/run adds up their results.
@@ -210,6 +212,14 @@ $(BUILD)/tests/faulttest: $(BUILD)/tests/faulttest.o $(BUILD)/tests/testutil.o
 faulttest: all $(BUILD)/tests/faulttest $(BUILD)/tests/faultshim.so
 	@FAULT_PER_OP=$(FAULT_PER_OP) FORMAGENT=$(abspath $(BUILD)/formagent) SRCDIR=$(CURDIR) \
 		FAULT_SHIM=$(abspath $(BUILD)/tests/faultshim.so) $(BUILD)/tests/faulttest
+
+# The corpus of tests/bad/ against a running agent: each input's outcome and reason, bad rules.
+$(BUILD)/tests/badinput: $(BUILD)/tests/badinput.o $(BUILD)/tests/testutil.o $(LIB_OBJS)
+	$(say) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LDLIBS)
+
+badinput: all $(BUILD)/tests/badinput
+	@FORMAGENT=$(abspath $(BUILD)/formagent) SRCDIR=$(CURDIR) $(BUILD)/tests/badinput
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

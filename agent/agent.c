@@ -37,6 +37,7 @@
 #include "pipeline.h"
 #include "spool.h"
 #include "watch.h"
+#include "utf8.h"
 #include "i18n.h"
 #include "xmalloc.h"
 
@@ -78,6 +79,7 @@ struct agent {
 	char *suspend_cause;
 	char suspended_at[32];
 	int64_t retry_at;
+	int64_t rescan_at; /* a file that could not be claimed is looked at again then */
 	int64_t reload_at; /* 0: none pending */
 	int64_t status_at;
 	uint64_t watchdog_usec;
@@ -327,10 +329,11 @@ write_status(struct agent *a)
  * must then stay where it is, since a rejected file without its reason tells the clerk nothing.
  */
 static int
-write_reason(const struct spool *sp, const char *name, const char *reason, char **cause)
+write_reason(const struct spool *sp, const char *name, const char *shown, const char *reason,
+             char **cause)
 {
 	char *safe = spool_safe_name(name, 180), *fname = xasprintf("%s.reason.txt", safe);
-	char *text = xasprintf(_("file: %s\nthe file was not processed: %s\n"), name, reason);
+	char *text = xasprintf(_("file: %s\nthe file was not processed: %s\n"), shown, reason);
 	struct outfile o;
 	int rc = -1;
 
@@ -419,7 +422,9 @@ outputs_json(const struct file_result *res)
 static void
 complete(struct agent *a, const struct spool *sp, const char *wname)
 {
+	/* name is the file's bytes, for moving it; shown is the text that goes into records. */
 	const char *name = work_name_of(wname), *seen, *outcome, *result;
+	char *shown = utf8_repair(name);
 	char *claim = claim_of(wname), *path = xasprintf("%s/%s", sp->work, wname);
 	char *final = NULL, *cause = NULL, *esc = log_escape(name, 200), *reason = NULL;
 	struct pipeline_opts o;
@@ -435,7 +440,7 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 	o.out_dir = sp->out;
 	o.reject_dir = sp->rejected;
 	o.tmpdir = a->cfg->tmpdir;
-	o.input_name = name;
+	o.input_name = shown;
 	o.max_bytes = sp->max_bytes;
 	o.single_link = 1;
 	o.cancelled = cancelled;
@@ -495,7 +500,7 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 	}
 	if (reason != NULL) {
 		/* Refused unread: the reason file first, as for any rejected file. */
-		if (write_reason(sp, name, reason, &cause) == -1) {
+		if (write_reason(sp, name, shown, reason, &cause) == -1) {
 			suspend(a, cause, 1);
 			goto out;
 		}
@@ -520,7 +525,7 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 	         : res.rejected > 0 ? "partly_rejected"
 	                            : "produced";
 	outcome = audit_claim_completed(a->audit, claim) ? "resumed" : result;
-	input = json_pack("{s:s, s:I, s:s}", "name", name, "size", (json_int_t)res.size, "sha256",
+	input = json_pack("{s:s, s:I, s:s}", "name", shown, "size", (json_int_t)res.size, "sha256",
 	                  res.sha256);
 	owner_json(input, res.uid);
 	rec = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:o}", "spool",
@@ -552,7 +557,7 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 		log_info("spool %s: %s: %s (rule %s: %lu rows, %lu produced, %lu rejected)%s",
 		         sp->name, esc, result, res.rule->name, res.rows, res.produced,
 		         res.rejected, strcmp(outcome, "resumed") == 0 ? ", resumed" : "");
-	remember(a, sp, name, result);
+	remember(a, sp, shown, result);
 out:
 	json_decref(a->rows);
 	a->rows = NULL;
@@ -560,20 +565,37 @@ out:
 	free(final);
 	free(reason);
 	free(esc);
+	free(shown);
 	free(path);
 	free(claim);
+}
+
+/* Longest name a claimed file keeps: its claim id (about 50 bytes) must fit in NAME_MAX too. */
+#define MAX_KEPT_NAME 180
+
+/* name cut to at most max bytes at a character boundary, its extension kept. */
+static char *
+cut_name(const char *name, size_t max)
+{
+	const char *dot = strrchr(name, '.');
+	size_t ext = dot != NULL && strlen(dot) < 16 ? strlen(dot) : 0, k = max - ext;
+
+	while (k > 0 && ((unsigned char)name[k] & 0xc0) == 0x80)
+		k--;
+	return xasprintf("%.*s%s", (int)k, name, ext > 0 ? dot : "");
 }
 
 /* Takes one settled file from the inbox. */
 static void
 take(struct agent *a, const struct spool *sp, const char *name)
 {
-	char *path = xasprintf("%s/%s", sp->inbox, name), *wname, *cause = NULL, *claim;
-	char stamp[32];
+	char *path = xasprintf("%s/%s", sp->inbox, name), *wname, *cause = NULL, *claim, *shown;
+	char stamp[32], *kept, *in_work, *esc;
 	struct stat st;
 	struct tm tm;
+	json_t *rec;
 	time_t t;
-	int rc;
+	int rc, e;
 
 	if (lstat(path, &st) == -1) {
 		free(path);
@@ -584,26 +606,55 @@ take(struct agent *a, const struct spool *sp, const char *name)
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
 	claim = xasprintf("%s-%s-%ld-%lu", stamp, a->host_tag, (long)getpid(), ++a->seq);
-	wname = xasprintf("%s.%s", claim, name);
+	/*
+	 * A name too long to carry a claim id is cut (keeping its extension): from here on the file
+	 * goes by the cut name, and the claimed record keeps the whole one.
+	 */
+	kept = strlen(name) > MAX_KEPT_NAME ? cut_name(name, MAX_KEPT_NAME) : xstrdup(name);
+	wname = xasprintf("%s.%s", claim, kept);
 	rc = spool_claim(sp->inbox, name, sp->work, wname, &cause);
-	if (rc == 1) { /* another agent was first */
-		free(claim);
-		free(wname);
-		return;
-	}
-	if (rc == -1) {
+	e = errno;
+	in_work = xasprintf("%s/%s", sp->work, wname);
+	if (rc == -1 && !spool_transient(e) && access(in_work, F_OK) != 0) {
 		/*
-		 * Not claimed (still in the inbox, taken again after the retry), or claimed but not
-		 * durably (in work/, where the retry's resume finishes it).
+		 * This one file cannot be moved (the share's permissions, say): it stays in the
+		 * inbox, the log says why, and the other files go on; it is tried again after
+		 * retry_ms.
+		 */
+		esc = log_escape(cause, 0);
+		log_err("spool %s: %s", sp->name, esc);
+		free(esc);
+		free(cause);
+		if (a->rescan_at == 0)
+			a->rescan_at = now_ms() + a->cfg->retry_ms;
+		rc = 1;
+	} else if (rc == -1) {
+		/*
+		 * Not claimed for want of disk (still in the inbox, taken again after the retry),
+		 * or claimed but not durably (in work/, where the retry's resume finishes it).
 		 */
 		suspend(a, cause, 1);
+		rc = 1;
+	}
+	free(in_work);
+	if (rc == 1) { /* not ours now, or another agent was first */
+		free(kept);
 		free(claim);
 		free(wname);
 		return;
 	}
-	if (record(a, "claimed",
-	           json_pack("{s:s, s:s, s:{s:s, s:I}}", "spool", sp->name, "claim", claim, "input",
-	                     "name", name, "size", (json_int_t)st.st_size)) == 0)
+	shown = utf8_repair(kept);
+	rec = json_pack("{s:s, s:s, s:{s:s, s:I}}", "spool", sp->name, "claim", claim, "input",
+	                "name", shown, "size", (json_int_t)st.st_size);
+	free(shown);
+	if (strcmp(kept, name) != 0) {
+		shown = utf8_repair(name);
+		json_object_set_new(json_object_get(rec, "input"), "original_name",
+		                    json_string(shown));
+		free(shown);
+	}
+	free(kept);
+	if (record(a, "claimed", rec) == 0)
 		complete(a, sp, wname);
 	free(claim);
 	free(wname);
@@ -882,6 +933,8 @@ next_timeout(struct agent *a)
 		best = a->reload_at - now;
 	if (a->suspended && a->retry_at - now < best)
 		best = a->retry_at - now;
+	if (a->rescan_at != 0 && a->rescan_at - now < best)
+		best = a->rescan_at - now;
 	if (a->watchdog_usec > 0 && a->watchdog_at - now < best)
 		best = a->watchdog_at - now;
 	if (a->once && best > 200)
@@ -1004,6 +1057,12 @@ agent_run(const char *config_path, const struct agent_opts *o)
 			reload(&a);
 		if (a.suspended && now_ms() >= a.retry_at)
 			try_resume_intake(&a);
+		if (a.rescan_at != 0 && now_ms() >= a.rescan_at) {
+			a.rescan_at = 0;
+			for (n = 0; n < (int)a.nss; n++)
+				if (a.ss[n].w != NULL)
+					watch_scan(a.ss[n].w, now_ms());
+		}
 		take_ready(&a);
 		if (now_ms() >= a.status_at)
 			write_status(&a);

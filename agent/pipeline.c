@@ -33,7 +33,8 @@ struct run {
 	const struct config *c;
 	const struct pipeline_opts *o;
 	struct file_result *res;
-	const char *base; /* the input's file name */
+	const char *base; /* the input's file name, as UTF-8 text */
+	char *base_owned; /* base when it had to be repaired */
 	char *stem;       /* without its extension: {_input} */
 	const struct rule *r;
 	struct binding bind;
@@ -109,7 +110,12 @@ output_name(const struct name_pattern *np, const struct mapped *m)
 	if (b.len > 200) {
 		/* Keep the extension: a cut name must still open in Excel. */
 		const char *dot = strrchr(b.p, '.');
-		char *cut = xasprintf("%.*s%s", 180, b.p, dot != NULL ? dot : "");
+		int k = 180;
+		char *cut;
+
+		while (k > 0 && ((unsigned char)b.p[k] & 0xc0) == 0x80)
+			k--; /* not inside a character */
+		cut = xasprintf("%.*s%s", k, b.p, dot != NULL ? dot : "");
 
 		free(b.p);
 		return cut;
@@ -614,6 +620,7 @@ run_clear(struct run *run)
 	free(run->reasons.p);
 	free(run->hdr_raw.p);
 	free(run->stem);
+	free(run->base_owned);
 	binding_clear(&run->bind);
 	decoder_free(run->dc);
 }
@@ -726,10 +733,16 @@ finish(struct run *run, char **cause)
 		run->rej_open = 0;
 	}
 	if (run->res->rejected > 0 && !run->o->dry_run) {
-		summary =
-		    xasprintf(_("%lu of %lu claims were rejected; the other %lu produced their "
-		                "forms. Fix the rows below in %s.rejected.csv and drop it again."),
-		              run->res->rejected, run->res->rows, run->res->produced, run->base);
+		if (run->res->produced == 0)
+			summary = xasprintf(_("all %lu claims were rejected, and no form was made. "
+			                      "Fix the rows below in %s.rejected.csv and drop it "
+			                      "again."),
+			                    run->res->rejected, run->base);
+		else
+			summary = xasprintf(
+			    _("%lu of %lu claims were rejected; the other %lu produced their "
+			      "forms. Fix the rows below in %s.rejected.csv and drop it again."),
+			    run->res->rejected, run->res->rows, run->res->produced, run->base);
 		if (write_reason_file(run, summary, cause) == -1) {
 			free(summary);
 			return -1;
@@ -761,6 +774,9 @@ pipeline_file(const struct config *c, const char *path, const struct pipeline_op
 	run.res = res;
 	slash = strrchr(path, '/');
 	run.base = o->input_name != NULL ? o->input_name : slash != NULL ? slash + 1 : path;
+	/* The name goes into reasons, records and ledgers, which hold text, not bytes. */
+	if (!utf8_valid(run.base, strlen(run.base), NULL))
+		run.base = run.base_owned = utf8_repair(run.base);
 	run.stem = stem_of(run.base);
 	clock_gettime(CLOCK_MONOTONIC, &run.t0);
 	run.tlast = run.t0;

@@ -271,6 +271,18 @@ utf8_chars_before(const unsigned char *u, size_t n)
 	return k;
 }
 
+/* Text in UTF-16 has a NUL in every other byte where it is ASCII: most of one parity. */
+static int
+utf16_without_bom(const unsigned char *u, size_t n)
+{
+	size_t i, z[2] = {0, 0};
+
+	for (i = 0; i < n; i++)
+		if (u[i] == 0)
+			z[i % 2]++;
+	return (z[0] > n / 8 && z[1] * 4 < z[0]) || (z[1] > n / 8 && z[0] * 4 < z[1]);
+}
+
 int
 reader_sniff(struct reader *r, enum encoding *enc, char **cause)
 {
@@ -302,6 +314,11 @@ reader_sniff(struct reader *r, enum encoding *enc, char **cause)
 	if (n >= 4 && memcmp(u, "PK\x03\x04", 4) == 0) {
 		*cause = xstrdup(_("the file is an Excel workbook (.xlsx) or another zip file, not "
 		                   "CSV text; in Excel, save it as \"CSV (comma delimited)\""));
+		return -1;
+	}
+	if (n >= 16 && utf16_without_bom(u, n)) {
+		*cause = xstrdup(_("the file looks like UTF-16 without a byte order mark; save it "
+		                   "as \"CSV UTF-8\" or \"CSV (comma delimited)\""));
 		return -1;
 	}
 	if (memchr(u, '\0', n) != NULL) {

@@ -312,10 +312,24 @@ load_lookup_file(struct lookup *lk, const char *rule_path, const struct ynode *a
 
 	if (slash != NULL)
 		*slash = '\0';
-	path = at->value[0] == '/' ? xstrdup(at->value)
-	                           : xasprintf("%s/%s", slash != NULL ? dir : ".", at->value);
+	/*
+	 * A rule reads its tables from its own folder and nowhere else: a rule file must not be a
+	 * way to read (and report on) other files the service can see.
+	 */
+	if (at->value[0] == '/' || strcmp(at->value, "..") == 0 ||
+	    strncmp(at->value, "../", 3) == 0 || strstr(at->value, "/../") != NULL ||
+	    (strlen(at->value) >= 3 && strcmp(at->value + strlen(at->value) - 3, "/..") == 0)) {
+		ydiag(
+		    d, at,
+		    "the lookup file '%s' must be inside the rules folder (a name relative to it, "
+		    "without '..')",
+		    at->value);
+		free(dir);
+		return;
+	}
+	path = xasprintf("%s/%s", slash != NULL ? dir : ".", at->value);
 	free(dir);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
 		ydiag(d, at, "cannot open the lookup file %s: %s", path, strerror(errno));
 		free(path);
 		return;

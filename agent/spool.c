@@ -316,7 +316,10 @@ spool_claim(const char *inbox, const char *name, const char *work, const char *w
 		if (errno == ENOENT)
 			rc = 1;
 		else {
-			*cause = xasprintf("cannot claim %s as %s: %s", from, to, strerror(errno));
+			int e = errno;
+
+			*cause = xasprintf("cannot claim %s as %s: %s", from, to, strerror(e));
+			errno = e; /* for the caller: retry (transient) or skip the file */
 			rc = -1;
 		}
 	} else if (fsync_dir(work) == -1 || fsync_dir(inbox) == -1) {

@@ -6,6 +6,7 @@
 #include <wchar.h>
 
 #include "utf8.h"
+#include "xmalloc.h"
 
 size_t
 utf8_decode(const char *s, size_t n, uint32_t *cp)
@@ -156,4 +157,26 @@ utf8_pad(FILE *fp, const char *s, size_t w)
 	}
 	for (; used < w; used++)
 		fputc(' ', fp);
+}
+
+char *
+utf8_repair(const char *s)
+{
+	size_t n = strlen(s), i = 0, o = 0, k;
+	char *out = xmalloc(n * 3 + 1);
+	uint32_t cp;
+
+	while (i < n) {
+		if ((k = utf8_decode(s + i, n - i, &cp)) == 0) {
+			memcpy(out + o, "\xef\xbf\xbd", 3); /* U+FFFD */
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(out + o, s + i, k);
+		o += k;
+		i += k;
+	}
+	out[o] = '\0';
+	return out;
 }

@@ -25,4 +25,10 @@ size_t utf8_width(const char *s);
  */
 void utf8_pad(FILE *fp, const char *s, size_t w);
 
+/*
+ * A copy of s with each byte that is not valid UTF-8 replaced by U+FFFD: for names the filesystem
+ * gives as bytes (a share's CP932 file name) where text must be UTF-8 (JSON, XML). Caller frees.
+ */
+char *utf8_repair(const char *s);
+
 #endif
