@@ -8,6 +8,7 @@
 #   make crashtest  SIGKILL at random moments, CRASH_CYCLES times (default 200)
 #   make faulttest  every open, write, fsync, rename, close on the spool fails in turn
 #   make badinput   the corpus of tests/bad/ (80+ bad inputs and rules) against a running agent
+#   make bench      formagent against the libxlsxwriter floor and a Python peer (BENCH_QUICK=1)
 #   make fuzz       libFuzzer on the reader, YAML loader, transforms, expressions (FUZZ_SECONDS=60)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make format     clang-format every source in place; make check-format only reports
@@ -61,7 +62,7 @@ UNIT_BINS = $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
 HELPER_OBJS = $(BUILD)/tests/xlsxread.o $(BUILD)/tests/testutil.o
 
 .PHONY: all deps test unit e2e demo asan install uninstall clean format check-format pot fuzz \
-	crashtest faulttest badinput
+	crashtest faulttest badinput bench
 .SUFFIXES:
 .SECONDARY:
 
@@ -221,6 +222,19 @@ $(BUILD)/tests/badinput: $(BUILD)/tests/badinput.o $(BUILD)/tests/testutil.o $(L
 badinput: all $(BUILD)/tests/badinput
 	@FORMAGENT=$(abspath $(BUILD)/formagent) SRCDIR=$(CURDIR) $(BUILD)/tests/badinput
 
+# Benchmarks (bench/run): formagent against the bare-libxlsxwriter floor and the Python peer,
+# as ratios measured in one run. BENCH_QUICK=1 for a run under a minute.
+$(BUILD)/bench/benchtool: bench/benchtool.c bench/claims.c bench/claims.h
+	@mkdir -p $(@D)
+	$(say) CC $@
+	$(Q)$(CC) $(CPPFLAGS) -O2 -g $(WARN) -o $@ bench/benchtool.c bench/claims.c \
+		$(shell pkg-config --cflags --libs xlsxwriter)
+
+bench:
+	@$(MAKE) --no-print-directory deps DEPS_EXTRA="python3-xlsxwriter"
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/benchtool
+	@FORMAGENT=$(BUILD)/formagent BENCHTOOL=$(BUILD)/bench/benchtool bench/run
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)/etc/formagent/rules $(DESTDIR)/etc/formagent/templates \
@@ -249,7 +263,7 @@ uninstall:
 clean:
 	rm -rf build demo
 
-SOURCES = $(wildcard agent/*.c agent/*.h tests/*.c tests/*.h)
+SOURCES = $(wildcard agent/*.c agent/*.h tests/*.c tests/*.h bench/*.c bench/*.h)
 format:
 	clang-format -i $(SOURCES)
 check-format:

@@ -45,10 +45,11 @@
 #define FORMAGENT_VERSION "0.0.0"
 #endif
 
-#define RELOAD_MS   300 /* rule edits come in bursts: wait for the last */
-#define STATUS_MS   10000
-#define NLAST       10
-#define STATUS_FILE "status.json"
+#define RELOAD_MS      300 /* rule edits come in bursts: wait for the last */
+#define STATUS_MS      10000
+#define STATUS_SOON_MS 1000 /* after an outcome, the status file shows it within this */
+#define NLAST          10
+#define STATUS_FILE    "status.json"
 
 struct last {
 	char time[32];
@@ -265,7 +266,9 @@ remember(struct agent *a, const struct spool *sp, const char *name, const char *
 	audit_now(l->time);
 	l->name = xstrdup(name);
 	l->outcome = xstrdup(outcome);
-	a->status_at = 0; /* write the status file soon */
+	/* Soon, but at most once a second in a burst. */
+	if (a->status_at > now_ms() + STATUS_SOON_MS)
+		a->status_at = now_ms() + STATUS_SOON_MS;
 }
 
 static size_t
@@ -544,8 +547,10 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 	if (record(a, "completed", rec) == -1)
 		goto out; /* stays in work/: done again, and recorded, once the log can be written
 		           */
+	/* The inbox too: its entry's removal by the claim must not come back after a crash. */
 	if (spool_move(sp->work, wname, res.failed ? sp->rejected : sp->done, name, &final,
-	               &cause) == -1) {
+	               &cause) == -1 ||
+	    spool_sync_dir(sp->inbox, &cause) == -1) {
 		/* Recorded but still in work/: the retry finishes it again, as "resumed". */
 		suspend(a, cause, 1);
 		goto out;

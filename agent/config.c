@@ -412,6 +412,14 @@ config_load(const char *path, struct diags *d)
 	c->rules_dir = get_path(c, root, "rules", 1, d);
 	c->templates_dir = get_path(c, root, "templates", 1, d);
 	c->tmpdir = get_path(c, root, "tmpdir", 0, d);
+	/*
+	 * Under systemd with RuntimeDirectory=, a tmpfs of the service's own: libxlsxwriter's ten
+	 * scratch files per workbook cost far less there than on the disk (bench/README.md).
+	 */
+	if (c->tmpdir == NULL && getenv("RUNTIME_DIRECTORY") != NULL &&
+	    getenv("RUNTIME_DIRECTORY")[0] == '/' &&
+	    strchr(getenv("RUNTIME_DIRECTORY"), ':') == NULL)
+		c->tmpdir = xstrdup(getenv("RUNTIME_DIRECTORY"));
 	load_eras(c, ymap_get(root, "eras"), d);
 	c->language = xstrdup("ja");
 	if ((m = ymap_get(root, "language")) != NULL) {

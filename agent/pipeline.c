@@ -33,9 +33,10 @@ struct run {
 	const struct config *c;
 	const struct pipeline_opts *o;
 	struct file_result *res;
-	const char *base; /* the input's file name, as UTF-8 text */
-	char *base_owned; /* base when it had to be repaired */
-	char *stem;       /* without its extension: {_input} */
+	const char *base;       /* the input's file name, as UTF-8 text */
+	char *base_owned;       /* base when it had to be repaired */
+	int sync_out, sync_rej; /* outputs renamed into these folders, not yet synced */
+	char *stem;             /* without its extension: {_input} */
 	const struct rule *r;
 	struct binding bind;
 	struct decoder *dc;
@@ -184,6 +185,12 @@ commit(struct run *run, struct outfile *o, char **cause)
 		return -1;
 	}
 	close(fd);
+	/* One fsync of each folder at the end (finish_sync), not one per form. */
+	o->defer_dirsync = 1;
+	if (strcmp(o->dir, run->o->out_dir) == 0)
+		run->sync_out = 1;
+	else
+		run->sync_rej = 1;
 	if (out_commit(o, cause) == -1)
 		return -1;
 	add_output(run->res, o->final, sha, (long long)size);
@@ -600,6 +607,7 @@ io_fail(struct run *run, char *cause)
 {
 	run->res->failed = 1;
 	run->res->io_error = 1;
+	free(run->res->reason); /* a rejection said first no longer stands */
 	run->res->reason = cause;
 	return 2;
 }
@@ -864,6 +872,13 @@ pipeline_file(const struct config *c, const char *path, const struct pipeline_op
 	}
 	rc = res->rejected > 0 ? 1 : 0;
 out:
+	/*
+	 * Every output is renamed into place; before the caller records them, the renames must be
+	 * durable. A failed sync is an I/O error: the file is done again, outputs and all.
+	 */
+	if (!res->io_error && ((run.sync_out && spool_sync_dir(o->out_dir, &cause) == -1) ||
+	                       (run.sync_rej && spool_sync_dir(o->reject_dir, &cause) == -1)))
+		rc = io_fail(&run, cause);
 	reader_free(rd);
 	if (fd != -1)
 		close(fd);

@@ -192,7 +192,7 @@ out_commit(struct outfile *o, char **cause)
 	}
 	free(o->tmp);
 	o->tmp = NULL;
-	if (fsync(o->dirfd) == -1) {
+	if (!o->defer_dirsync && fsync(o->dirfd) == -1) {
 		/* The name is in place but not durable: the caller redoes the output. */
 		*cause = xasprintf("cannot fsync folder %s: %s", o->dir, strerror(errno));
 		free(o->final);
@@ -307,6 +307,18 @@ fsync_dir(const char *dir)
 }
 
 int
+spool_sync_dir(const char *dir, char **cause)
+{
+	if (fsync_dir(dir) == -1) {
+		/* Not retried on this descriptor: the caller redoes the outputs (see the header).
+		 */
+		*cause = xasprintf("cannot fsync folder %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
 spool_claim(const char *inbox, const char *name, const char *work, const char *wname, char **cause)
 {
 	char *from = xasprintf("%s/%s", inbox, name), *to = xasprintf("%s/%s", work, wname);
@@ -322,11 +334,12 @@ spool_claim(const char *inbox, const char *name, const char *work, const char *w
 			errno = e; /* for the caller: retry (transient) or skip the file */
 			rc = -1;
 		}
-	} else if (fsync_dir(work) == -1 || fsync_dir(inbox) == -1) {
-		/* The rename happened; a crash may undo it, which only means a second claim. */
-		*cause = xasprintf("cannot fsync %s or %s: %s", work, inbox, strerror(errno));
-		rc = -1;
 	}
+	/*
+	 * No fsync here, so a clerk's form is not kept waiting for two: a crash that undoes the
+	 * rename leaves the file in the inbox, where it is simply claimed again; one that keeps it
+	 * leaves it in work/, where it is resumed. The inbox is synced when the file is finished.
+	 */
 	free(from);
 	free(to);
 	return rc;
@@ -378,10 +391,6 @@ spool_replace(const char *dir, const char *name, const void *buf, size_t len, ch
 		return -1;
 	if (out_write(&o, buf, len, cause) == -1)
 		goto out;
-	if (fsync(o.fd) == -1) {
-		*cause = xasprintf("cannot fsync %s: %s", o.tmppath, strerror(errno));
-		goto out;
-	}
 	dst = xasprintf("%s/%s", dir, name);
 	if (rename(o.tmppath, dst) == -1) {
 		*cause = xasprintf("cannot replace %s: %s", dst, strerror(errno));
@@ -391,9 +400,7 @@ spool_replace(const char *dir, const char *name, const void *buf, size_t len, ch
 	free(dst);
 	free(o.tmp);
 	o.tmp = NULL; /* renamed: nothing to remove */
-	rc = fsync(o.dirfd) == -1 ? -1 : 0;
-	if (rc == -1)
-		*cause = xasprintf("cannot fsync folder %s: %s", dir, strerror(errno));
+	rc = 0;
 out:
 	out_abort(&o);
 	return rc;

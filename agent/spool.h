@@ -18,6 +18,12 @@ struct outfile {
 	char *tmp;     /* the temporary name, in dir */
 	char *tmppath; /* dir/tmp, for libraries that take a path */
 	char *final;   /* the name it got, after out_commit() */
+	/*
+	 * Set after out_begin(): out_commit() leaves the folder's fsync to one spool_sync_dir() for
+	 * many outputs. Each output still appears whole or not at all; only its name's durability
+	 * waits, and the caller syncs before anything (an audit record) says the outputs exist.
+	 */
+	int defer_dirsync;
 };
 
 /*
@@ -57,8 +63,8 @@ int spool_mkdirs(const char *dir, char **cause);
 
 /*
  * Claims inbox/name as work/wname with one rename that never replaces (renameat2 with
- * RENAME_NOREPLACE), then fsyncs both folders. Returns 0; 1 if the file is gone (another agent
- * took it); -1 with *cause.
+ * RENAME_NOREPLACE); the folders are not synced (see spool.c). Returns 0; 1 if the file is gone
+ * (another agent took it); -1 with *cause.
  */
 int spool_claim(const char *inbox, const char *name, const char *work, const char *wname,
                 char **cause);
@@ -68,7 +74,11 @@ int spool_claim(const char *inbox, const char *name, const char *work, const cha
  */
 int spool_move(const char *from_dir, const char *from, const char *to_dir, const char *want,
                char **final, char **cause);
-/* Replaces dir/name with buf atomically (temporary file, fsync, rename, folder fsync). */
+/*
+ * Replaces dir/name with buf atomically (temporary file, rename), for state that is rebuilt at
+ * start and so need not be durable (the status file): no fsync, which would cost a clerk's form
+ * two disk flushes.
+ */
 int spool_replace(const char *dir, const char *name, const void *buf, size_t len, char **cause);
 
 /*
@@ -77,5 +87,8 @@ int spool_replace(const char *dir, const char *name, const void *buf, size_t len
  * the clerk's to fix, so it is rejected with that reason.
  */
 int spool_transient(int e);
+
+/* fsync of the folder dir: makes the renames into it durable. 0, or -1 with *cause. */
+int spool_sync_dir(const char *dir, char **cause);
 
 #endif

@@ -6,12 +6,145 @@
  * drops each of libxlsxwriter's fwrite calls in turn, found only lost XML declarations of that
  * kind, and those are checked for.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <libxml/parser.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <unzip.h>
 
 #include "xlsxcheck.h"
 #include "xmalloc.h"
+
+/*
+ * minizip reads through these: pread into a 64 KiB window on one descriptor, rather than stdio,
+ * whose every fseek is an lseek and a refill (about fifty of each per small workbook). minizip
+ * asks for a few bytes at a time while it reads headers, so the window serves most reads.
+ */
+#define WINDOW 65536
+
+struct pfile {
+	int fd;
+	ZPOS64_T off, size;
+	ZPOS64_T woff; /* the file offset of win[0] */
+	size_t wlen;
+	unsigned char win[WINDOW];
+};
+
+static voidpf ZCALLBACK
+p_open(voidpf opaque, const void *path, int mode)
+{
+	struct pfile *f;
+	struct stat st;
+	int fd;
+
+	(void)opaque;
+	if ((mode & ZLIB_FILEFUNC_MODE_READWRITEFILTER) != ZLIB_FILEFUNC_MODE_READ ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return NULL;
+	}
+	f = xmalloc(sizeof *f);
+	f->fd = fd;
+	f->off = f->woff = 0;
+	f->wlen = 0;
+	f->size = (ZPOS64_T)st.st_size;
+	return f;
+}
+
+static uLong ZCALLBACK
+p_read(voidpf opaque, voidpf stream, void *buf, uLong size)
+{
+	struct pfile *f = stream;
+	unsigned char *out = buf;
+	uLong done = 0;
+	ssize_t n;
+	size_t k;
+
+	(void)opaque;
+	while (done < size) {
+		if (f->off < f->woff || f->off >= f->woff + f->wlen) {
+			/* Large reads (a part's data) skip the window. */
+			if (size - done >= WINDOW) {
+				do
+					n = pread(f->fd, out + done, size - done, (off_t)f->off);
+				while (n == -1 && errno == EINTR);
+				if (n <= 0)
+					break;
+				f->off += (ZPOS64_T)n;
+				done += (uLong)n;
+				continue;
+			}
+			do
+				n = pread(f->fd, f->win, WINDOW, (off_t)f->off);
+			while (n == -1 && errno == EINTR);
+			if (n <= 0)
+				break;
+			f->woff = f->off;
+			f->wlen = (size_t)n;
+		}
+		k = (size_t)(f->woff + f->wlen - f->off);
+		if (k > size - done)
+			k = size - done;
+		memcpy(out + done, f->win + (f->off - f->woff), k);
+		f->off += k;
+		done += (uLong)k;
+	}
+	return done;
+}
+
+static uLong ZCALLBACK
+p_write(voidpf opaque, voidpf stream, const void *buf, uLong size)
+{
+	(void)opaque, (void)stream, (void)buf, (void)size;
+	return 0;
+}
+
+static ZPOS64_T ZCALLBACK
+p_tell(voidpf opaque, voidpf stream)
+{
+	(void)opaque;
+	return ((struct pfile *)stream)->off;
+}
+
+static long ZCALLBACK
+p_seek(voidpf opaque, voidpf stream, ZPOS64_T offset, int origin)
+{
+	struct pfile *f = stream;
+
+	(void)opaque;
+	if (origin == ZLIB_FILEFUNC_SEEK_SET)
+		f->off = offset;
+	else if (origin == ZLIB_FILEFUNC_SEEK_CUR)
+		f->off += offset;
+	else if (origin == ZLIB_FILEFUNC_SEEK_END)
+		f->off = f->size + offset;
+	else
+		return -1;
+	return 0;
+}
+
+static int ZCALLBACK
+p_close(voidpf opaque, voidpf stream)
+{
+	struct pfile *f = stream;
+
+	(void)opaque;
+	close(f->fd);
+	free(f);
+	return 0;
+}
+
+static int ZCALLBACK
+p_error(voidpf opaque, voidpf stream)
+{
+	(void)opaque, (void)stream;
+	return 0;
+}
 
 static int
 is_xml(const char *name)
@@ -81,7 +214,8 @@ xlsx_check(const char *path, char **cause)
 {
 	char name[512];
 	const char *why = NULL;
-	unzFile zf = unzOpen64(path);
+	zlib_filefunc64_def io = {p_open, p_read, p_write, p_tell, p_seek, p_close, p_error, NULL};
+	unzFile zf = unzOpen2_64(path, &io);
 	int rc;
 
 	if (zf == NULL) {

@@ -22,6 +22,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -638,6 +639,8 @@ main(void)
 	stat("/etc/shadow", &shadow_before);
 	agent = fork();
 	if (agent == 0) {
+		/* An agent must not outlive a test that crashed or was stopped. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		int fd;
 
 		p = pathf("%s/agent.log", root);

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,8 @@ start(const char *extra)
 	int fd;
 
 	if (pid == 0) {
+		/* An agent must not outlive a test that crashed or was stopped. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		char *log = pathf("%s/agent.log", dir);
 
 		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);

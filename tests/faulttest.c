@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,8 @@ run_case(const char *cdir, const char *cfg, const char *op, unsigned long at, in
 	int st, waited = 0;
 
 	if (pid == 0) {
+		/* An agent must not outlive a test that crashed or was stopped. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		char *log = pathf("%s/agent.log", cdir), *fdir = pathf("%s/s", cdir);
 		char *rep = pathf("%s/report", cdir), *num = pathf("%lu", at), *en = pathf("%d", e);
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);

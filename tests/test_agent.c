@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -90,6 +91,7 @@ env_start(struct env *e, const char *extra)
 	if (bin == NULL)
 		bin = "./build/formagent";
 	if ((e->pid = fork()) == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* not outliving a crashed test */
 		fd = open(e->err, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		dup2(fd, 2);
 		dup2(fd, 1);
@@ -806,6 +808,7 @@ test_two_agents(void **state)
 	free(text);
 	env_start(&e, NULL);
 	if ((second = fork()) == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		char *log = pathf("%s/agent2.log", e.dir);
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
