@@ -442,6 +442,7 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 	sha[0] = '\0';
 	o.out_dir = sp->out;
 	o.reject_dir = sp->rejected;
+	o.review_dir = sp->review;
 	o.tmpdir = a->cfg->tmpdir;
 	o.input_name = shown;
 	o.max_bytes = sp->max_bytes;
@@ -524,6 +525,7 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 		}
 	}
 	result = dup                ? "duplicate"
+	         : res.review       ? "review"
 	         : res.failed       ? "rejected"
 	         : res.rejected > 0 ? "partly_rejected"
 	                            : "produced";
@@ -548,14 +550,20 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 		goto out; /* stays in work/: done again, and recorded, once the log can be written
 		           */
 	/* The inbox too: its entry's removal by the claim must not come back after a crash. */
-	if (spool_move(sp->work, wname, res.failed ? sp->rejected : sp->done, name, &final,
-	               &cause) == -1 ||
+	if (spool_move(sp->work, wname,
+	               res.review   ? sp->review
+	               : res.failed ? sp->rejected
+	                            : sp->done,
+	               name, &final, &cause) == -1 ||
 	    spool_sync_dir(sp->inbox, &cause) == -1) {
 		/* Recorded but still in work/: the retry finishes it again, as "resumed". */
 		suspend(a, cause, 1);
 		goto out;
 	}
-	if (res.failed)
+	if (res.review)
+		log_info("spool %s: %s: review (in %s, with its .review.txt)", sp->name, esc,
+		         sp->review);
+	else if (res.failed)
 		log_info("spool %s: %s: %s (the reason is in its .reason.txt)", sp->name, esc,
 		         result);
 	else
@@ -777,7 +785,8 @@ setup_spools(struct agent *a, struct sstate *old, size_t nold, char **cause)
 			}
 		if (spool_mkdirs(sp->inbox, cause) == -1 || spool_mkdirs(sp->work, cause) == -1 ||
 		    spool_mkdirs(sp->out, cause) == -1 || spool_mkdirs(sp->done, cause) == -1 ||
-		    spool_mkdirs(sp->rejected, cause) == -1)
+		    spool_mkdirs(sp->rejected, cause) == -1 ||
+		    spool_mkdirs(sp->review, cause) == -1)
 			return -1;
 		a->ss[i].w = watch_new(sp->inbox, (enum watch_mode)sp->watch, sp->settle_ms,
 		                       sp->rescan_s, sp->ignore, sp->nignore, a->ifd, cause);

@@ -19,9 +19,9 @@
 const char *const config_keys[] = {"rules",     "templates",     "audit",    "spools", "tmpdir",
                                    "state_dir", "stop_grace_ms", "language", "eras",   "retry_ms",
                                    NULL};
-const char *const config_spool_keys[] = {"name",      "inbox",  "work",  "out",       "done",
-                                         "rejected",  "rules",  "watch", "settle_ms", "rescan_s",
-                                         "max_bytes", "ignore", NULL};
+const char *const config_spool_keys[] = {"name",     "inbox",     "work",   "out",   "done",
+                                         "rejected", "review",    "rules",  "watch", "settle_ms",
+                                         "rescan_s", "max_bytes", "ignore", NULL};
 const char *const config_audit_keys[] = {"dir", "key_file", NULL};
 const char *const config_era_keys[] = {"name",      "kanji",    "letter", "code",
                                        "first_day", "last_day", NULL};
@@ -307,6 +307,15 @@ load_spools(struct config *c, const struct ynode *m, struct diags *d)
 		sp->out = get_path(c, s, "out", 1, d);
 		sp->done = get_path(c, s, "done", 1, d);
 		sp->rejected = get_path(c, s, "rejected", 1, d);
+		sp->review = get_path(c, s, "review", 0, d);
+		if (sp->review == NULL && sp->rejected != NULL) {
+			const char *slash = strrchr(sp->rejected, '/');
+
+			sp->review = slash != NULL
+			                 ? xasprintf("%.*s/review", (int)(slash - sp->rejected),
+			                             sp->rejected)
+			                 : xstrdup("review");
+		}
 		load_spool_options(sp, s, d);
 		if ((v = ymap_get(s, "rules")) == NULL || v->kind != Y_SEQ || v->n == 0) {
 			ydiag(d, v != NULL ? v : s,
@@ -524,6 +533,7 @@ config_free(struct config *c)
 		free(sp->out);
 		free(sp->done);
 		free(sp->rejected);
+		free(sp->review);
 		for (j = 0; j < sp->nrules; j++)
 			free(sp->rules[j]);
 		free(sp->rules);

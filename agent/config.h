@@ -17,6 +17,7 @@
 struct spool {
 	char *name;
 	char *inbox, *work, *out, *done, *rejected; /* absolute or relative to the config file */
+	char *review; /* text claims a person must look at; default: review/ beside rejected/ */
 	char **rules;
 	size_t nrules;
 	int watch;     /* enum watch_mode */

@@ -273,6 +273,9 @@ cmd_process(int argc, char **argv)
 			return 2;
 		}
 		rc = pipeline_file(c, argv[i], &o, &res);
+		if (rc == 4)
+			rc = 1; /* a claim for review: like a rejected row, a person has work to do
+			         */
 		if (rc > worst)
 			worst = rc;
 		if (!quiet && !(o.dry_run && o.json)) {

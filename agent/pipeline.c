@@ -22,6 +22,7 @@
 #include "render.h"
 #include "spool.h"
 #include "transform.h"
+#include "scan.h"
 #include "utf8.h"
 #include "i18n.h"
 #include "xmalloc.h"
@@ -33,10 +34,10 @@ struct run {
 	const struct config *c;
 	const struct pipeline_opts *o;
 	struct file_result *res;
-	const char *base;       /* the input's file name, as UTF-8 text */
-	char *base_owned;       /* base when it had to be repaired */
-	int sync_out, sync_rej; /* outputs renamed into these folders, not yet synced */
-	char *stem;             /* without its extension: {_input} */
+	const char *base;                    /* the input's file name, as UTF-8 text */
+	char *base_owned;                    /* base when it had to be repaired */
+	int sync_out, sync_rej, sync_review; /* outputs renamed into these, not yet synced */
+	char *stem;                          /* without its extension: {_input} */
 	const struct rule *r;
 	struct binding bind;
 	struct decoder *dc;
@@ -189,8 +190,10 @@ commit(struct run *run, struct outfile *o, char **cause)
 	o->defer_dirsync = 1;
 	if (strcmp(o->dir, run->o->out_dir) == 0)
 		run->sync_out = 1;
-	else
+	else if (run->o->reject_dir != NULL && strcmp(o->dir, run->o->reject_dir) == 0)
 		run->sync_rej = 1;
+	else
+		run->sync_review = 1;
 	if (out_commit(o, cause) == -1)
 		return -1;
 	add_output(run->res, o->final, sha, (long long)size);
@@ -538,7 +541,8 @@ choose_rule(struct run *run, enum encoding sniffed, char ***names, char **cause)
 
 	for (i = 0; i < c->nrules; i++) {
 		r = c->rules[i];
-		if (run->o->rule != NULL && strcmp(run->o->rule, r->name) != 0)
+		if (r->input == IN_TEXT ||
+		    (run->o->rule != NULL && strcmp(run->o->rule, r->name) != 0))
 			continue;
 		globbed = r->nglobs == 0 || run->o->rule != NULL;
 		for (j = 0; j < r->nglobs && !globbed; j++)
@@ -760,6 +764,191 @@ finish(struct run *run, char **cause)
 	return 0;
 }
 
+/* The text rule that takes this file by its name (or the one forced), or NULL. */
+static const struct rule *
+text_rule(const struct run *run)
+{
+	const struct rule *r;
+	size_t i, j;
+
+	for (i = 0; i < run->c->nrules; i++) {
+		r = run->c->rules[i];
+		if (r->input != IN_TEXT)
+			continue;
+		if (run->o->rule != NULL) {
+			if (strcmp(run->o->rule, r->name) == 0)
+				return r;
+			continue;
+		}
+		for (j = 0; j < r->nglobs; j++)
+			if (fnmatch(r->globs[j], run->base, 0) == 0)
+				return r;
+	}
+	return NULL;
+}
+
+/*
+ * The .review.txt of a text claim that is not sure enough to pay: every field in doubt, what was
+ * read and where, so a clerk can compare it with the paper.
+ */
+static int
+write_review(struct run *run, const struct mapped *m, const struct found *found, char **cause)
+{
+	const char *dir = run->o->review_dir != NULL ? run->o->review_dir : run->o->reject_dir;
+	char *safe = spool_safe_name(run->base, 180), *name = xasprintf("%s.review.txt", safe);
+	struct buf b = {0};
+	struct outfile o;
+	char *line;
+	size_t i;
+	int f;
+
+	free(safe);
+	line = xasprintf(_("file: %s\nrule: %s\nNo form was made: a person must look at this claim "
+	                   "first. Check the fields below against the paper, then drop a corrected "
+	                   "file.\n\n"),
+	                 run->base, run->r->name);
+	buf_add(&b, line, strlen(line));
+	free(line);
+	for (i = 0; i < m->nerrs; i++) {
+		f = m->errs[i].field;
+		if (f >= 0 && found[f].value == NULL && run->r->fields[f].after != NULL)
+			line = xasprintf(_("%s: not found (looked for the label '%s')\n"),
+			                 m->errs[i].message, run->r->fields[f].after);
+		else if (f >= 0 && found[f].value == NULL && run->r->fields[f].finder_src != NULL)
+			line = xasprintf(_("%s: not found (looked for /%s/)\n"), m->errs[i].message,
+			                 run->r->fields[f].finder_src);
+		else if (f >= 0 && found[f].line > 0)
+			line = xasprintf(_("%s (read on line %d)\n"), m->errs[i].message,
+			                 found[f].line);
+		else
+			line = xasprintf("%s\n", m->errs[i].message);
+		buf_add(&b, line, strlen(line));
+		free(line);
+	}
+	if (out_begin(dir, name, &o, cause) == -1) {
+		free(name);
+		free(b.p);
+		return -1;
+	}
+	free(name);
+	if (out_write(&o, b.p, b.len, cause) == -1) {
+		out_abort(&o);
+		free(b.p);
+		return -1;
+	}
+	free(b.p);
+	return commit(run, &o, cause);
+}
+
+/*
+ * One claim's text (a scanner's OCR output): its fields found by the rule's labels and patterns,
+ * then mapped and checked like a CSV row. A claim with any field missing or in doubt makes no
+ * form: it goes to review.
+ */
+static int
+text_claim(struct run *run, int fd)
+{
+	const struct rule *r = run->r;
+	struct buf raw = {0};
+	struct record rec;
+	struct mapped m;
+	struct found *found;
+	enum encoding enc;
+	char chunk[65536], *text = NULL, *cause = NULL;
+	const char *t;
+	size_t i, bad;
+	ssize_t n;
+	int rc;
+
+	while ((n = read(fd, chunk, sizeof chunk)) > 0)
+		buf_add(&raw, chunk, (size_t)n);
+	if (n == -1) {
+		free(raw.p);
+		return spool_transient(errno)
+		           ? io_fail(run,
+		                     xasprintf("cannot read %s: %s", run->base, strerror(errno)))
+		           : fail_file(run, xasprintf(_("cannot read: %s"), strerror(errno)));
+	}
+	if (raw.len == 0 || memchr(raw.p, '\0', raw.len) != NULL) {
+		free(raw.p);
+		return fail_file(run, xstrdup(raw.len == 0 ? _("the file is empty")
+		                                           : _("the file holds NUL bytes: it is a "
+		                                               "binary file, not CSV text")));
+	}
+	enc = r->encoding != ENC_AUTO            ? r->encoding
+	      : utf8_valid(raw.p, raw.len, NULL) ? ENC_UTF8
+	                                         : ENC_CP932;
+	run->dc = decoder_new(enc);
+	if (decoder_run(run->dc, raw.p, raw.len, &text, &bad) == -1) {
+		rc =
+		    fail_file(run, xasprintf(_("the text has a byte (0x%02x at offset %zu) that is "
+		                               "not valid in its encoding (%s)"),
+		                             (unsigned char)raw.p[bad], bad, encoding_name(enc)));
+		free(raw.p);
+		return rc;
+	}
+	free(raw.p);
+	decoder_free(run->dc);
+	run->dc = decoder_new(ENC_UTF8); /* the values below are UTF-8 already */
+	t = strncmp(text, "\xef\xbb\xbf", 3) == 0 ? text + 3 : text;
+	found = scan_find(r, t);
+	rec.row = 1;
+	rec.n = r->nfields;
+	rec.f = xcalloc(r->nfields + 1, sizeof *rec.f);
+	run->bind.col = xcalloc(r->nfields + 1, sizeof *run->bind.col);
+	run->bind.ncols = r->nfields;
+	for (i = 0; i < r->nfields; i++) {
+		rec.f[i].p = found[i].value != NULL ? found[i].value : "";
+		rec.f[i].len = strlen(rec.f[i].p);
+		run->bind.col[i] = i;
+	}
+	memset(&m, 0, sizeof m);
+	mapper_map(r, &run->bind, &rec, run->dc, run->stem, &m);
+	run->res->rows = 1;
+	if (m.nerrs == 0 && !run->o->dry_run) {
+		if ((rc = produce(run, &m, &cause)) == -1) {
+			rc = io_fail(run, cause);
+			goto out;
+		}
+		if (rc == 1) { /* a character the import encoding lacks: a person decides */
+			struct map_error e = {FIELD_NONE, NULL, NULL, cause, -1};
+
+			m.errs = xreallocarray(m.errs, m.nerrs + 1, sizeof *m.errs);
+			m.caperrs = m.nerrs + 1;
+			m.errs[m.nerrs++] = e;
+			cause = NULL;
+		}
+	}
+	if (run->o->dry_run && run->o->json)
+		preview_json(run, &m);
+	else if (run->o->dry_run)
+		run->o->cells ? preview_cells(run, &m) : preview_table(run, &m);
+	if (m.nerrs == 0) {
+		run->res->produced = 1;
+		if (run->o->on_row != NULL)
+			run->o->on_row(run->o->ctx, &m);
+		rc = run->o->dry_run || finish(run, &cause) == 0 ? 0 : io_fail(run, cause);
+		goto out;
+	}
+	/* Not sure enough to pay: nothing is produced, and a person looks at it. */
+	if (run->o->on_row != NULL)
+		run->o->on_row(run->o->ctx, &m); /* what was read goes on record */
+	run->res->review = 1;
+	run->res->failed = 1;
+	free(run->res->reason);
+	run->res->reason =
+	    xstrdup(_("the claim needs a person to look at it (see its .review.txt)"));
+	rc = 4;
+	if (!run->o->dry_run && write_review(run, &m, found, &cause) == -1)
+		rc = io_fail(run, cause);
+out:
+	mapped_free(&m);
+	found_free(found, r->nfields);
+	free(rec.f);
+	free(text);
+	return rc;
+}
+
 int
 pipeline_file(const struct config *c, const char *path, const struct pipeline_opts *o,
               struct file_result *res)
@@ -827,6 +1016,11 @@ pipeline_file(const struct config *c, const char *path, const struct pipeline_op
 		         : fail_file(&run, xasprintf(_("cannot read: %s"), strerror(errno)));
 		goto out;
 	}
+	if ((run.r = text_rule(&run)) != NULL) {
+		res->rule = run.r;
+		rc = text_claim(&run, fd);
+		goto out;
+	}
 	if (check_structure(fd, &nrec, &cause) == -1) {
 		rc = fail_file(&run, cause);
 		goto out;
@@ -877,7 +1071,8 @@ out:
 	 * durable. A failed sync is an I/O error: the file is done again, outputs and all.
 	 */
 	if (!res->io_error && ((run.sync_out && spool_sync_dir(o->out_dir, &cause) == -1) ||
-	                       (run.sync_rej && spool_sync_dir(o->reject_dir, &cause) == -1)))
+	                       (run.sync_rej && spool_sync_dir(o->reject_dir, &cause) == -1) ||
+	                       (run.sync_review && spool_sync_dir(o->review_dir, &cause) == -1)))
 		rc = io_fail(&run, cause);
 	reader_free(rd);
 	if (fd != -1)

@@ -19,6 +19,7 @@ struct mapped;
 struct pipeline_opts {
 	const char *out_dir;      /* forms, ledger, import file */
 	const char *reject_dir;   /* rejected rows and the reason file */
+	const char *review_dir;   /* text claims a person must look at (NULL: reject_dir) */
 	const char *tmpdir;       /* libxlsxwriter's scratch files; NULL for the default */
 	const char *rule;         /* use this rule instead of matching, or NULL */
 	const char *input_name;   /* the name the file was dropped as, when path is a work name */
@@ -50,6 +51,7 @@ struct file_result {
 	int failed;    /* the file as a whole could not be processed */
 	int io_error;  /* an output could not be written: not the file's fault, try again later */
 	int cancelled; /* abandoned on request */
+	int review;    /* a text claim not sure enough to pay: its .review.txt says why */
 	char *reason;  /* why, when failed */
 	int64_t total; /* the sum of the ledger's totalled column */
 	struct output *outputs;
@@ -62,7 +64,8 @@ struct file_result {
 /*
  * Processes the file at path. Returns 0 when every row produced its outputs, 1 when some rows
  * were rejected, 2 when the file could not be processed (res->reason says why; a reason file is
- * written unless dry_run or io_error), 3 when cancelled. Free res with file_result_free().
+ * written unless dry_run or io_error), 3 when cancelled, 4 when a text claim goes to review
+ * (res->review; its .review.txt is in review_dir). Free res with file_result_free().
  */
 int pipeline_file(const struct config *c, const char *path, const struct pipeline_opts *o,
                   struct file_result *res);

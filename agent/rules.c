@@ -21,9 +21,9 @@ const char *const rule_keys[] = {"name",   "title",  "match",   "input", "lookup
                                  "fields", "checks", "outputs", NULL};
 const char *const rule_match_keys[] = {"glob", "header", NULL};
 const char *const rule_input_keys[] = {"format", "encoding", NULL};
-const char *const rule_field_keys[] = {"from",       "expr",     "label",  "type",
-                                       "transforms", "required", "audit",  "pattern",
-                                       "min",        "max",      "lookup", NULL};
+const char *const rule_field_keys[] = {"from",     "expr",  "label",   "type", "transforms",
+                                       "required", "audit", "pattern", "min",  "max",
+                                       "lookup",   "after", "regex",   NULL};
 const char *const rule_lookup_keys[] = {"file", NULL};
 const char *const rule_check_keys[] = {"expr", "message", NULL};
 const char *const rule_outputs_keys[] = {"form", "ledger", "import", "created", NULL};
@@ -197,6 +197,9 @@ get_limit(const struct eras *eras, const struct field_def *f, const struct ynode
 	                INT64_C(999999999999), out, d);
 }
 
+static void load_finder(struct rule *r, struct field_def *f, const struct ynode *m,
+                        struct diags *d);
+
 static void
 load_field(struct rule *r, struct field_def *f, const struct ynode *key, const struct ynode *m,
            struct diags *d)
@@ -218,6 +221,16 @@ load_field(struct rule *r, struct field_def *f, const struct ynode *key, const s
 	if (ymap_check_keys(m, rule_field_keys, "a field", d) == -1 && m->kind != Y_MAP)
 		return;
 	f->lookup = -1;
+	if (r->input == IN_TEXT) {
+		load_finder(r, f, m, d);
+		goto finder_done;
+	}
+	if ((v = ymap_get(m, "after")) != NULL || (v = ymap_get(m, "regex")) != NULL) {
+		ydiag(d, v,
+		      "'after' and 'regex' find a value in a claim's text: they need 'input: "
+		      "{format: text}'; a CSV rule reads columns with 'from'");
+		return;
+	}
 	if ((v = ymap_get(m, "from")) == NULL && ymap_get(m, "expr") == NULL)
 		ydiag(d, m,
 		      "field '%s' needs 'from' (the column it is read from) or 'expr' (how it is "
@@ -229,6 +242,7 @@ load_field(struct rule *r, struct field_def *f, const struct ynode *key, const s
 		      f->name);
 	else if (v != NULL && yget_str(v, "from", &s, d) == 0)
 		f->from = xstrdup(s);
+finder_done:
 	if ((v = ymap_get(m, "lookup")) != NULL && yget_str(v, "lookup", &s, d) == 0) {
 		size_t k;
 
@@ -296,6 +310,62 @@ load_field(struct rule *r, struct field_def *f, const struct ynode *key, const s
 		ydiag(d, m, "field '%s': 'lookup' applies to text fields", f->name);
 	if (f->label == NULL)
 		f->label = xstrdup(f->from != NULL ? f->from : f->name);
+}
+
+/*
+ * A text rule's field: found after a printed label, by a regular expression with one group, or
+ * computed. f->from gets the label (or the field's name) so reasons can name where it was looked
+ * for.
+ */
+static void
+load_finder(struct rule *r, struct field_def *f, const struct ynode *m, struct diags *d)
+{
+	const struct ynode *a = ymap_get(m, "after"), *x = ymap_get(m, "regex"), *v;
+	const char *s;
+	char err[256];
+	int rc;
+
+	(void)r;
+	if ((v = ymap_get(m, "from")) != NULL) {
+		ydiag(d, v,
+		      "field '%s': a text rule has no columns; find the value with 'after: LABEL' "
+		      "or 'regex:'",
+		      f->name);
+		return;
+	}
+	if ((a != NULL) + (x != NULL) + (ymap_get(m, "expr") != NULL) != 1) {
+		ydiag(d, m,
+		      "field '%s' needs one of 'after' (the printed label it follows), 'regex' (a "
+		      "pattern with one group) or 'expr' (how it is computed)",
+		      f->name);
+		return;
+	}
+	if (a != NULL && yget_str(a, "after", &s, d) == 0) {
+		if (s[0] == '\0')
+			ydiag(d, a, "'after' needs the label's text");
+		else {
+			f->after = xstrdup(s);
+			f->from = xstrdup(s);
+		}
+	}
+	if (x != NULL && yget_str(x, "regex", &s, d) == 0) {
+		if ((rc = regcomp(&f->finder, s, REG_EXTENDED | REG_NEWLINE)) != 0) {
+			regerror(rc, &f->finder, err, sizeof err);
+			ydiag(d, x, "the regex '%s' does not compile: %s", s, err);
+			return;
+		}
+		if (f->finder.re_nsub < 1) {
+			ydiag(
+			    d, x,
+			    "the regex '%s' needs one group in parentheses: the value is what the "
+			    "group matches",
+			    s);
+			regfree(&f->finder);
+			return;
+		}
+		f->finder_src = xstrdup(s);
+		f->from = xstrdup(f->name);
+	}
 }
 
 /* Reads a lookup file: CSV, a header row, then value and code per row. */
@@ -759,14 +829,18 @@ rule_load(const char *path, const struct eras *eras, struct diags *d)
 	if ((m = ymap_get(root, "input")) != NULL &&
 	    (ymap_check_keys(m, rule_input_keys, "input", d) == 0 || m->kind == Y_MAP)) {
 		if ((v = ymap_get(m, "format")) != NULL &&
-		    get_word(v, "format", (const char *const[]){"csv"}, 1, &x, d) == 0)
-			(void)x;
+		    get_word(v, "format", (const char *const[]){"csv", "text"}, 2, &x, d) == 0)
+			r->input = (enum rinput)x;
 		if ((v = ymap_get(m, "encoding")) != NULL &&
 		    get_word(v, "encoding",
 		             (const char *const[]){"auto", "utf-8", "cp932", "shift_jis", "euc-jp"},
 		             5, &x, d) == 0)
 			r->encoding = (enum encoding)x;
 	}
+	if (r->input == IN_TEXT && (r->nglobs == 0 || r->nheader > 0))
+		ydiag(d, ymap_get(root, "match") != NULL ? ymap_get(root, "match") : root,
+		      "a text rule is chosen by the file's name: 'match' needs 'glob', and has no "
+		      "'header'");
 	if ((m = ymap_get(root, "fields")) == NULL || m->kind != Y_MAP || m->n == 0) {
 		ydiag(d, m != NULL ? m : root, "a rule needs 'fields': a mapping of field names");
 		goto out;
@@ -974,6 +1048,11 @@ rule_free(struct rule *r)
 			regfree(&r->fields[i].pattern);
 			free(r->fields[i].pattern_src);
 		}
+		if (r->fields[i].finder_src != NULL) {
+			regfree(&r->fields[i].finder);
+			free(r->fields[i].finder_src);
+		}
+		free(r->fields[i].after);
 	}
 	for (i = 0; i < r->nchecks; i++) {
 		expr_free(r->checks[i].expr);

@@ -43,8 +43,19 @@ struct field_def {
 	int lookup;        /* index into the rule's lookups, or -1 */
 	struct expr *expr; /* a computed field: its expression (from is NULL) */
 	int *uses;         /* with expr: per field, 1 when the expression reads it */
+	/*
+	 * In a text rule (input format text), where the value is found on the page: after a
+	 * printed label (after), or as the first group of a regular expression (finder_src). from
+	 * then holds the label, or the field's name, to name it in reasons.
+	 */
+	char *after;
+	regex_t finder;
+	char *finder_src;
 	int line, col;
 };
+
+/* What a rule reads: an export's rows, or one claim's text (a scanner's OCR output). */
+enum rinput { IN_CSV, IN_TEXT };
 
 /* A code table: a value as the export writes it, and what the case-management system wants. */
 struct lookup {
@@ -93,6 +104,7 @@ struct rule {
 	char **header;             /* columns a file must have to be this rule's */
 	size_t nheader;
 	enum encoding encoding;
+	enum rinput input;
 	struct field_def *fields;
 	size_t nfields;
 	struct check_def *checks;

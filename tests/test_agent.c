@@ -57,7 +57,8 @@ env_new(struct env *e, const char *spool_opts, const char *top_opts)
 	rules = pathf("%s/rules", e->dir);
 	mkdir(rules, 0755);
 	src = srcpath("rules");
-	text = pathf("cp %s/transport.yaml %s/household-goods.yaml %s/", src, src, rules);
+	text = pathf("cp %s/transport.yaml %s/household-goods.yaml %s/transport-scan.yaml %s/", src,
+	             src, src, rules);
 	assert_int_equal(system(text), 0);
 	free(text);
 	free(src);
@@ -69,7 +70,7 @@ env_new(struct env *e, const char *spool_opts, const char *top_opts)
 	text = pathf(
 	    "rules: rules\ntemplates: %s\naudit: {dir: audit}\n%s\nspools:\n"
 	    "  - {name: s, inbox: inbox, work: work, out: out, done: done, rejected: rejected,\n"
-	    "     rules: [transport, household-goods, tiny]%s%s}\n",
+	    "     rules: [transport, household-goods, transport-scan, tiny]%s%s}\n",
 	    src, top_opts != NULL ? top_opts : "", spool_opts != NULL ? ", " : "",
 	    spool_opts != NULL ? spool_opts : "");
 	spits(e->cfg, text);
@@ -407,6 +408,57 @@ test_renamed_in_and_special_files(void **state)
 	assert_int_equal(env_stop(&e), 0);
 	assert_log_verifies(&e);
 	free(target);
+	env_free(&e);
+}
+
+/*
+ * Scanned claims (a text rule): a clean one becomes its form; one whose amount OCR misread makes
+ * no form and goes to review/ with a reason naming the field, the reading and its line, and the
+ * audit log says "review".
+ */
+static void
+test_scanned_claims_and_review(void **state)
+{
+	static const char good[] = "ケース番号  0101-00231        申請日  令和6年4月3日\n"
+	                           "対象者氏名  札幌 花子\n"
+	                           "通院日  令和6年4月1日          交通機関  地下鉄\n"
+	                           "医療機関名  東区中央病院\n"
+	                           "片道運賃  250円               往復回数  4回\n"
+	                           "支給額  2,000円\n";
+	char *bad, *p, *text;
+	struct env e;
+
+	(void)state;
+	env_new(&e, "settle_ms: 50", "language: en");
+	env_start(&e, NULL);
+	drop(&e, "scan-transport-good.txt", good);
+	bad = pathf("%.*s支給額  2,OOO円\n", (int)(strstr(good, "支給額") - good), good);
+	drop(&e, "scan-transport-misread.txt", bad);
+	free(bad);
+	assert_int_equal(wait_count(&e, "done", ".txt", 1, 30000), 0);
+	assert_int_equal(wait_count(&e, "review", ".txt", 2, 30000), 0);
+	p = pathf("%s/out/transport-0101-00231-2024-04-01.xlsx", e.dir);
+	assert_int_equal(access(p, F_OK), 0);
+	free(p);
+	p = pathf("%s/review/scan-transport-misread.txt", e.dir);
+	assert_int_equal(access(p, F_OK), 0);
+	free(p);
+	p = pathf("%s/review/scan-transport-misread.txt.review.txt", e.dir);
+	text = slurp(p, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "No form was made"));
+	assert_non_null(strstr(text, "'2,OOO円' is not an amount"));
+	assert_non_null(strstr(text, "(read on line 6)"));
+	free(text);
+	free(p);
+	/* Exactly one form: the misread claim made none. */
+	p = pathf("%s/out", e.dir);
+	assert_int_equal(count_files(p, ".xlsx"), 1);
+	free(p);
+	assert_int_equal(env_stop(&e), 0);
+	assert_int_equal(audit_count(&e, "completed", "scan-transport-misread.txt", "review"), 1);
+	assert_int_equal(audit_count(&e, "completed", "scan-transport-good.txt", "produced"), 1);
+	assert_log_verifies(&e);
 	env_free(&e);
 }
 
@@ -939,6 +991,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_files_before_start, cleanup),
 	    cmocka_unit_test_teardown(test_written_in_pieces, cleanup),
 	    cmocka_unit_test_teardown(test_renamed_in_and_special_files, cleanup),
+	    cmocka_unit_test_teardown(test_scanned_claims_and_review, cleanup),
 	    cmocka_unit_test_teardown(test_reload_keeps_old_rules, cleanup),
 	    cmocka_unit_test_teardown(test_sigterm_mid_file, cleanup),
 	    cmocka_unit_test_teardown(test_polling_and_status, cleanup),
