@@ -9,6 +9,7 @@
 #   make faulttest  every open, write, fsync, rename, close on the spool fails in turn
 #   make badinput   the corpus of tests/bad/ (80+ bad inputs and rules) against a running agent
 #   make bench      formagent against the libxlsxwriter floor and a Python peer (BENCH_QUICK=1)
+#   make scantest   forms printed to PDF by LibreOffice, read back as scanned claims
 #   make fuzz       libFuzzer on the reader, YAML loader, transforms, expressions (FUZZ_SECONDS=60)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make format     clang-format every source in place; make check-format only reports
@@ -22,12 +23,13 @@ SAN     ?=
 
 # Debian packages: what the build needs, and what the tests and the demo need on top.
 BUILD_PKGS = gcc make pkg-config libxlsxwriter-dev libyaml-dev libcsv-dev libjansson-dev libssl-dev \
-	     libsystemd-dev libicu-dev gettext libminizip-dev libxml2-dev
-TEST_PKGS  = libcmocka-dev unzip systemd man-db
+	     libsystemd-dev libicu-dev gettext libminizip-dev libxml2-dev libpoppler-glib-dev
+TEST_PKGS  = libcmocka-dev unzip systemd man-db poppler-utils
 # Commands the tests use, with the package that brings each when the command is missing: a
 # desktop LibreOffice already there is used as it is.
 TEST_CMDS  = soffice:libreoffice-calc-nogui
-PKG_LIBS   = xlsxwriter yaml-0.1 jansson libcrypto libsystemd icu-uc icu-i18n minizip libxml-2.0
+PKG_LIBS   = xlsxwriter yaml-0.1 jansson libcrypto libsystemd icu-uc icu-i18n minizip libxml-2.0 \
+	     poppler-glib
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -62,7 +64,7 @@ UNIT_BINS = $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
 HELPER_OBJS = $(BUILD)/tests/xlsxread.o $(BUILD)/tests/testutil.o
 
 .PHONY: all deps test unit e2e demo asan install uninstall clean format check-format pot fuzz \
-	crashtest faulttest badinput bench
+	crashtest faulttest badinput bench scantest
 .SUFFIXES:
 .SECONDARY:
 
@@ -116,6 +118,7 @@ test:
 	@$(MAKE) --no-print-directory crashtest CRASH_CYCLES=$(TEST_CRASH_CYCLES)
 	@$(MAKE) --no-print-directory faulttest FAULT_PER_OP=$(TEST_FAULT_PER_OP)
 	@$(MAKE) --no-print-directory badinput
+	@$(MAKE) --no-print-directory scantest SCAN_CLAIMS=$(TEST_SCAN_CLAIMS)
 	@$(MAKE) --no-print-directory unit
 
 # The unit and end-to-end suites: each test binary is cmocka; tests/run adds up their results.
@@ -221,6 +224,13 @@ $(BUILD)/tests/badinput: $(BUILD)/tests/badinput.o $(BUILD)/tests/testutil.o $(L
 
 badinput: all $(BUILD)/tests/badinput
 	@FORMAGENT=$(abspath $(BUILD)/formagent) SRCDIR=$(CURDIR) $(BUILD)/tests/badinput
+
+# Scanned claims read back: forms printed to PDF by LibreOffice, then read by transport-scan.
+SCAN_CLAIMS ?= 40
+TEST_SCAN_CLAIMS ?= 12
+scantest: all $(BUILD)/bench/benchtool
+	@FORMAGENT=$(BUILD)/formagent BENCHTOOL=$(BUILD)/bench/benchtool SCAN_CLAIMS=$(SCAN_CLAIMS) \
+		tests/scantest
 
 # Benchmarks (bench/run): formagent against the bare-libxlsxwriter floor and the Python peer,
 # as ratios measured in one run. BENCH_QUICK=1 for a run under a minute.

@@ -22,6 +22,7 @@
 #include "render.h"
 #include "spool.h"
 #include "transform.h"
+#include "pdftext.h"
 #include "scan.h"
 #include "utf8.h"
 #include "i18n.h"
@@ -541,7 +542,7 @@ choose_rule(struct run *run, enum encoding sniffed, char ***names, char **cause)
 
 	for (i = 0; i < c->nrules; i++) {
 		r = c->rules[i];
-		if (r->input == IN_TEXT ||
+		if (r->input != IN_CSV ||
 		    (run->o->rule != NULL && strcmp(run->o->rule, r->name) != 0))
 			continue;
 		globbed = r->nglobs == 0 || run->o->rule != NULL;
@@ -773,7 +774,7 @@ text_rule(const struct run *run)
 
 	for (i = 0; i < run->c->nrules; i++) {
 		r = run->c->rules[i];
-		if (r->input != IN_TEXT)
+		if (r->input == IN_CSV)
 			continue;
 		if (run->o->rule != NULL) {
 			if (strcmp(run->o->rule, r->name) == 0)
@@ -868,6 +869,25 @@ text_claim(struct run *run, int fd)
 		           ? io_fail(run,
 		                     xasprintf("cannot read %s: %s", run->base, strerror(errno)))
 		           : fail_file(run, xasprintf(_("cannot read: %s"), strerror(errno)));
+	}
+	if (raw.len >= 5 && memcmp(raw.p, "%PDF-", 5) == 0) {
+		char *pt = pdf_text(raw.p, raw.len, &cause);
+
+		free(raw.p);
+		if (pt == NULL) {
+			rc = fail_file(run, xasprintf(_("the PDF cannot be read: %s"), cause));
+			free(cause);
+			return rc;
+		}
+		raw.p = pt;
+		raw.len = strlen(pt);
+		if (raw.len == 0) {
+			/* A scan without a text layer: OCR of images is not done yet. */
+			free(raw.p);
+			return fail_file(run,
+			                 xstrdup(_("the PDF has no text layer (a scanned image); "
+			                           "formagent does not read images yet")));
+		}
 	}
 	if (raw.len == 0 || memchr(raw.p, '\0', raw.len) != NULL) {
 		free(raw.p);

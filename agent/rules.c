@@ -221,7 +221,7 @@ load_field(struct rule *r, struct field_def *f, const struct ynode *key, const s
 	if (ymap_check_keys(m, rule_field_keys, "a field", d) == -1 && m->kind != Y_MAP)
 		return;
 	f->lookup = -1;
-	if (r->input == IN_TEXT) {
+	if (r->input != IN_CSV) {
 		load_finder(r, f, m, d);
 		goto finder_done;
 	}
@@ -829,7 +829,8 @@ rule_load(const char *path, const struct eras *eras, struct diags *d)
 	if ((m = ymap_get(root, "input")) != NULL &&
 	    (ymap_check_keys(m, rule_input_keys, "input", d) == 0 || m->kind == Y_MAP)) {
 		if ((v = ymap_get(m, "format")) != NULL &&
-		    get_word(v, "format", (const char *const[]){"csv", "text"}, 2, &x, d) == 0)
+		    get_word(v, "format", (const char *const[]){"csv", "text", "pdf"}, 3, &x, d) ==
+		        0)
 			r->input = (enum rinput)x;
 		if ((v = ymap_get(m, "encoding")) != NULL &&
 		    get_word(v, "encoding",
@@ -837,7 +838,7 @@ rule_load(const char *path, const struct eras *eras, struct diags *d)
 		             5, &x, d) == 0)
 			r->encoding = (enum encoding)x;
 	}
-	if (r->input == IN_TEXT && (r->nglobs == 0 || r->nheader > 0))
+	if (r->input != IN_CSV && (r->nglobs == 0 || r->nheader > 0))
 		ydiag(d, ymap_get(root, "match") != NULL ? ymap_get(root, "match") : root,
 		      "a text rule is chosen by the file's name: 'match' needs 'glob', and has no "
 		      "'header'");

@@ -54,7 +54,10 @@ struct field_def {
 	int line, col;
 };
 
-/* What a rule reads: an export's rows, or one claim's text (a scanner's OCR output). */
+/*
+ * What a rule reads: an export's rows, or one claim per file as text: a scanner's OCR output, or
+ * a PDF's text layer (a file that starts with %PDF-). The finders work on both the same way.
+ */
 enum rinput { IN_CSV, IN_TEXT };
 
 /* A code table: a value as the export writes it, and what the case-management system wants. */

@@ -1,8 +1,9 @@
 /*
  * The finders of a text rule (see scan.h). A label is looked for as printed, and also with the
  * spaces a scanner's OCR tends to put between characters taken out; what follows it, after any
- * spaces and colons (half- or full-width), is the value, or the next non-empty line when the label
- * ends its line, as it does on forms with the value in a box below.
+ * spaces and colons (half- or full-width), is the value, or the next line when the label ends its
+ * line (unless that line is empty or starts another label), as on forms with the value in a box
+ * below.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,19 @@ value_at(const struct rule *r, const char *v, const char *end)
 	return trimmed(v, (size_t)(cut - v));
 }
 
+/* Whether another field's label starts at p. */
+static int
+starts_label(const struct rule *r, const char *p)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfields; i++)
+		if (r->fields[i].after != NULL &&
+		    strncmp(p, r->fields[i].after, strlen(r->fields[i].after)) == 0)
+			return 1;
+	return 0;
+}
+
 /* The value after label in text, and its line; NULL when the label is not there. */
 static char *
 find_after(const struct rule *r, const char *text, const char *label, int *line)
@@ -107,16 +121,18 @@ find_after(const struct rule *r, const char *text, const char *label, int *line)
 				free(lab);
 				return value_at(r, v, end);
 			}
-			/* The label ends its line: the value is on the next line that has one. */
-			while (*end == '\n') {
+			/*
+			 * The label ends its line: the value is on the next line, unless that line
+			 * is empty or starts with another label (an empty box on the form).
+			 */
+			if (*end == '\n') {
 				l = end + 1;
-				no++;
 				end = strchr(l, '\n');
 				if (end == NULL)
 					end = l + strlen(l);
 				v = skip_separators(l);
-				if (v < end && *v != '\r') {
-					*line = no;
+				if (v < end && *v != '\r' && !starts_label(r, v)) {
+					*line = no + 1;
 					free(lab);
 					return value_at(r, v, end);
 				}
