@@ -132,7 +132,7 @@ demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
 	@rm -rf demo && mkdir -p demo/inbox
-	@cp ../shared/samples/*.csv tests/samples/*.csv demo/inbox/
+	@cp ../shared/samples/*.csv tests/samples/*.csv tests/samples/*.txt demo/inbox/
 	@echo "formagent demo: the samples are in demo/inbox; the agent takes them now."
 	@$(if $(DEMO_ONCE),,echo "formagent demo: drop more files into demo/inbox; Ctrl-C stops the agent.")
 	@$(BUILD)/formagent run -c formagent.yaml $(if $(DEMO_ONCE),--once); rc=$$?; \
