@@ -234,11 +234,11 @@ scantest: all $(BUILD)/bench/benchtool
 
 # Benchmarks (bench/run): formagent against the bare-libxlsxwriter floor and the Python peer,
 # as ratios measured in one run. BENCH_QUICK=1 for a run under a minute.
-$(BUILD)/bench/benchtool: bench/benchtool.c bench/claims.c bench/claims.h
+$(BUILD)/bench/benchtool: bench/benchtool.c bench/claims.c bench/claims.h $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(say) CC $@
-	$(Q)$(CC) $(CPPFLAGS) -O2 -g $(WARN) -o $@ bench/benchtool.c bench/claims.c \
-		$(shell pkg-config --cflags --libs xlsxwriter)
+	$(Q)$(CC) $(CPPFLAGS) -O2 -g $(WARN) $(PKG_CFLAGS) -o $@ bench/benchtool.c bench/claims.c \
+		$(LIB_OBJS) $(PKG_LDLIBS)
 
 bench:
 	@$(MAKE) --no-print-directory deps DEPS_EXTRA="python3-xlsxwriter"

@@ -31,6 +31,7 @@
 #include <xlsxwriter.h>
 
 #include "claims.h"
+#include "transform.h" /* days_from_civil, as formagent counts days */
 
 static const char header[] = "ケース番号,世帯主氏名,フリガナ,対象者氏名,扶助種別,申請日,通院日,"
                              "医療機関名,経路,交通機関,片道運賃,往復回数,支給額,担当CW,備考\r\n";

@@ -31,20 +31,6 @@ mix(unsigned seed, long i, int k)
 	return x;
 }
 
-long
-days_from_civil(int y, int m, int d)
-{
-	/* Howard Hinnant's days_from_civil. */
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 void
 claim_gen(unsigned seed, long i, struct claim *c)
 {

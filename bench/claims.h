@@ -17,7 +17,5 @@ struct claim {
 
 /* The ith claim of the export made with seed. */
 void claim_gen(unsigned seed, long i, struct claim *c);
-/* Days since 1970-01-01 of a date. */
-long days_from_civil(int y, int m, int d);
 
 #endif
