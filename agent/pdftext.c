@@ -52,9 +52,10 @@ page_text(PopplerPage *page, struct buf *out)
 	cs = xcalloc(nrects + 1, sizeof *cs);
 	/* One box per character of the text, in order. */
 	for (i = 0; i < nrects && off < len; i++) {
-		k = utf8_decode(text + off, len - off, &cp);
-		if (k == 0)
-			k = 1;
+		if ((k = utf8_decode(text + off, len - off, &cp)) == 0) {
+			off++; /* poppler gives UTF-8; a stray byte is dropped, not passed on */
+			continue;
+		}
 		if (cp != '\n' && rects[i].y2 > rects[i].y1) {
 			cs[n].x1 = rects[i].x1;
 			cs[n].x2 = rects[i].x2;
