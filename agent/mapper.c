@@ -117,8 +117,8 @@ binding_clear(struct binding *b)
 	b->ncols = 0;
 }
 
-static void
-add_error(struct mapped *m, int field, const char *column, const char *value, char *message)
+void
+mapper_add_error(struct mapped *m, int field, const char *column, const char *value, char *message)
 {
 	struct map_error *e;
 
@@ -183,11 +183,11 @@ check_limits(const struct field_def *f, int fi, const char *raw, int64_t x, stru
 		lim = tf_group(f->has_min && x < f->min ? f->min : f->max);
 	}
 	if (f->has_min && x < f->min)
-		add_error(
+		mapper_add_error(
 		    m, fi, f->from, raw,
 		    xasprintf(_("%s %s is below the lowest allowed, %s"), f->label, have, lim));
 	else
-		add_error(
+		mapper_add_error(
 		    m, fi, f->from, raw,
 		    xasprintf(_("%s %s is above the highest allowed, %s"), f->label, have, lim));
 	free(have);
@@ -220,14 +220,15 @@ compute(const struct rule *r, struct mapped *m, int *bad)
 			continue;
 		}
 		if (expr_eval(f->expr, m->v, &res, &cause) == -1) {
-			add_error(m, (int)i, NULL, NULL, xasprintf("%s: %s", f->label, cause));
+			mapper_add_error(m, (int)i, NULL, NULL,
+			                 xasprintf("%s: %s", f->label, cause));
 			free(cause);
 			bad[i] = 1;
 			continue;
 		}
 		if (res.t == V_NULL) {
 			if (f->required) {
-				add_error(
+				mapper_add_error(
 				    m, (int)i, NULL, NULL,
 				    xasprintf(
 				        _("%s is required but cannot be computed: a value it needs "
@@ -269,8 +270,8 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 		free(t);
 		free(s);
 		if (f->required) {
-			add_error(m, (int)fi, f->from, raw,
-			          xasprintf(_("%s is required but empty"), f->label));
+			mapper_add_error(m, (int)fi, f->from, raw,
+			                 xasprintf(_("%s is required but empty"), f->label));
 			return -1;
 		}
 		return 0;
@@ -279,9 +280,9 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 	switch (f->type) {
 	case FT_TEXT:
 		if (f->pattern_src != NULL && regexec(&f->pattern, s, 0, NULL, 0) != 0) {
-			add_error(m, (int)fi, f->from, raw,
-			          xasprintf(_("%s '%s' is not in the expected form (%s)"), f->label,
-			                    s, f->pattern_src));
+			mapper_add_error(m, (int)fi, f->from, raw,
+			                 xasprintf(_("%s '%s' is not in the expected form (%s)"),
+			                           f->label, s, f->pattern_src));
 			free(s);
 			return -1;
 		}
@@ -291,13 +292,13 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 				x++;
 		if ((f->has_min && x < f->min) || (f->has_max && x > f->max)) {
 			if (x < f->min)
-				add_error(
+				mapper_add_error(
 				    m, (int)fi, f->from, raw,
 				    xasprintf(
 				        _("%s has %lld characters; it must have at least %lld"),
 				        f->label, (long long)x, (long long)f->min));
 			else
-				add_error(
+				mapper_add_error(
 				    m, (int)fi, f->from, raw,
 				    xasprintf(
 				        _("%s has %lld characters; it must have at most %lld"),
@@ -306,9 +307,9 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 			return -1;
 		}
 		if (f->lookup >= 0 && lookup(&r->lookups[f->lookup], &s) == -1) {
-			add_error(m, (int)fi, f->from, raw,
-			          xasprintf(_("%s '%s' is not in the table '%s'"), f->label, s,
-			                    r->lookups[f->lookup].name));
+			mapper_add_error(m, (int)fi, f->from, raw,
+			                 xasprintf(_("%s '%s' is not in the table '%s'"), f->label,
+			                           s, r->lookups[f->lookup].name));
 			free(s);
 			return -1;
 		}
@@ -318,7 +319,8 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 	case FT_INT:
 	case FT_YEN:
 		if ((f->type == FT_YEN ? tf_yen(s, &x, &cause) : tf_int(s, &x, &cause)) == -1) {
-			add_error(m, (int)fi, f->from, raw, xasprintf("%s: %s", f->label, cause));
+			mapper_add_error(m, (int)fi, f->from, raw,
+			                 xasprintf("%s: %s", f->label, cause));
 			free(cause);
 			free(s);
 			return -1;
@@ -326,7 +328,8 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 		break;
 	case FT_DATE:
 		if (tf_date(eras, s, &x, &cause) == -1) {
-			add_error(m, (int)fi, f->from, raw, xasprintf("%s: %s", f->label, cause));
+			mapper_add_error(m, (int)fi, f->from, raw,
+			                 xasprintf("%s: %s", f->label, cause));
 			free(cause);
 			free(s);
 			return -1;
@@ -435,10 +438,11 @@ mapper_map(const struct rule *r, const struct binding *b, const struct record *r
 	if (m->v == NULL)
 		m->v = xcalloc(r->nfields + 1, sizeof *m->v);
 	if (rec->n != b->ncols) {
-		add_error(m, FIELD_NONE, NULL, NULL,
-		          xasprintf(_("the row has %zu columns but the header has %zu: a comma or "
-		                      "quotation mark may be missing or extra"),
-		                    rec->n, b->ncols));
+		mapper_add_error(
+		    m, FIELD_NONE, NULL, NULL,
+		    xasprintf(_("the row has %zu columns but the header has %zu: a comma or "
+		                "quotation mark may be missing or extra"),
+		              rec->n, b->ncols));
 		free(bad);
 		return;
 	}
@@ -447,7 +451,7 @@ mapper_map(const struct rule *r, const struct binding *b, const struct record *r
 			continue;
 		rf = &rec->f[b->col[i]];
 		if (decoder_run(dc, rf->p, rf->len, &raw, &off) == -1) {
-			add_error(
+			mapper_add_error(
 			    m, (int)i, r->fields[i].from, NULL,
 			    xasprintf(
 			        _("%s has a byte (0x%02x at byte %zu of the value) that is not "
@@ -459,10 +463,11 @@ mapper_map(const struct rule *r, const struct binding *b, const struct record *r
 		}
 		if ((ctl = control_char(raw)) >= 0) {
 			/* Not text a clerk typed, and not something a form should carry. */
-			add_error(m, (int)i, r->fields[i].from, NULL,
-			          xasprintf(_("%s holds a control character (U+%04X); only tab and "
-			                      "line breaks may stand in text"),
-			                    r->fields[i].label, (unsigned)ctl));
+			mapper_add_error(
+			    m, (int)i, r->fields[i].from, NULL,
+			    xasprintf(_("%s holds a control character (U+%04X); only tab and "
+			                "line breaks may stand in text"),
+			              r->fields[i].label, (unsigned)ctl));
 			bad[i] = 1;
 			free(raw);
 			continue;
@@ -481,8 +486,8 @@ mapper_map(const struct rule *r, const struct binding *b, const struct record *r
 		if (skip)
 			continue;
 		if (expr_eval(c->expr, m->v, &res, &cause) == -1) {
-			add_error(m, FIELD_NONE, NULL, NULL,
-			          xasprintf("%s (check: %s)", cause, c->src));
+			mapper_add_error(m, FIELD_NONE, NULL, NULL,
+			                 xasprintf("%s (check: %s)", cause, c->src));
 			free(cause);
 			continue;
 		}
@@ -499,8 +504,8 @@ mapper_map(const struct rule *r, const struct binding *b, const struct record *r
 			if (f >= 0)
 				(void)decoder_run(dc, rec->f[b->col[f]].p, rec->f[b->col[f]].len,
 				                  &raw, &off);
-			add_error(m, f, f >= 0 ? r->fields[f].from : NULL, raw,
-			          fill_message(m, c->message));
+			mapper_add_error(m, f, f >= 0 ? r->fields[f].from : NULL, raw,
+			                 fill_message(m, c->message));
 			m->errs[m->nerrs - 1].check = (int)i;
 			free(raw);
 		}

@@ -52,6 +52,12 @@ void binding_clear(struct binding *b);
 /* Maps rec into m (zeroed or cleared before); m->nerrs says whether the row is rejected. */
 void mapper_map(const struct rule *r, const struct binding *b, const struct record *rec,
                 struct decoder *dc, const char *input, struct mapped *m);
+/*
+ * Adds a reason the row is rejected: about field (or FIELD_NONE), naming column and value (both
+ * copied, either may be NULL); message is taken and freed with m.
+ */
+void mapper_add_error(struct mapped *m, int field, const char *column, const char *value,
+                      char *message);
 /* Releases values and errors; m can be mapped again. */
 void mapped_clear(struct mapped *m);
 /* Releases everything mapped_map() allocated. */

@@ -469,31 +469,42 @@ reject_row(struct run *run, const struct record *rec, const struct mapped *m, ch
 	return flush(&run->rej, &run->rejbuf, 0, cause);
 }
 
+/*
+ * A clerk's text file about the input, in dir: BASE + suffix, head then body, committed like any
+ * output (hashed for the audit record, its folder synced at the end).
+ */
 static int
-write_reason_file(struct run *run, const char *summary, char **cause)
+write_note(struct run *run, const char *dir, const char *suffix, const char *head,
+           const struct buf *body, char **cause)
 {
 	struct outfile o;
-	char *name, *safe, *head;
+	char *name, *safe;
 	int rc;
 
 	safe = spool_safe_name(run->base, 180);
-	name = xasprintf("%s.reason.txt", safe);
+	name = xasprintf("%s%s", safe, suffix);
 	free(safe);
-	rc = out_begin(run->o->reject_dir, name, &o, cause);
+	rc = out_begin(dir, name, &o, cause);
 	free(name);
 	if (rc == -1)
 		return -1;
-	head = xasprintf(_("file: %s\nrule: %s\n%s\n\n"), run->base,
-	                 run->r != NULL ? run->r->name : _("(none)"), summary);
 	if (out_write(&o, head, strlen(head), cause) == -1 ||
-	    (run->reasons.len > 0 &&
-	     out_write(&o, run->reasons.p, run->reasons.len, cause) == -1)) {
-		free(head);
+	    (body->len > 0 && out_write(&o, body->p, body->len, cause) == -1)) {
 		out_abort(&o);
 		return -1;
 	}
-	free(head);
 	return commit(run, &o, cause);
+}
+
+static int
+write_reason_file(struct run *run, const char *summary, char **cause)
+{
+	char *head = xasprintf(_("file: %s\nrule: %s\n%s\n\n"), run->base,
+	                       run->r != NULL ? run->r->name : _("(none)"), summary);
+	int rc = write_note(run, run->o->reject_dir, ".reason.txt", head, &run->reasons, cause);
+
+	free(head);
+	return rc;
 }
 
 /* The first pass: every record parses, there is a header and at least one row. */
@@ -638,6 +649,20 @@ run_clear(struct run *run)
 	decoder_free(run->dc);
 }
 
+/* With --dry-run, the row as the preview asks: JSON, its form's cells, or a table line. */
+static void
+preview_row(struct run *run, const struct mapped *m)
+{
+	if (!run->o->dry_run)
+		return;
+	if (run->o->json)
+		preview_json(run, m);
+	else if (run->o->cells)
+		preview_cells(run, m);
+	else
+		preview_table(run, m);
+}
+
 /* How the second pass ended, beside 0 for done. */
 #define ROWS_BAD_FILE  (-1)
 #define ROWS_IO_ERROR  (-2)
@@ -667,8 +692,7 @@ process_rows(struct run *run, struct reader *rd, char **cause)
 				run->res->rejected++;
 			continue;
 		}
-		if (run->o->dry_run && run->o->json)
-			preview_json(run, &m);
+		preview_row(run, &m);
 		if (m.nerrs == 0 && !run->o->dry_run) {
 			if ((rc = produce(run, &m, cause)) == -1) {
 				rc = ROWS_IO_ERROR;
@@ -676,16 +700,10 @@ process_rows(struct run *run, struct reader *rd, char **cause)
 			}
 			if (rc == 1) {
 				/* Not writable in the import encoding: the row is rejected. */
-				struct map_error e = {FIELD_NONE, NULL, NULL, *cause, -1};
-
-				m.errs = xreallocarray(m.errs, m.nerrs + 1, sizeof *m.errs);
-				m.caperrs = m.nerrs + 1;
-				m.errs[m.nerrs++] = e;
+				mapper_add_error(&m, FIELD_NONE, NULL, NULL, *cause);
 				*cause = NULL;
 			}
 		}
-		if (run->o->dry_run && !run->o->json)
-			run->o->cells ? preview_cells(run, &m) : preview_table(run, &m);
 		if (m.nerrs == 0)
 			run->res->produced++;
 		else {
@@ -796,20 +814,15 @@ static int
 write_review(struct run *run, const struct mapped *m, const struct found *found, char **cause)
 {
 	const char *dir = run->o->review_dir != NULL ? run->o->review_dir : run->o->reject_dir;
-	char *safe = spool_safe_name(run->base, 180), *name = xasprintf("%s.review.txt", safe);
 	struct buf b = {0};
-	struct outfile o;
-	char *line;
+	char *head, *line;
 	size_t i;
-	int f;
+	int f, rc;
 
-	free(safe);
-	line = xasprintf(_("file: %s\nrule: %s\nNo form was made: a person must look at this claim "
+	head = xasprintf(_("file: %s\nrule: %s\nNo form was made: a person must look at this claim "
 	                   "first. Check the fields below against the paper, then drop a corrected "
 	                   "file.\n\n"),
 	                 run->base, run->r->name);
-	buf_add(&b, line, strlen(line));
-	free(line);
 	for (i = 0; i < m->nerrs; i++) {
 		f = m->errs[i].field;
 		if (f >= 0 && found[f].value == NULL && run->r->fields[f].after != NULL)
@@ -826,19 +839,10 @@ write_review(struct run *run, const struct mapped *m, const struct found *found,
 		buf_add(&b, line, strlen(line));
 		free(line);
 	}
-	if (out_begin(dir, name, &o, cause) == -1) {
-		free(name);
-		free(b.p);
-		return -1;
-	}
-	free(name);
-	if (out_write(&o, b.p, b.len, cause) == -1) {
-		out_abort(&o);
-		free(b.p);
-		return -1;
-	}
+	rc = write_note(run, dir, ".review.txt", head, &b, cause);
+	free(head);
 	free(b.p);
-	return commit(run, &o, cause);
+	return rc;
 }
 
 /*
@@ -931,18 +935,11 @@ text_claim(struct run *run, int fd)
 			goto out;
 		}
 		if (rc == 1) { /* a character the import encoding lacks: a person decides */
-			struct map_error e = {FIELD_NONE, NULL, NULL, cause, -1};
-
-			m.errs = xreallocarray(m.errs, m.nerrs + 1, sizeof *m.errs);
-			m.caperrs = m.nerrs + 1;
-			m.errs[m.nerrs++] = e;
+			mapper_add_error(&m, FIELD_NONE, NULL, NULL, cause);
 			cause = NULL;
 		}
 	}
-	if (run->o->dry_run && run->o->json)
-		preview_json(run, &m);
-	else if (run->o->dry_run)
-		run->o->cells ? preview_cells(run, &m) : preview_table(run, &m);
+	preview_row(run, &m);
 	if (m.nerrs == 0) {
 		run->res->produced = 1;
 		if (run->o->on_row != NULL)
