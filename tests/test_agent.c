@@ -257,6 +257,18 @@ audit_count(struct env *e, const char *event, const char *name, const char *outc
 	return n;
 }
 
+/* Asserts that the file at rel (under the test's folder) holds text. */
+static void
+assert_file_says(struct env *e, const char *rel, const char *text)
+{
+	char *p = pathf("%s/%s", e->dir, rel), *got = slurp(p, NULL);
+
+	assert_non_null(got);
+	assert_non_null(strstr(got, text));
+	free(got);
+	free(p);
+}
+
 static void
 assert_log_verifies(struct env *e)
 {
@@ -385,26 +397,11 @@ test_renamed_in_and_special_files(void **state)
 	text = slurp(target, NULL);
 	assert_string_equal(text, "not for the agent\n");
 	free(text);
-	p = pathf("%s/rejected/tiny-link.csv.reason.txt", e.dir);
-	text = slurp(p, NULL);
-	assert_non_null(strstr(text, "シンボリックリンクです。リンク先は読みません"));
-	free(text);
-	free(p);
-	p = pathf("%s/rejected/tiny-hard.csv.reason.txt", e.dir);
-	text = slurp(p, NULL);
-	assert_non_null(strstr(text, "ハードリンクが複数あります"));
-	free(text);
-	free(p);
-	p = pathf("%s/rejected/tiny-folder.csv.reason.txt", e.dir);
-	text = slurp(p, NULL);
-	assert_non_null(strstr(text, "フォルダです"));
-	free(text);
-	free(p);
-	p = pathf("%s/rejected/tiny-fifo.csv.reason.txt", e.dir);
-	text = slurp(p, NULL);
-	assert_non_null(strstr(text, "通常のファイルではありません"));
-	free(text);
-	free(p);
+	assert_file_says(&e, "rejected/tiny-link.csv.reason.txt",
+	                 "シンボリックリンクです。リンク先は読みません");
+	assert_file_says(&e, "rejected/tiny-hard.csv.reason.txt", "ハードリンクが複数あります");
+	assert_file_says(&e, "rejected/tiny-folder.csv.reason.txt", "フォルダです");
+	assert_file_says(&e, "rejected/tiny-fifo.csv.reason.txt", "通常のファイルではありません");
 	assert_int_equal(env_stop(&e), 0);
 	assert_log_verifies(&e);
 	free(target);
