@@ -23,13 +23,14 @@ SAN     ?=
 
 # Debian packages: what the build needs, and what the tests and the demo need on top.
 BUILD_PKGS = gcc make pkg-config libxlsxwriter-dev libyaml-dev libcsv-dev libjansson-dev libssl-dev \
-	     libsystemd-dev libicu-dev gettext libminizip-dev libxml2-dev libpoppler-glib-dev
-TEST_PKGS  = libcmocka-dev unzip systemd man-db poppler-utils
+	     libsystemd-dev libicu-dev gettext libminizip-dev libxml2-dev libpoppler-glib-dev \
+	     libcairo2-dev libtesseract-dev libleptonica-dev tesseract-ocr-jpn
+TEST_PKGS  = libcmocka-dev unzip systemd man-db poppler-utils imagemagick
 # Commands the tests use, with the package that brings each when the command is missing: a
 # desktop LibreOffice already there is used as it is.
 TEST_CMDS  = soffice:libreoffice-calc-nogui
 PKG_LIBS   = xlsxwriter yaml-0.1 jansson libcrypto libsystemd icu-uc icu-i18n minizip libxml-2.0 \
-	     poppler-glib
+	     poppler-glib cairo tesseract lept
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -43,7 +44,7 @@ endif
 
 # libcsv ships no pkg-config file in Debian; every other library comes through pkg-config.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
-PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lcsv
+PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lcsv -lm
 TEST_LDLIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 ifeq ($(V),1)

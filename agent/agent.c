@@ -418,6 +418,58 @@ outputs_json(const struct file_result *res)
 	return arr;
 }
 
+/* What a correction file put right, for its completed record. */
+static json_t *
+corrects_json(const struct file_result *res)
+{
+	json_t *fields = json_array(), *f;
+	char *shown = utf8_repair(res->corrects);
+	size_t i;
+
+	for (i = 0; i < res->ncorrections; i++) {
+		const struct correction *c = &res->corrections[i];
+
+		f = json_pack("{s:s, s:I}", "field", c->field, "claim", (json_int_t)c->claim);
+		/* Values only of audited fields: never a name. */
+		if (c->fixed != NULL) {
+			json_object_set_new(f, "read",
+			                    c->read != NULL ? json_string(c->read) : json_null());
+			json_object_set_new(f, "fixed", json_string(c->fixed));
+		}
+		json_array_append_new(fields, f);
+	}
+	f = json_pack("{s:s, s:s, s:o}", "name", shown, "sha256", res->corrects_sha256, "fields",
+	              fields);
+	free(shown);
+	return f;
+}
+
+/*
+ * A claim in review whose correction made its forms leaves review for done/, and its
+ * .review.txt goes. Done after the correction's record: a crash before leaves it in review,
+ * where the record says it was settled.
+ */
+static void
+out_of_review(const struct spool *sp, const char *name)
+{
+	char *final = NULL, *cause = NULL, *safe, *note, *esc;
+
+	if (spool_move(sp->review, name, sp->done, name, &final, &cause) == -1) {
+		esc = log_escape(cause, 0);
+		log_err("spool %s: %s", sp->name, esc);
+		free(esc);
+		free(cause);
+		return;
+	}
+	free(final);
+	safe = spool_safe_name(name, 180);
+	note = xasprintf("%s/%s.review.txt", sp->review, safe);
+	if (unlink(note) == -1 && errno != ENOENT)
+		log_err("spool %s: cannot remove %s: %s", sp->name, note, strerror(errno));
+	free(note);
+	free(safe);
+}
+
 /*
  * Finishes a claimed file: pipeline, audit record, move. Leaves it in work/ when it cannot be
  * finished now (cancelled, an output or the record cannot be written).
@@ -546,6 +598,8 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 	if (res.failed)
 		json_object_set_new(rec, "reason",
 		                    json_string(reason != NULL ? reason : res.reason));
+	if (res.corrects != NULL && res.corrects_sha256[0] != '\0')
+		json_object_set_new(rec, "corrects", corrects_json(&res));
 	if (record(a, "completed", rec) == -1)
 		goto out; /* stays in work/: done again, and recorded, once the log can be written
 		           */
@@ -560,6 +614,8 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 		suspend(a, cause, 1);
 		goto out;
 	}
+	if (res.corrects != NULL && !res.failed)
+		out_of_review(sp, res.corrects);
 	if (res.review)
 		log_info("spool %s: %s: review (in %s, with its .review.txt)", sp->name, esc,
 		         sp->review);

@@ -19,6 +19,8 @@
 #include "config.h"
 #include "i18n.h"
 #include "log.h"
+#include "ocr.h"
+#include "scanread.h"
 #include "pipeline.h"
 #include "ruletest.h"
 #include "transform.h"
@@ -47,6 +49,10 @@ usage(FILE *fp)
 	    "  test    -c CONFIG [RULE...]  run the rules' test cases (rules/NAME.test.yaml)\n"
 	    "  run     -c CONFIG [--once]   watch the spools' inboxes (the daemon)\n"
 	    "  status  -c CONFIG            the running agent, its queues and last outcomes\n"
+	    "  scan    [--places] [--encoding E] FILE\n"
+	    "                               a scanned claim's text as the finders of a rule see "
+	    "it,\n"
+	    "                               or every word with its place (mm) and OCR confidence\n"
 	    "  convert [-c CONFIG] TYPE VALUE...\n"
 	    "                               try values: date, wareki, yen, int, text, dash, kana\n"
 	    "  audit verify [--head SEQ:HASH] [--key FILE] [--partial] [-c CONFIG | FILE...]\n"
@@ -623,6 +629,92 @@ cmd_audit(int argc, char **argv)
 	return rc;
 }
 
+/* The whole of fp, NUL-terminated; *len leaves the NUL out. */
+static char *
+read_stream(FILE *fp, size_t *len)
+{
+	size_t cap = 65536, n;
+	char *buf = xmalloc(cap);
+
+	*len = 0;
+	while ((n = fread(buf + *len, 1, cap - *len - 1, fp)) > 0) {
+		*len += n;
+		if (cap - *len == 1)
+			buf = xreallocarray(buf, cap *= 2, 1);
+	}
+	buf[*len] = '\0';
+	return buf;
+}
+
+/*
+ * formagent scan: the text of a scanned claim (OCR text, PDF, image) as a rule's finders see it,
+ * or with --places each piece with its page, rectangle in millimetres and OCR confidence, for
+ * writing 'after', 'regex' and 'area'.
+ */
+static int
+cmd_scan(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"places", no_argument, NULL, 'p'},
+	    {"encoding", required_argument, NULL, 'e'},
+	    {NULL, 0, NULL, 0},
+	};
+	static const char *const encs[] = {"auto", "utf-8", "cp932", "shift_jis", "euc-jp", NULL};
+	struct scanned sc = {0};
+	enum encoding enc = ENC_AUTO;
+	char *buf, *reason = NULL;
+	size_t len, i, k;
+	int ch, places = 0;
+	FILE *fp;
+
+	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		if (ch == 'p')
+			places = 1;
+		else if (ch == 'e') {
+			for (k = 0; encs[k] != NULL && strcmp(encs[k], optarg) != 0; k++)
+				;
+			if (encs[k] == NULL) {
+				fprintf(stderr, "formagent: scan: unknown encoding '%s'\n", optarg);
+				return 2;
+			}
+			enc = (enum encoding)k;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 1) {
+		fputs("formagent: scan FILE: give one scanned claim\n", stderr);
+		return 2;
+	}
+	if ((fp = fopen(argv[optind], "rb")) == NULL) {
+		fprintf(stderr, "formagent: %s: %s\n", argv[optind], strerror(errno));
+		return 2;
+	}
+	buf = read_stream(fp, &len);
+	fclose(fp);
+	if (scan_read_bytes(buf, len, enc, &sc, &reason) == -1) {
+		fprintf(stderr, "formagent: %s: %s\n", argv[optind], reason);
+		free(reason);
+		free(buf);
+		return 2;
+	}
+	free(buf);
+	if (!places)
+		fputs(sc.text.p, stdout);
+	else if (sc.nspans == 0)
+		fputs("formagent: scan: OCR text has no places; its lines are all there is\n",
+		      stderr);
+	for (i = 0; places && i < sc.nspans; i++) {
+		const struct span *sp = &sc.spans[i];
+
+		printf("page %d  x %6.1f  y %6.1f  w %5.1f  h %5.1f  %3.0f%%  %.*s\n", sp->page,
+		       sp->x, sp->y, sp->w, sp->h, sp->conf, (int)sp->len, sc.text.p + sp->off);
+	}
+	scanned_free(&sc);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -631,6 +723,7 @@ main(int argc, char **argv)
 	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
 		setlocale(LC_CTYPE, "");
 	umask(027);
+	atexit(ocr_end); /* Tesseract, if a scanned page was read */
 	log_init(0, LOG_LV_INFO);
 	if (argc < 2) {
 		usage(stderr);
@@ -651,6 +744,8 @@ main(int argc, char **argv)
 		return cmd_process(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "scan") == 0)
+		return cmd_scan(argc - 1, argv + 1);
 	if (strcmp(argv[1], "convert") == 0)
 		return cmd_convert(argc - 1, argv + 1);
 	if (strcmp(argv[1], "test") == 0)

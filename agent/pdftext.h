@@ -1,19 +1,18 @@
 /*
- * The text layer of a PDF (a searchable scan, or a form printed to PDF), read with poppler and
- * laid out as lines the way it is printed: characters grouped by their baseline, left to right,
- * with a wide gap where boxes of a form are apart. The text rules' finders then read it like a
- * scanner's OCR text.
+ * A PDF as a scanned claim: each page's text layer (a searchable scan, or a form printed to PDF)
+ * with the place of every character, or, for a page without one, the page drawn and read by OCR.
  */
 #ifndef FORMAGENT_PDFTEXT_H
 #define FORMAGENT_PDFTEXT_H
 
 #include <stddef.h>
 
+#include "scan.h"
+
 /*
- * The text of every page of the PDF in buf (pages separated by a blank line), as new UTF-8; an
- * empty string when the PDF has no text layer. NULL with *cause when it is not a PDF poppler
- * can read.
+ * Adds every page of the PDF in buf to s; *ocr_pages counts those read by OCR. -1 with *cause
+ * (a new string) when it is not a PDF poppler can read, or a page cannot be read.
  */
-char *pdf_text(const char *buf, size_t len, char **cause);
+int pdf_read(const char *buf, size_t len, struct scanned *s, int *ocr_pages, char **cause);
 
 #endif

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "export.h"
 #include "hash.h"
 #include "log.h"
@@ -22,9 +23,10 @@
 #include "render.h"
 #include "spool.h"
 #include "transform.h"
-#include "pdftext.h"
 #include "scan.h"
+#include "scanread.h"
 #include "utf8.h"
+#include "yamldoc.h"
 #include "i18n.h"
 #include "xmalloc.h"
 
@@ -55,6 +57,16 @@ struct run {
 
 	struct timespec t0, tlast;
 	unsigned long total_rows; /* claims in the file, from the first pass */
+
+	/* A correction file's values: per claim (a page, or 0 for the whole file), per field. */
+	struct fixset *fixes;
+	size_t nfixes;
+	struct buf fixlines; /* for the review file: the correction file's lines to start from */
+};
+
+struct fixset {
+	unsigned long claim;
+	char **vals; /* per field: the clerk's value, or NULL */
 };
 
 static void
@@ -78,6 +90,13 @@ file_result_free(struct file_result *res)
 		free(res->outputs[i].name);
 	free(res->outputs);
 	free(res->reason);
+	for (i = 0; i < res->ncorrections; i++) {
+		free(res->corrections[i].field);
+		free(res->corrections[i].read);
+		free(res->corrections[i].fixed);
+	}
+	free(res->corrections);
+	free(res->corrects);
 	memset(res, 0, sizeof *res);
 }
 
@@ -647,6 +666,13 @@ run_clear(struct run *run)
 	free(run->base_owned);
 	binding_clear(&run->bind);
 	decoder_free(run->dc);
+	for (size_t i = 0; i < run->nfixes; i++) {
+		for (size_t k = 0; run->r != NULL && k < run->r->nfields; k++)
+			free(run->fixes[i].vals[k]);
+		free(run->fixes[i].vals);
+	}
+	free(run->fixes);
+	free(run->fixlines.p);
 }
 
 /* With --dry-run, the row as the preview asks: JSON, its form's cells, or a table line. */
@@ -783,9 +809,9 @@ finish(struct run *run, char **cause)
 	return 0;
 }
 
-/* The text rule that takes this file by its name (or the one forced), or NULL. */
+/* The scanned-claim rule that takes a file of this name (or the one forced), or NULL. */
 static const struct rule *
-text_rule(const struct run *run)
+text_rule(const struct run *run, const char *name)
 {
 	const struct rule *r;
 	size_t i, j;
@@ -800,169 +826,636 @@ text_rule(const struct run *run)
 			continue;
 		}
 		for (j = 0; j < r->nglobs; j++)
-			if (fnmatch(r->globs[j], run->base, 0) == 0)
+			if (fnmatch(r->globs[j], name, 0) == 0)
 				return r;
 	}
 	return NULL;
 }
 
-/*
- * The .review.txt of a text claim that is not sure enough to pay: every field in doubt, what was
- * read and where, so a clerk can compare it with the paper.
- */
-static int
-write_review(struct run *run, const struct mapped *m, const struct found *found, char **cause)
+/* Where a reading was, for a clerk holding the paper: the page and place, or the line. */
+static char *
+place_of(const struct found *f, int pages)
 {
-	const char *dir = run->o->review_dir != NULL ? run->o->review_dir : run->o->reject_dir;
-	struct buf b = {0};
-	char *head, *line;
-	size_t i;
-	int f, rc;
+	if (f->page > 0 && pages > 1)
+		return xasprintf(_("page %d, %.0f mm from the left and %.0f mm from the top"),
+		                 f->page, f->x, f->y);
+	if (f->page > 0)
+		return xasprintf(_("%.0f mm from the left and %.0f mm from the top"), f->x, f->y);
+	return xasprintf(_("line %d"), f->line);
+}
 
-	head = xasprintf(_("file: %s\nrule: %s\nNo form was made: a person must look at this claim "
-	                   "first. Check the fields below against the paper, then drop a corrected "
-	                   "file.\n\n"),
-	                 run->base, run->r->name);
+/*
+ * The lines of the .review.txt for one claim that is not sure enough to pay: every field in
+ * doubt, what was read and where, so a clerk can compare it with the paper.
+ */
+static void
+review_lines(const struct rule *r, const struct mapped *m, const struct found *found, int pages,
+             struct buf *b)
+{
+	char *line, *at;
+	size_t i;
+	int f;
+
 	for (i = 0; i < m->nerrs; i++) {
 		f = m->errs[i].field;
-		if (f >= 0 && found[f].value == NULL && run->r->fields[f].after != NULL)
+		if (f >= 0 && found[f].value == NULL && r->fields[f].after != NULL)
 			line = xasprintf(_("%s: not found (looked for the label '%s')\n"),
-			                 m->errs[i].message, run->r->fields[f].after);
-		else if (f >= 0 && found[f].value == NULL && run->r->fields[f].finder_src != NULL)
+			                 m->errs[i].message, r->fields[f].after);
+		else if (f >= 0 && found[f].value == NULL && r->fields[f].finder_src != NULL)
 			line = xasprintf(_("%s: not found (looked for /%s/)\n"), m->errs[i].message,
-			                 run->r->fields[f].finder_src);
-		else if (f >= 0 && found[f].line > 0)
-			line = xasprintf(_("%s (read on line %d)\n"), m->errs[i].message,
-			                 found[f].line);
-		else
+			                 r->fields[f].finder_src);
+		else if (f >= 0 && found[f].value == NULL && r->fields[f].area_page > 0)
+			line = xasprintf(_("%s: nothing read in its area (page %d, %g mm from the "
+			                   "left and %g mm from the top, %g × %g mm)\n"),
+			                 m->errs[i].message, r->fields[f].area_page,
+			                 r->fields[f].area_x, r->fields[f].area_y,
+			                 r->fields[f].area_w, r->fields[f].area_h);
+		else if (f >= 0 && found[f].value != NULL) {
+			at = place_of(&found[f], pages);
+			line = xasprintf(_("%s (read at %s)\n"), m->errs[i].message, at);
+			free(at);
+		} else
 			line = xasprintf("%s\n", m->errs[i].message);
-		buf_add(&b, line, strlen(line));
+		buf_add(b, line, strlen(line));
 		free(line);
 	}
-	rc = write_note(run, dir, ".review.txt", head, &b, cause);
-	free(head);
-	free(b.p);
+}
+
+/* Whether m already has an error about field i, or about a field read from i's label. */
+static int
+has_doubt(const struct rule *r, const struct mapped *m, size_t i)
+{
+	size_t k;
+	int f;
+
+	for (k = 0; k < m->nerrs; k++) {
+		f = m->errs[k].field;
+		if (f == (int)i)
+			return 1;
+		/* Two fields read from one label (交通機関 and its code) make one doubt. */
+		if (f >= 0 && r->fields[f].after != NULL && r->fields[i].after != NULL &&
+		    strcmp(r->fields[f].after, r->fields[i].after) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * What the page leaves in doubt beyond a value's own errors: on a page read by OCR, a printed
+ * label not found (that part of the page could not be read, so an empty field cannot be told
+ * from a lost one), and a field read with less confidence than the rule asks.
+ */
+static void
+add_doubts(const struct rule *r, const struct scanned *sc, const struct found *found,
+           struct mapped *m)
+{
+	size_t i;
+	int min, ocr = 0, p;
+
+	for (p = 0; p < sc->npages; p++)
+		ocr |= sc->ocr[p];
+	for (i = 0; i < r->nfields; i++) {
+		min = r->fields[i].min_confidence >= 0 ? r->fields[i].min_confidence
+		                                       : r->min_confidence;
+		if (has_doubt(r, m, i))
+			continue;
+		if (found[i].value == NULL && r->fields[i].after != NULL && ocr)
+			mapper_add_error(m, (int)i, r->fields[i].from, NULL,
+			                 xasprintf(_("%s cannot be read"), r->fields[i].label));
+		else if (found[i].value != NULL && found[i].value[0] != '\0' &&
+		         found[i].conf < (float)min)
+			mapper_add_error(m, (int)i, r->fields[i].from, found[i].value,
+			                 xasprintf(_("%s was read as '%s' but OCR is only %.0f%% "
+			                             "sure of it (the rule asks for %d%%)"),
+			                           r->fields[i].label, found[i].value,
+			                           found[i].conf, min));
+	}
+}
+
+/* Keeps what the clerk put right, for the audit record: values only of audited fields. */
+static void
+add_correction(struct run *run, unsigned long claim, size_t field, const char *read,
+               const char *fixed)
+{
+	const struct field_def *f = &run->r->fields[field];
+	struct file_result *res = run->res;
+	struct correction *c;
+
+	res->corrections =
+	    xreallocarray(res->corrections, res->ncorrections + 1, sizeof *res->corrections);
+	c = &res->corrections[res->ncorrections++];
+	c->field = xstrdup(f->name);
+	c->claim = claim;
+	c->read = f->audit && read != NULL ? xstrdup(read) : NULL;
+	c->fixed = f->audit ? xstrdup(fixed) : NULL;
+}
+
+/*
+ * The lines a correction file for this claim starts from: each field in doubt as "label: what
+ * was read", for the clerk to put right (under "page N:" for a rule of one claim per page).
+ */
+static void
+add_fix_lines(struct run *run, const struct mapped *m, const struct found *found,
+              unsigned long claim)
+{
+	const struct rule *r = run->r;
+	char *line;
+	size_t i, k;
+	int f;
+
+	if (r->per_page) {
+		line = xasprintf("page %lu:\n", claim);
+		buf_add(&run->fixlines, line, strlen(line));
+		free(line);
+	}
+	for (i = 0; i < m->nerrs; i++) {
+		f = m->errs[i].field;
+		if (f < 0 || r->fields[f].expr != NULL)
+			continue;
+		for (k = 0; k < i && m->errs[k].field != f; k++)
+			;
+		if (k < i)
+			continue; /* one line per field */
+		line = xasprintf("%s%s: %s\n", r->per_page ? "  " : "", r->fields[f].label,
+		                 found[f].value != NULL ? found[f].value : "");
+		buf_add(&run->fixlines, line, strlen(line));
+		free(line);
+	}
+}
+
+/*
+ * One claim of a scanned file (the whole file, or one page of it): its fields found, mapped and
+ * checked like a CSV row, and its form made when nothing is in doubt. 0 when made, 1 when a
+ * person must look at it (its lines added to review), -1 with *cause when it could not be
+ * written.
+ */
+static int
+scan_claim(struct run *run, const struct scanned *sc, unsigned long row, int check_only,
+           struct buf *review, char **cause)
+{
+	const struct rule *r = run->r;
+	struct found *found = scan_find(r, sc);
+	char *const *fix = NULL;
+	struct record rec;
+	struct mapped m;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < run->nfixes; i++)
+		if (run->fixes[i].claim == 0 || run->fixes[i].claim == row)
+			fix = run->fixes[i].vals;
+	/* A clerk's value stands for what was read, and is sure. */
+	for (i = 0; fix != NULL && i < r->nfields; i++) {
+		if (fix[i] == NULL)
+			continue;
+		if (!check_only)
+			add_correction(run, row, i, found[i].value, fix[i]);
+		free(found[i].value);
+		found[i] = (struct found){.value = xstrdup(fix[i]), .conf = 100};
+	}
+
+	rec.row = row;
+	rec.n = r->nfields;
+	rec.f = xcalloc(r->nfields + 1, sizeof *rec.f);
+	for (i = 0; i < r->nfields; i++) {
+		rec.f[i].p = found[i].value != NULL ? found[i].value : "";
+		rec.f[i].len = strlen(rec.f[i].p);
+	}
+	memset(&m, 0, sizeof m);
+	mapper_map(r, &run->bind, &rec, run->dc, run->stem, &m);
+	add_doubts(r, sc, found, &m);
+	if (check_only) {
+		rc = m.nerrs > 0;
+		goto doubts;
+	}
+	run->res->rows++;
+	if (m.nerrs == 0 && !run->o->dry_run) {
+		if ((rc = produce(run, &m, cause)) == -1)
+			goto out;
+		if (rc == 1) { /* a character the import encoding lacks: a person decides */
+			mapper_add_error(&m, FIELD_NONE, NULL, NULL, *cause);
+			*cause = NULL;
+		}
+	}
+	preview_row(run, &m);
+	if (run->o->on_row != NULL)
+		run->o->on_row(run->o->ctx, &m); /* what was read goes on record, paid or not */
+	if (m.nerrs == 0) {
+		run->res->produced++;
+		rc = 0;
+		goto out;
+	}
+	/* Not sure enough to pay: nothing is produced, and a person looks at it. */
+	rc = 1;
+doubts:
+	if (rc == 1 && r->per_page) {
+		char *h = xasprintf(_("page %lu:\n"), row);
+
+		buf_add(review, h, strlen(h));
+		free(h);
+	}
+	if (rc == 1) {
+		review_lines(r, &m, found, sc->npages, review);
+		if (!check_only)
+			add_fix_lines(run, &m, found, row);
+	}
+out:
+	mapped_free(&m);
+	found_free(found, r->nfields);
+	free(rec.f);
 	return rc;
 }
 
 /*
- * One claim's text (a scanner's OCR output): its fields found by the rule's labels and patterns,
- * then mapped and checked like a CSV row. A claim with any field missing or in doubt makes no
- * form: it goes to review.
+ * A scanned file's text with places: a PDF through poppler (and OCR for pages without text), an
+ * image through OCR, anything else as a scanner's OCR text in UTF-8 or CP932. 0, or the pipeline's
+ * code for a file refused.
  */
 static int
-text_claim(struct run *run, int fd)
+scan_read(struct run *run, struct buf *raw, struct scanned *sc)
 {
-	const struct rule *r = run->r;
-	struct buf raw = {0};
-	struct record rec;
-	struct mapped m;
-	struct found *found;
-	enum encoding enc;
-	char chunk[65536], *text = NULL, *cause = NULL;
-	const char *t;
-	size_t i, bad;
+	char *reason;
+
+	if (scan_read_bytes(raw->p, raw->len, run->r->encoding, sc, &reason) == -1)
+		return fail_file(run, reason);
+	return 0;
+}
+
+/* Reads the whole of fd into raw; 0, or the pipeline's code for a file that cannot be read. */
+static int
+read_all(struct run *run, int fd, struct buf *raw)
+{
+	char chunk[65536];
 	ssize_t n;
-	int rc;
 
 	while ((n = read(fd, chunk, sizeof chunk)) > 0)
-		buf_add(&raw, chunk, (size_t)n);
+		buf_add(raw, chunk, (size_t)n);
 	if (n == -1) {
-		free(raw.p);
+		free(raw->p);
+		raw->p = NULL;
 		return spool_transient(errno)
 		           ? io_fail(run,
 		                     xasprintf("cannot read %s: %s", run->base, strerror(errno)))
 		           : fail_file(run, xasprintf(_("cannot read: %s"), strerror(errno)));
 	}
-	if (raw.len >= 5 && memcmp(raw.p, "%PDF-", 5) == 0) {
-		char *pt = pdf_text(raw.p, raw.len, &cause);
+	return 0;
+}
 
-		free(raw.p);
-		if (pt == NULL) {
-			rc = fail_file(run, xasprintf(_("the PDF cannot be read: %s"), cause));
-			free(cause);
-			return rc;
-		}
-		raw.p = pt;
-		raw.len = strlen(pt);
-		if (raw.len == 0) {
-			/* A scan without a text layer: OCR of images is not done yet. */
-			free(raw.p);
-			return fail_file(run,
-			                 xstrdup(_("the PDF has no text layer (a scanned image); "
-			                           "formagent does not read images yet")));
-		}
-	}
-	if (raw.len == 0 || memchr(raw.p, '\0', raw.len) != NULL) {
-		free(raw.p);
-		return fail_file(run, xstrdup(raw.len == 0 ? _("the file is empty")
-		                                           : _("the file holds NUL bytes: it is a "
-		                                               "binary file, not CSV text")));
-	}
-	enc = r->encoding != ENC_AUTO            ? r->encoding
-	      : utf8_valid(raw.p, raw.len, NULL) ? ENC_UTF8
-	                                         : ENC_CP932;
-	run->dc = decoder_new(enc);
-	if (decoder_run(run->dc, raw.p, raw.len, &text, &bad) == -1) {
-		rc =
-		    fail_file(run, xasprintf(_("the text has a byte (0x%02x at offset %zu) that is "
-		                               "not valid in its encoding (%s)"),
-		                             (unsigned char)raw.p[bad], bad, encoding_name(enc)));
-		free(raw.p);
-		return rc;
-	}
-	free(raw.p);
+/* Binds every field to "its column": a scanned claim's record holds the fields in order. */
+static void
+bind_found(struct run *run)
+{
+	size_t i;
+
+	run->bind.col = xcalloc(run->r->nfields + 1, sizeof *run->bind.col);
+	run->bind.ncols = run->r->nfields;
+	for (i = 0; i < run->r->nfields; i++)
+		run->bind.col[i] = i;
+}
+
+/* The claims of sc to read: every page or the whole file, or only those a correction names. */
+static int
+claims_of(const struct run *run, const struct scanned *sc, unsigned long **out)
+{
+	unsigned long *c = xcalloc((size_t)sc->npages + run->nfixes + 1, sizeof *c);
+	size_t i;
+	int n = 0, p;
+
+	if (run->nfixes > 0 && run->r->per_page)
+		for (i = 0; i < run->nfixes; i++)
+			c[n++] = run->fixes[i].claim;
+	else if (run->r->per_page)
+		for (p = 1; p <= sc->npages; p++)
+			c[n++] = (unsigned long)p;
+	else
+		c[n++] = 1;
+	*out = c;
+	return n;
+}
+
+/* Claim k of sc (a page of its own, or the whole file) through scan_claim(). */
+static int
+one_claim(struct run *run, const struct scanned *sc, unsigned long k, int check_only,
+          struct buf *review, char **cause)
+{
+	struct scanned page;
+	int rc;
+
+	if (!run->r->per_page)
+		return scan_claim(run, sc, 1, check_only, review, cause);
+	scanned_page(sc, (int)k, &page);
+	rc = scan_claim(run, &page, k, check_only, review, cause);
+	scanned_free(&page);
+	return rc;
+}
+
+/* How to put the claim right, at the end of its .review.txt. */
+static void
+fix_advice(struct run *run, struct buf *b)
+{
+	char *t = xasprintf(_("To put it right, drop into the inbox a file named %s%s holding the "
+	                      "fields to correct, one per line as 'label: value'. These lines are "
+	                      "a start: make each value what the paper says.\n\n"),
+	                    run->base, PIPELINE_FIX_SUFFIX);
+
+	buf_add(b, t, strlen(t));
+	free(t);
+	buf_add(b, run->fixlines.p, run->fixlines.len);
+	t = xstrdup(_("\nThe claim waits here until its correction is read. A corrected text or "
+	              "CSV file of the claim does as well; this file then stays here, for the "
+	              "record.\n"));
+	buf_add(b, t, strlen(t));
+	free(t);
+}
+
+/*
+ * The claims of a scanned file made into forms. Claims with any field missing or in doubt make
+ * no form: the file goes to review with a .review.txt naming each doubt. A correction file is
+ * all or nothing: when its values still leave a doubt, no form is made, and the correction comes
+ * back in rejected/ with the doubts as its reason.
+ */
+static int
+scan_claims(struct run *run, struct scanned *sc)
+{
+	const struct rule *r = run->r;
+	struct buf review = {0};
+	unsigned long *claims;
+	char *cause = NULL, *head;
+	const char *dir;
+	int rc = 0, n, i, inreview = 0;
+
+	scanned_replace(sc, r);
 	decoder_free(run->dc);
 	run->dc = decoder_new(ENC_UTF8); /* the values below are UTF-8 already */
-	t = strncmp(text, "\xef\xbb\xbf", 3) == 0 ? text + 3 : text;
-	found = scan_find(r, t);
-	rec.row = 1;
-	rec.n = r->nfields;
-	rec.f = xcalloc(r->nfields + 1, sizeof *rec.f);
-	run->bind.col = xcalloc(r->nfields + 1, sizeof *run->bind.col);
-	run->bind.ncols = r->nfields;
-	for (i = 0; i < r->nfields; i++) {
-		rec.f[i].p = found[i].value != NULL ? found[i].value : "";
-		rec.f[i].len = strlen(rec.f[i].p);
-		run->bind.col[i] = i;
-	}
-	memset(&m, 0, sizeof m);
-	mapper_map(r, &run->bind, &rec, run->dc, run->stem, &m);
-	run->res->rows = 1;
-	if (m.nerrs == 0 && !run->o->dry_run) {
-		if ((rc = produce(run, &m, &cause)) == -1) {
-			rc = io_fail(run, cause);
-			goto out;
+	bind_found(run);
+	n = claims_of(run, sc, &claims);
+	for (i = 0; i < n; i++)
+		if (claims[i] > (unsigned long)sc->npages) {
+			free(claims);
+			return fail_file(run,
+			                 xasprintf(_("the correction names page %lu, but %s has "
+			                             "%d pages"),
+			                           claims[i], run->res->corrects, sc->npages));
 		}
-		if (rc == 1) { /* a character the import encoding lacks: a person decides */
-			mapper_add_error(&m, FIELD_NONE, NULL, NULL, cause);
-			cause = NULL;
+	if (run->nfixes > 0) {
+		for (i = 0; i < n; i++)
+			inreview |= one_claim(run, sc, claims[i], 1, &review, &cause) == 1;
+		if (inreview) {
+			free(claims);
+			buf_add(&run->reasons, review.p, review.len);
+			free(review.p);
+			return fail_file(run,
+			                 xasprintf(_("with these corrections %s still has fields "
+			                             "in doubt (below); correct them in this "
+			                             "file and drop it again"),
+			                           run->res->corrects));
 		}
 	}
-	preview_row(run, &m);
-	if (m.nerrs == 0) {
-		run->res->produced = 1;
-		if (run->o->on_row != NULL)
-			run->o->on_row(run->o->ctx, &m);
-		rc = run->o->dry_run || finish(run, &cause) == 0 ? 0 : io_fail(run, cause);
-		goto out;
+	for (i = 0; i < n && rc != -1; i++) {
+		rc = one_claim(run, sc, claims[i], 0, &review, &cause);
+		inreview |= rc == 1;
 	}
-	/* Not sure enough to pay: nothing is produced, and a person looks at it. */
-	if (run->o->on_row != NULL)
-		run->o->on_row(run->o->ctx, &m); /* what was read goes on record */
+	free(claims);
+	if (rc == -1) {
+		free(review.p);
+		return io_fail(run, cause);
+	}
+	if (run->res->produced > 0 && !run->o->dry_run && finish(run, &cause) == -1) {
+		free(review.p);
+		return io_fail(run, cause);
+	}
+	if (!inreview) {
+		free(review.p);
+		return 0;
+	}
 	run->res->review = 1;
 	run->res->failed = 1;
 	free(run->res->reason);
 	run->res->reason =
 	    xstrdup(_("the claim needs a person to look at it (see its .review.txt)"));
 	rc = 4;
-	if (!run->o->dry_run && write_review(run, &m, found, &cause) == -1)
-		rc = io_fail(run, cause);
-out:
-	mapped_free(&m);
-	found_free(found, r->nfields);
-	free(rec.f);
+	if (!run->o->dry_run) {
+		dir = run->o->review_dir != NULL ? run->o->review_dir : run->o->reject_dir;
+		if (r->per_page && run->res->produced > 0)
+			head = xasprintf(
+			    _("file: %s\nrule: %s\n%lu of its %lu claims made their forms; the "
+			      "others below made none: a person must look at them first.\n\n"),
+			    run->base, r->name, run->res->produced, run->res->rows);
+		else
+			head =
+			    xasprintf(_("file: %s\nrule: %s\nNo form was made: a person must look "
+			                "at this claim first.\n\n"),
+			              run->base, r->name);
+		buf_add(&review, "\n", 1);
+		fix_advice(run, &review);
+		if (write_note(run, dir, ".review.txt", head, &review, &cause) == -1)
+			rc = io_fail(run, cause);
+		free(head);
+	}
+	free(review.p);
+	return rc;
+}
+
+/* A scanned file: its text and places read, then its claims. */
+static int
+text_claim(struct run *run, int fd)
+{
+	struct buf raw = {0};
+	struct scanned sc = {0};
+	int rc;
+
+	if ((rc = read_all(run, fd, &raw)) != 0)
+		return rc;
+	rc = scan_read(run, &raw, &sc);
+	free(raw.p);
+	if (rc == 0 && sc.npages > 0)
+		rc = scan_claims(run, &sc);
+	scanned_free(&sc);
+	return rc;
+}
+
+/* The field a correction file's key names: its label as the reasons give it, or its name. */
+static int
+fix_field(const struct rule *r, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfields; i++)
+		if (r->fields[i].expr == NULL &&
+		    (strcmp(key, r->fields[i].label) == 0 || strcmp(key, r->fields[i].name) == 0 ||
+		     (r->fields[i].after != NULL && strcmp(key, r->fields[i].after) == 0)))
+			return (int)i;
+	return -1;
+}
+
+/* One claim's corrections: a mapping of field to value. NULL with *cause when it is wrong. */
+static char **
+load_fixset(const struct rule *r, const struct ynode *m, char **cause)
+{
+	char **vals;
+	const struct ynode *k, *v;
+	size_t i;
+	int f;
+
+	if (m->kind != Y_MAP || m->n == 0) {
+		*cause = xasprintf(_("line %d: expected lines of 'label: value'"), m->line);
+		return NULL;
+	}
+	vals = xcalloc(r->nfields + 1, sizeof *vals);
+	for (i = 0; i < m->n; i++) {
+		k = YMAP_KEY(m, i);
+		v = YMAP_VAL(m, i);
+		if ((f = fix_field(r, k->value)) == -1 || v->kind != Y_SCALAR) {
+			*cause =
+			    f == -1 ? xasprintf(_("line %d: '%s' is not a field of rule %s"),
+			                        k->line, k->value, r->name)
+			            : xasprintf(_("line %d: the value of '%s' is one line of text"),
+			                        v->line, k->value);
+			for (i = 0; i < r->nfields; i++)
+				free(vals[i]);
+			free(vals);
+			return NULL;
+		}
+		free(vals[f]);
+		vals[f] = xstrdup(v->value);
+	}
+	return vals;
+}
+
+/*
+ * A correction file's values into run->fixes: "label: value" lines (YAML), or for a rule of one
+ * claim per page, "page N:" mappings of them. -1 with *cause.
+ */
+static int
+load_fixes(struct run *run, const char *text, size_t len, char **cause)
+{
+	const struct rule *r = run->r;
+	struct diags d = {0};
+	struct ynode *root = ydoc_load_mem(run->base, text, len, &d);
+	const struct ynode *m = root;
+	unsigned long page = 0;
+	size_t i, n = 1;
+	char *end, **vals;
+	const char *key;
+
+	if (root == NULL || d.n > 0) {
+		*cause = d.n > 0 ? xasprintf(_("line %d: %s"), d.v[0].line, d.v[0].msg)
+		                 : xstrdup(_("the file is empty"));
+		diags_free(&d);
+		ydoc_free(root);
+		return -1;
+	}
+	if (r->per_page) {
+		if (root->kind != Y_MAP || root->n == 0) {
+			*cause = xstrdup(_("expected 'page N:' lines, each with lines of "
+			                   "'label: value' under it"));
+			ydoc_free(root);
+			return -1;
+		}
+		n = root->n;
+	}
+	run->fixes = xcalloc(n, sizeof *run->fixes);
+	for (i = 0; i < n; i++) {
+		if (r->per_page) {
+			key = YMAP_KEY(root, i)->value;
+			if (strncmp(key, "page", 4) == 0)
+				key += 4;
+			key += strspn(key, " ");
+			page = strtoul(key, &end, 10);
+			if (*key < '0' || *key > '9' || *end != '\0' || page == 0) {
+				*cause =
+				    xasprintf(_("line %d: expected 'page N:', not '%s'"),
+				              YMAP_KEY(root, i)->line, YMAP_KEY(root, i)->value);
+				ydoc_free(root);
+				return -1;
+			}
+			m = YMAP_VAL(root, i);
+		}
+		if ((vals = load_fixset(r, m, cause)) == NULL) {
+			ydoc_free(root);
+			return -1;
+		}
+		run->fixes[run->nfixes].claim = r->per_page ? page : 0;
+		run->fixes[run->nfixes++].vals = vals;
+	}
+	ydoc_free(root);
+	return 0;
+}
+
+/*
+ * A correction file (NAME.fix.txt): the scanned claim NAME waiting in review, read again with
+ * the clerk's values for the fields in doubt. The claim stays where it is; the caller moves it
+ * out of review once its forms are made (res->corrects).
+ */
+static int
+fix_claim(struct run *run, int fd)
+{
+	const char *dir = run->o->review_dir != NULL ? run->o->review_dir : run->o->reject_dir;
+	struct buf raw = {0}, orig = {0};
+	struct scanned sc = {0};
+	struct stat st;
+	char *name, *path, *text = NULL, *cause = NULL;
+	const char *t;
+	size_t bad;
+	int rc, ofd;
+
+	name = xstrndup(run->base, strlen(run->base) - strlen(PIPELINE_FIX_SUFFIX));
+	run->res->corrects = name;
+	/* The outputs go by the claim's name ({_input}), as they would have without doubts. */
+	free(run->stem);
+	run->stem = stem_of(name);
+	if ((rc = read_all(run, fd, &raw)) != 0)
+		return rc;
+	/* Notepad writes UTF-8, with or without its BOM, or CP932. */
+	run->dc = decoder_new(utf8_valid(raw.p, raw.len, NULL) ? ENC_UTF8 : ENC_CP932);
+	if (raw.len == 0 || decoder_run(run->dc, raw.p, raw.len, &text, &bad) == -1) {
+		free(raw.p);
+		free(text);
+		return fail_file(run,
+		                 xstrdup(raw.len == 0 ? _("the file is empty")
+		                                      : _("the file is neither UTF-8 nor CP932 "
+		                                          "text")));
+	}
+	free(raw.p);
+	path = xasprintf("%s/%s", dir, name);
+	ofd = dir != NULL ? open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) : -1;
+	free(path);
+	if (ofd == -1 || fstat(ofd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		if (ofd != -1)
+			close(ofd);
+		free(text);
+		return fail_file(run, xasprintf(_("no claim named %s waits in review: a correction "
+		                                  "file is named after the claim it corrects, "
+		                                  "followed by %s"),
+		                                name, PIPELINE_FIX_SUFFIX));
+	}
+	if ((run->r = text_rule(run, name)) == NULL) {
+		close(ofd);
+		free(text);
+		return fail_file(run, xasprintf(_("no rule for scanned claims takes %s"), name));
+	}
+	run->res->rule = run->r;
+	t = strncmp(text, "\xef\xbb\xbf", 3) == 0 ? text + 3 : text;
+	rc = load_fixes(run, t, strlen(t), &cause);
 	free(text);
+	if (rc == -1) {
+		close(ofd);
+		return fail_file(run, cause);
+	}
+	if (hash_fd(ofd, run->res->corrects_sha256, NULL) == -1 || lseek(ofd, 0, SEEK_SET) == -1) {
+		rc = io_fail(run, xasprintf("cannot read %s: %s", name, strerror(errno)));
+		close(ofd);
+		return rc;
+	}
+	rc = read_all(run, ofd, &orig);
+	close(ofd);
+	if (rc != 0)
+		return rc;
+	rc = scan_read(run, &orig, &sc);
+	free(orig.p);
+	if (rc == 0 && sc.npages > 0)
+		rc = scan_claims(run, &sc);
+	scanned_free(&sc);
 	return rc;
 }
 
@@ -1033,7 +1526,13 @@ pipeline_file(const struct config *c, const char *path, const struct pipeline_op
 		         : fail_file(&run, xasprintf(_("cannot read: %s"), strerror(errno)));
 		goto out;
 	}
-	if ((run.r = text_rule(&run)) != NULL) {
+	if (strlen(run.base) > strlen(PIPELINE_FIX_SUFFIX) &&
+	    strcmp(run.base + strlen(run.base) - strlen(PIPELINE_FIX_SUFFIX),
+	           PIPELINE_FIX_SUFFIX) == 0) {
+		rc = fix_claim(&run, fd);
+		goto out;
+	}
+	if ((run.r = text_rule(&run, run.base)) != NULL) {
 		res->rule = run.r;
 		rc = text_claim(&run, fd);
 		goto out;

@@ -45,6 +45,14 @@ struct output {
 	long long size;
 };
 
+/* A value a clerk put right in a correction file (NAME.fix.txt), as the audit log keeps it. */
+struct correction {
+	char *field;
+	unsigned long claim; /* the page, for a rule of one claim per page; else 1 */
+	char *read;  /* what OCR read, or NULL when nothing was, or the field is not audited */
+	char *fixed; /* the clerk's value, or NULL when the field is not audited */
+};
+
 struct file_result {
 	const struct rule *rule;
 	unsigned long rows, produced, rejected;
@@ -59,7 +67,19 @@ struct file_result {
 	char sha256[65]; /* the input's */
 	long long size;
 	unsigned uid; /* the input's owner: who dropped it */
+	/*
+	 * For a correction file: the scanned claim in review_dir it corrected (its name there and
+	 * SHA-256), once its forms are made, and what was put right. The caller moves the claim
+	 * out of review.
+	 */
+	char *corrects;
+	char corrects_sha256[65];
+	struct correction *corrections;
+	size_t ncorrections;
 };
+
+/* A file named like this corrects the scanned claim in review named by the rest of its name. */
+#define PIPELINE_FIX_SUFFIX ".fix.txt"
 
 /*
  * Processes the file at path. Returns 0 when every row produced its outputs, 1 when some rows

@@ -20,10 +20,12 @@
 const char *const rule_keys[] = {"name",   "title",  "match",   "input", "lookups",
                                  "fields", "checks", "outputs", NULL};
 const char *const rule_match_keys[] = {"glob", "header", NULL};
-const char *const rule_input_keys[] = {"format", "encoding", NULL};
-const char *const rule_field_keys[] = {"from",     "expr",  "label",   "type", "transforms",
-                                       "required", "audit", "pattern", "min",  "max",
-                                       "lookup",   "after", "regex",   NULL};
+const char *const rule_input_keys[] = {"format",         "encoding", "per",
+                                       "min_confidence", "replace",  NULL};
+const char *const rule_area_keys[] = {"page", "x", "y", "width", "height", NULL};
+const char *const rule_field_keys[] = {
+    "from", "expr", "label",  "type",  "transforms", "required", "audit",          "pattern",
+    "min",  "max",  "lookup", "after", "regex",      "area",     "min_confidence", NULL};
 const char *const rule_lookup_keys[] = {"file", NULL};
 const char *const rule_check_keys[] = {"expr", "message", NULL};
 const char *const rule_outputs_keys[] = {"form", "ledger", "import", "created", NULL};
@@ -225,10 +227,12 @@ load_field(struct rule *r, struct field_def *f, const struct ynode *key, const s
 		load_finder(r, f, m, d);
 		goto finder_done;
 	}
-	if ((v = ymap_get(m, "after")) != NULL || (v = ymap_get(m, "regex")) != NULL) {
+	if ((v = ymap_get(m, "after")) != NULL || (v = ymap_get(m, "regex")) != NULL ||
+	    (v = ymap_get(m, "area")) != NULL || (v = ymap_get(m, "min_confidence")) != NULL) {
 		ydiag(d, v,
-		      "'after' and 'regex' find a value in a claim's text: they need 'input: "
-		      "{format: text}'; a CSV rule reads columns with 'from'");
+		      "'after', 'regex', 'area' and 'min_confidence' are for scanned claims: they "
+		      "need 'input: {format: text, pdf or image}'; a CSV rule reads columns with "
+		      "'from'");
 		return;
 	}
 	if ((v = ymap_get(m, "from")) == NULL && ymap_get(m, "expr") == NULL)
@@ -313,6 +317,43 @@ finder_done:
 }
 
 /*
+ * A field printed in a fixed place: area: {page, x, y, width, height}, millimetres from the
+ * page's top left corner. Only pages with places have it: a PDF or an image, not OCR text.
+ */
+static void
+load_area(struct rule *r, struct field_def *f, const struct ynode *m, struct diags *d)
+{
+	const struct ynode *v;
+	double *at[] = {&f->area_x, &f->area_y, &f->area_w, &f->area_h};
+	const char *names[] = {"x", "y", "width", "height"};
+	int64_t page = 1;
+	size_t i;
+
+	if (m->kind != Y_MAP) {
+		ydiag(d, m, "'area' is {page: N, x: MM, y: MM, width: MM, height: MM}");
+		return;
+	}
+	if (ymap_check_keys(m, rule_area_keys, "an area", d) == -1)
+		return;
+	if (r->input == IN_TEXT)
+		ydiag(d, m,
+		      "'area' needs the places on a page: 'input: {format: pdf}' or '{format: "
+		      "image}'; OCR text has none");
+	if ((v = ymap_get(m, "page")) != NULL && yget_int(v, "page", 1, 9999, &page, d) == -1)
+		return;
+	for (i = 0; i < 4; i++) {
+		if ((v = ymap_get(m, names[i])) == NULL) {
+			ydiag(d, m, "'area' needs '%s' (millimetres)", names[i]);
+			return;
+		}
+		if (yget_double(v, names[i], i < 2 ? 0 : 0.1, 2000, at[i], d) == -1)
+			return;
+	}
+	f->area_page = (int)page;
+	f->from = xstrdup(f->name);
+}
+
+/*
  * A text rule's field: found after a printed label, by a regular expression with one group, or
  * computed. f->from gets the label (or the field's name) so reasons can name where it was looked
  * for.
@@ -321,23 +362,33 @@ static void
 load_finder(struct rule *r, struct field_def *f, const struct ynode *m, struct diags *d)
 {
 	const struct ynode *a = ymap_get(m, "after"), *x = ymap_get(m, "regex"), *v;
+	const struct ynode *ar = ymap_get(m, "area");
 	const char *s;
 	char err[256];
+	int64_t i;
 	int rc;
 
-	(void)r;
+	f->min_confidence = -1;
+	if ((v = ymap_get(m, "min_confidence")) != NULL &&
+	    yget_int(v, "min_confidence", 0, 100, &i, d) == 0)
+		f->min_confidence = (int)i;
 	if ((v = ymap_get(m, "from")) != NULL) {
 		ydiag(d, v,
-		      "field '%s': a text rule has no columns; find the value with 'after: LABEL' "
-		      "or 'regex:'",
+		      "field '%s': a scanned claim has no columns; find the value with 'after: "
+		      "LABEL', 'regex:' or 'area:'",
 		      f->name);
 		return;
 	}
-	if ((a != NULL) + (x != NULL) + (ymap_get(m, "expr") != NULL) != 1) {
+	if ((a != NULL) + (x != NULL) + (ar != NULL) + (ymap_get(m, "expr") != NULL) != 1) {
 		ydiag(d, m,
 		      "field '%s' needs one of 'after' (the printed label it follows), 'regex' (a "
-		      "pattern with one group) or 'expr' (how it is computed)",
+		      "pattern with one group), 'area' (where it is printed) or 'expr' (how it is "
+		      "computed)",
 		      f->name);
+		return;
+	}
+	if (ar != NULL) {
+		load_area(r, f, ar, d);
 		return;
 	}
 	if (a != NULL && yget_str(a, "after", &s, d) == 0) {
@@ -783,6 +834,36 @@ base_name(const char *path, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * input.replace: {MISREAD: RIGHT, ...}, what OCR is known to read wrongly in this form's print
+ * (令和 read as 金和), put right in the page's text before any field is looked for.
+ */
+static void
+load_replace(struct rule *r, const struct ynode *m, struct diags *d)
+{
+	const char *s;
+	size_t i;
+
+	if (m == NULL)
+		return;
+	if (m->kind != Y_MAP) {
+		ydiag(d, m, "expected a mapping for 'replace': {MISREAD: RIGHT, ...}");
+		return;
+	}
+	r->replace_from = xcalloc(m->n + 1, sizeof *r->replace_from);
+	r->replace_to = xcalloc(m->n + 1, sizeof *r->replace_to);
+	for (i = 0; i < m->n; i++) {
+		if (YMAP_KEY(m, i)->value[0] == '\0') {
+			ydiag(d, YMAP_KEY(m, i), "'replace' needs the misread text as the key");
+			continue;
+		}
+		if (yget_str(YMAP_VAL(m, i), "replace", &s, d) == 0) {
+			r->replace_from[r->nreplace] = xstrdup(YMAP_KEY(m, i)->value);
+			r->replace_to[r->nreplace++] = xstrdup(s);
+		}
+	}
+}
+
 struct rule *
 rule_load(const char *path, const struct eras *eras, struct diags *d)
 {
@@ -792,6 +873,7 @@ rule_load(const char *path, const struct eras *eras, struct diags *d)
 	size_t before = d->n, i;
 	char name[256];
 	const char *s;
+	int64_t n64;
 	int x;
 
 	if ((doc = ydoc_load(path, d)) == NULL)
@@ -803,6 +885,7 @@ rule_load(const char *path, const struct eras *eras, struct diags *d)
 	r->created_field = FIELD_NONE;
 	r->eras = eras;
 	r->encoding = ENC_AUTO;
+	r->min_confidence = RULE_MIN_CONFIDENCE;
 	if (ymap_check_keys(root, rule_keys, "a rule", d) == -1 && root->kind != Y_MAP)
 		goto out;
 	if ((v = ymap_get(root, "name")) != NULL && yget_str(v, "name", &s, d) == 0 &&
@@ -829,15 +912,27 @@ rule_load(const char *path, const struct eras *eras, struct diags *d)
 	if ((m = ymap_get(root, "input")) != NULL &&
 	    (ymap_check_keys(m, rule_input_keys, "input", d) == 0 || m->kind == Y_MAP)) {
 		if ((v = ymap_get(m, "format")) != NULL &&
-		    get_word(v, "format", (const char *const[]){"csv", "text", "pdf"}, 3, &x, d) ==
-		        0)
+		    get_word(v, "format", (const char *const[]){"csv", "text", "pdf", "image"}, 4,
+		             &x, d) == 0)
 			r->input = (enum rinput)x;
+		if ((v = ymap_get(m, "per")) != NULL &&
+		    get_word(v, "per", (const char *const[]){"file", "page"}, 2, &x, d) == 0)
+			r->per_page = x == 1;
+		if ((v = ymap_get(m, "min_confidence")) != NULL &&
+		    yget_int(v, "min_confidence", 0, 100, &n64, d) == 0)
+			r->min_confidence = (int)n64;
+		load_replace(r, ymap_get(m, "replace"), d);
 		if ((v = ymap_get(m, "encoding")) != NULL &&
 		    get_word(v, "encoding",
 		             (const char *const[]){"auto", "utf-8", "cp932", "shift_jis", "euc-jp"},
 		             5, &x, d) == 0)
 			r->encoding = (enum encoding)x;
 	}
+	if (r->input == IN_CSV && (r->per_page || ymap_get(m, "min_confidence") != NULL ||
+	                           ymap_get(m, "replace") != NULL))
+		ydiag(d, m,
+		      "'per', 'min_confidence' and 'replace' are for scanned claims: 'input: "
+		      "{format: text, pdf or image}'");
 	if (r->input != IN_CSV && (r->nglobs == 0 || r->nheader > 0))
 		ydiag(d, ymap_get(root, "match") != NULL ? ymap_get(root, "match") : root,
 		      "a text rule is chosen by the file's name: 'match' needs 'glob', and has no "
@@ -1066,6 +1161,12 @@ rule_free(struct rule *r)
 	name_free(&r->form_name);
 	name_free(&r->ledger_name);
 	name_free(&r->import_name);
+	for (i = 0; i < r->nreplace; i++) {
+		free(r->replace_from[i]);
+		free(r->replace_to[i]);
+	}
+	free(r->replace_from);
+	free(r->replace_to);
 	free(r->import_cols);
 	free(r->globs);
 	free(r->header);

@@ -26,6 +26,12 @@ enum ftype { FT_TEXT, FT_INT, FT_YEN, FT_DATE, FT_COUNT };
 #define FIELD_NONE  (-1)
 
 #define MAX_TRANSFORMS 8
+/*
+ * OCR's confidence (0 to 100) a reading needs to be paid without a person looking at it, unless
+ * the rule says otherwise. Tesseract gives 90 and more to clean print; the characters it misreads
+ * mostly come well below 80.
+ */
+#define RULE_MIN_CONFIDENCE 80
 
 struct field_def {
 	char *name;
@@ -51,14 +57,21 @@ struct field_def {
 	char *after;
 	regex_t finder;
 	char *finder_src;
+	/* Or inside a rectangle of a page (area): page 1-based, the rest in mm from its top left.
+	 */
+	int area_page;
+	double area_x, area_y, area_w, area_h;
+	int min_confidence; /* below it, OCR's reading goes to review; -1: the rule's */
 	int line, col;
 };
 
 /*
- * What a rule reads: an export's rows, or one claim per file as text: a scanner's OCR output, or
- * a PDF's text layer (a file that starts with %PDF-). The finders work on both the same way.
+ * What a rule reads: an export's rows, or scanned claims: a scanner's OCR text, a PDF (its text
+ * layer, or its pages read by OCR when it has none) or an image read by OCR. The three scanned
+ * kinds are told apart by the file's first bytes, so a rule for one takes the others too; the
+ * finders work on all of them the same way.
  */
-enum rinput { IN_CSV, IN_TEXT };
+enum rinput { IN_CSV, IN_TEXT, IN_PDF, IN_IMAGE };
 
 /* A code table: a value as the export writes it, and what the case-management system wants. */
 struct lookup {
@@ -108,6 +121,12 @@ struct rule {
 	size_t nheader;
 	enum encoding encoding;
 	enum rinput input;
+	/* Scanned claims: */
+	int per_page;        /* one claim per page, not per file */
+	int min_confidence;  /* 0 to 100: OCR's readings below it go to review */
+	char **replace_from; /* known misreadings of this form's print, put right before */
+	char **replace_to;   /* finding (input.replace) */
+	size_t nreplace;
 	struct field_def *fields;
 	size_t nfields;
 	struct check_def *checks;
@@ -163,6 +182,7 @@ extern const char *const rule_keys[];
 extern const char *const rule_match_keys[];
 extern const char *const rule_input_keys[];
 extern const char *const rule_field_keys[];
+extern const char *const rule_area_keys[];
 extern const char *const rule_check_keys[];
 extern const char *const rule_outputs_keys[];
 extern const char *const rule_form_keys[];

@@ -1,15 +1,217 @@
 /*
- * The finders of a text rule (see scan.h). A label is looked for as printed, and also with the
- * spaces a scanner's OCR tends to put between characters taken out; what follows it, after any
- * spaces and colons (half- or full-width), is the value, or the next line when the label ends its
- * line (unless that line is empty or starts another label), as on forms with the value in a box
- * below.
+ * Scanned claims as text with places, and the finders of a text rule (see scan.h). A label is
+ * looked for as printed, and also with the spaces OCR tends to put between characters taken out;
+ * what follows it, after any spaces and colons (half- or full-width), is the value, or the next
+ * line when the label ends its line (unless that line is empty or starts another label), as on
+ * forms with the value in a box below. Every value keeps the spans it was read from, so a
+ * reason can say where on the page it was and how sure OCR was of it.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scan.h"
+#include "utf8.h"
 #include "xmalloc.h"
+
+/* Appends to the text, keeping it NUL-terminated. */
+static void
+text_add(struct scanned *s, const char *p, size_t n)
+{
+	buf_add(&s->text, p, n);
+	buf_add(&s->text, "", 1);
+	s->text.len--;
+}
+
+static void
+page_begin(struct scanned *s, int ocr)
+{
+	s->pages = xreallocarray(s->pages, (size_t)s->npages + 1, sizeof *s->pages);
+	s->ocr = xreallocarray(s->ocr, (size_t)s->npages + 1, sizeof *s->ocr);
+	s->ocr[s->npages] = (char)ocr;
+	s->pages[s->npages++] = s->text.len;
+	text_add(s, "", 0);
+}
+
+static void
+span_add(struct scanned *s, const struct span *sp)
+{
+	if (s->nspans == s->capspans) {
+		s->capspans = s->capspans ? 2 * s->capspans : 256;
+		s->spans = xreallocarray(s->spans, s->capspans, sizeof *s->spans);
+	}
+	s->spans[s->nspans++] = *sp;
+}
+
+static double
+ymid(const struct glyph *g)
+{
+	return (g->y1 + g->y2) / 2;
+}
+
+static int
+by_y(const void *a, const void *b)
+{
+	double x = ymid(a), y = ymid(b);
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+by_x(const void *a, const void *b)
+{
+	const struct glyph *x = a, *y = b;
+
+	return x->x1 < y->x1 ? -1 : x->x1 > y->x1;
+}
+
+void
+scanned_add_page(struct scanned *s, struct glyph *g, size_t n, int ocr)
+{
+	size_t i, j, k;
+	double h;
+
+	page_begin(s, ocr);
+	/* Lines: glyphs whose middles lie within half a glyph's height of the line's first one. */
+	qsort(g, n, sizeof *g, by_y);
+	for (i = 0; i < n; i = k) {
+		h = g[i].y2 - g[i].y1;
+		for (k = i + 1; k < n && ymid(&g[k]) - ymid(&g[i]) < h / 2; k++)
+			;
+		/* A line's height of nothing above it is an empty line, as on paper. */
+		if (i > 0 && ymid(&g[i]) - ymid(&g[i - 1]) > 2 * h)
+			text_add(s, "\n", 1);
+		qsort(g + i, k - i, sizeof *g, by_x);
+		/* Gaps are measured against the line's tallest glyph, not a hyphen's height. */
+		for (j = i; j < k; j++)
+			if (g[j].y2 - g[j].y1 > h)
+				h = g[j].y2 - g[j].y1;
+		for (j = i; j < k; j++) {
+			double gap = j > i ? g[j].x1 - g[j - 1].x2 : 0;
+			double gh = g[j].y2 - g[j].y1;
+
+			int same = j > i && g[j].run != 0 && g[j].run == g[j - 1].run;
+
+			if (j > i && gap > h && !same)
+				text_add(s, "  ", 2); /* a wide gap: another box of the form */
+			else if (j > i && (g[j].space >= 0 ? g[j].space : gap > h / 4))
+				text_add(s, " ", 1);
+			span_add(s, &(struct span){.off = s->text.len,
+			                           .len = g[j].len,
+			                           .page = s->npages,
+			                           .x = (float)g[j].x1,
+			                           .y = (float)g[j].y1,
+			                           .w = (float)(g[j].x2 - g[j].x1),
+			                           .h = (float)gh,
+			                           .conf = g[j].conf});
+			text_add(s, g[j].p, g[j].len);
+		}
+		text_add(s, "\n", 1);
+	}
+	text_add(s, "\n", 1);
+}
+
+void
+scanned_add_text(struct scanned *s, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *ff;
+	size_t n;
+
+	/* Pages end at a form feed, as pdftotext and scanners' OCR write them. */
+	do {
+		ff = memchr(p, '\f', (size_t)(end - p));
+		n = (size_t)((ff != NULL ? ff : end) - p);
+		if (n > 0 || s->npages == 0) {
+			page_begin(s, 0);
+			text_add(s, p, n);
+			if (n > 0 && p[n - 1] != '\n')
+				text_add(s, "\n", 1);
+		}
+		p += n + (ff != NULL);
+	} while (ff != NULL && p < end);
+}
+
+/* One replacement over the whole text; map[i] is where old byte i went. */
+static void
+replace_one(struct scanned *s, const char *from, const char *to)
+{
+	size_t fl = strlen(from), tl = strlen(to), len = s->text.len, o, k, i;
+	size_t *map = xmalloc((len + 1) * sizeof *map);
+	unsigned char *touched = xcalloc(len + 1, 1);
+	struct buf out = {0};
+
+	for (o = 0; o < len;) {
+		if (fl > 0 && o + fl <= len && memcmp(s->text.p + o, from, fl) == 0) {
+			for (k = 0; k < fl; k++) {
+				map[o + k] = out.len;
+				touched[o + k] = 1;
+			}
+			buf_add(&out, to, tl);
+			o += fl;
+		} else {
+			map[o] = out.len;
+			buf_add(&out, s->text.p + o, 1);
+			o++;
+		}
+	}
+	map[len] = out.len;
+	buf_add(&out, "", 1);
+	out.len--;
+	for (i = 0; i < s->nspans; i++) {
+		struct span *sp = &s->spans[i];
+		size_t end = sp->off + sp->len, b;
+
+		for (b = sp->off; b < end; b++)
+			if (touched[b])
+				sp->conf = 100;
+		/* A span that ends inside a replacement takes the whole replacement. */
+		sp->off = map[sp->off];
+		sp->len = (touched[end - 1] ? map[end - 1] + tl : map[end - 1] + 1) - sp->off;
+	}
+	for (i = 0; i < (size_t)s->npages; i++)
+		s->pages[i] = map[s->pages[i]];
+	free(s->text.p);
+	s->text = out;
+	free(map);
+	free(touched);
+}
+
+void
+scanned_replace(struct scanned *s, const struct rule *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nreplace; i++)
+		replace_one(s, r->replace_from[i], r->replace_to[i]);
+}
+
+void
+scanned_page(const struct scanned *s, int p, struct scanned *one)
+{
+	size_t from = s->pages[p - 1], to = p < s->npages ? s->pages[p] : s->text.len, i;
+
+	memset(one, 0, sizeof *one);
+	page_begin(one, s->ocr[p - 1]);
+	text_add(one, s->text.p + from, to - from);
+	for (i = 0; i < s->nspans; i++)
+		if (s->spans[i].page == p) {
+			struct span sp = s->spans[i];
+
+			sp.off -= from;
+			sp.page = 1;
+			span_add(one, &sp);
+		}
+}
+
+void
+scanned_free(struct scanned *s)
+{
+	free(s->text.p);
+	free(s->spans);
+	free(s->pages);
+	free(s->ocr);
+	memset(s, 0, sizeof *s);
+}
 
 /* Skips spaces (ASCII, U+3000), colons (: and U+FF1A) and tabs. */
 static const char *
@@ -50,19 +252,25 @@ squeeze(const char *s, size_t n, size_t **map)
 	return out;
 }
 
-static char *
+/* A value's bytes in the text: where it starts and how long it is. */
+struct range {
+	const char *p;
+	size_t n;
+};
+
+static struct range
 trimmed(const char *p, size_t n)
 {
 	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
 		n--;
-	return xstrndup(p, n);
+	return (struct range){p, n};
 }
 
 /*
  * The value that starts at v and runs to end: cut at a wide gap (two spaces, a tab, a full-width
  * space), where OCR separates the boxes of a printed form, or where another field's label starts.
  */
-static char *
+static struct range
 value_at(const struct rule *r, const char *v, const char *end)
 {
 	const char *cut = end, *p;
@@ -94,83 +302,243 @@ starts_label(const struct rule *r, const char *p)
 	return 0;
 }
 
-/* The value after label in text, and its line; NULL when the label is not there. */
-static char *
-find_after(const struct rule *r, const char *text, const char *label, int *line)
+/* Code points of s (n bytes), with where each starts; returns how many. */
+static size_t
+code_points(const char *s, size_t n, uint32_t *cp, size_t *at)
 {
-	const char *l = text, *end, *hit, *v;
-	char *sq, *lab;
-	size_t *map, labn;
-	int no = 1;
+	size_t i = 0, k, c = 0;
+
+	while (i < n) {
+		if ((k = utf8_decode(s + i, n - i, &cp[c])) == 0)
+			k = 1, cp[c] = 0xfffd;
+		at[c++] = i;
+		i += k;
+	}
+	at[c] = n;
+	return c;
+}
+
+/*
+ * Where the label (code points lab[0..ln)) ends in the line (ln code points, squeezed) when one
+ * character of it is misread, missing or doubled (OCR's ケースズ番号 for ケース番号): the index of
+ * the first code point after it, or 0 when it is not there even so.
+ */
+static size_t
+near_label(const uint32_t *line, size_t n, const uint32_t *lab, size_t ln)
+{
+	size_t i, j, k, miss;
+
+	for (i = 0; i < n; i++) {
+		/* One character misread. */
+		for (j = 0, miss = 0; j < ln && i + j < n && miss <= 1; j++)
+			miss += line[i + j] != lab[j];
+		if (j == ln && miss <= 1)
+			return i + ln;
+		/* One extra character read (k in the line), or one missing (k in the label). */
+		for (k = 1; k < ln; k++) {
+			if (i + ln + 1 <= n && memcmp(line + i, lab, k * sizeof *lab) == 0 &&
+			    memcmp(line + i + k + 1, lab + k, (ln - k) * sizeof *lab) == 0)
+				return i + ln + 1;
+			if (i + ln - 1 <= n && memcmp(line + i, lab, k * sizeof *lab) == 0 &&
+			    memcmp(line + i + k, lab + k + 1, (ln - k - 1) * sizeof *lab) == 0)
+				return i + ln - 1;
+		}
+	}
+	return 0;
+}
+
+/* Labels this long or longer are still found with one character misread. */
+#define NEAR_LABEL_MIN 4
+
+/*
+ * The label's end in the line l..end, or NULL: as printed (spaces OCR put in taken out), or,
+ * when near is set, with one character wrong.
+ */
+static const char *
+label_end(const char *l, const char *end, const char *lab, int near)
+{
+	size_t *map, labn = strlen(lab), n, ln, hit;
+	char *sq = squeeze(l, (size_t)(end - l), &map);
+	const char *p, *out = NULL;
+	uint32_t *cp, *lcp;
+	size_t *at, *lat;
+
+	if (!near) {
+		if (labn > 0 && (p = strstr(sq, lab)) != NULL)
+			out = l + map[(size_t)(p - sq) + labn];
+		free(sq);
+		free(map);
+		return out;
+	}
+	cp = xcalloc(strlen(sq) + 1, sizeof *cp);
+	at = xcalloc(strlen(sq) + 1, sizeof *at);
+	lcp = xcalloc(labn + 1, sizeof *lcp);
+	lat = xcalloc(labn + 1, sizeof *lat);
+	n = code_points(sq, strlen(sq), cp, at);
+	ln = code_points(lab, labn, lcp, lat);
+	if (ln >= NEAR_LABEL_MIN && (hit = near_label(cp, n, lcp, ln)) > 0)
+		out = l + map[at[hit]];
+	free(cp);
+	free(at);
+	free(lcp);
+	free(lat);
+	free(sq);
+	free(map);
+	return out;
+}
+
+/*
+ * The value after label in text: {NULL} when the label is not there, an empty range at the label
+ * when its box is empty.
+ */
+static struct range
+find_after(const struct rule *r, const char *text, const char *label)
+{
+	const char *l, *end, *v;
+	char *lab;
+	size_t *map;
+	int near;
 
 	lab = squeeze(label, strlen(label), &map);
 	free(map);
-	labn = strlen(lab);
-	for (; *l != '\0'; l = *end == '\n' ? end + 1 : end, no++) {
-		end = strchr(l, '\n');
-		if (end == NULL)
-			end = l + strlen(l);
-		sq = squeeze(l, (size_t)(end - l), &map);
-		hit = labn > 0 ? strstr(sq, lab) : NULL;
-		if (hit != NULL) {
-			v = skip_separators(l + map[(size_t)(hit - sq) + labn]);
-			free(sq);
-			free(map);
-			if (v < end && *v != '\r') {
-				*line = no;
-				free(lab);
+	/* As printed first, anywhere on the page; only then with a character misread. */
+	for (near = 0; near <= 1; near++)
+		for (l = text; *l != '\0'; l = *end == '\n' ? end + 1 : end) {
+			end = strchr(l, '\n');
+			if (end == NULL)
+				end = l + strlen(l);
+			if ((v = label_end(l, end, lab, near)) == NULL)
+				continue;
+			free(lab);
+			v = skip_separators(v);
+			if (v < end && *v != '\r')
 				return value_at(r, v, end);
-			}
 			/*
 			 * The label ends its line: the value is on the next line, unless that line
 			 * is empty or starts with another label (an empty box on the form).
 			 */
 			if (*end == '\n') {
-				l = end + 1;
-				end = strchr(l, '\n');
-				if (end == NULL)
-					end = l + strlen(l);
-				v = skip_separators(l);
-				if (v < end && *v != '\r' && !starts_label(r, v)) {
-					*line = no + 1;
-					free(lab);
-					return value_at(r, v, end);
-				}
+				const char *l2 = end + 1, *end2 = strchr(l2, '\n');
+
+				if (end2 == NULL)
+					end2 = l2 + strlen(l2);
+				v = skip_separators(l2);
+				if (v < end2 && *v != '\r' && !starts_label(r, v))
+					return value_at(r, v, end2);
 			}
-			break;
+			return (struct range){end, 0};
 		}
-		free(sq);
-		free(map);
-	}
 	free(lab);
-	return NULL;
+	return (struct range){NULL, 0};
 }
 
-static char *
-find_regex(const char *text, const regex_t *re, int *line)
+static struct range
+find_regex(const char *text, const regex_t *re)
 {
 	regmatch_t m[2];
-	const char *p;
 
 	if (regexec(re, text, 2, m, 0) != 0 || m[1].rm_so < 0)
-		return NULL;
-	*line = 1;
-	for (p = text; p < text + m[1].rm_so; p++)
-		*line += *p == '\n';
+		return (struct range){NULL, 0};
 	return trimmed(text + m[1].rm_so, (size_t)(m[1].rm_eo - m[1].rm_so));
 }
 
+/* What was read at bytes [off, off + n) of the text: its line, place and least confidence. */
+static void
+found_at(const struct scanned *s, size_t off, size_t n, struct found *f)
+{
+	const char *p;
+	size_t i;
+
+	f->value = xstrndup(s->text.p + off, n);
+	f->line = 1;
+	for (p = s->text.p; p < s->text.p + off; p++)
+		f->line += *p == '\n';
+	f->conf = 100;
+	for (i = 0; i < s->nspans; i++) {
+		const struct span *sp = &s->spans[i];
+
+		if (sp->off + sp->len <= off || sp->off >= off + n)
+			continue;
+		if (f->page == 0) {
+			f->page = sp->page;
+			f->x = sp->x;
+			f->y = sp->y;
+		}
+		if (sp->conf < f->conf)
+			f->conf = sp->conf;
+	}
+	/* Lines count from the start of the page the value is on. */
+	for (i = (size_t)s->npages; i-- > 1;)
+		if (s->pages[i] <= off) {
+			for (p = s->text.p, f->line = 1; p < s->text.p + off; p++)
+				f->line += p >= s->text.p + s->pages[i] && *p == '\n';
+			break;
+		}
+}
+
+/*
+ * The pieces whose middles lie inside the field's rectangle, in reading order, one space where
+ * the text has space or a line break between them.
+ */
+static void
+find_area(const struct scanned *s, const struct field_def *fd, struct found *f)
+{
+	struct buf v = {0};
+	const struct span *prev = NULL;
+	size_t i, k;
+
+	for (i = 0; i < s->nspans; i++) {
+		const struct span *sp = &s->spans[i];
+		double cx = sp->x + sp->w / 2, cy = sp->y + sp->h / 2;
+
+		if (sp->page != fd->area_page || cx < fd->area_x || cx > fd->area_x + fd->area_w ||
+		    cy < fd->area_y || cy > fd->area_y + fd->area_h)
+			continue;
+		if (prev == NULL) {
+			f->conf = 100;
+			f->page = sp->page;
+			f->x = (float)fd->area_x;
+			f->y = (float)fd->area_y;
+		} else {
+			for (k = prev->off + prev->len; k < sp->off; k++)
+				if (strchr(" \t\n", s->text.p[k]) != NULL) {
+					buf_add(&v, " ", 1);
+					break;
+				}
+		}
+		buf_add(&v, s->text.p + sp->off, sp->len);
+		if (sp->conf < f->conf)
+			f->conf = sp->conf;
+		prev = sp;
+	}
+	if (prev != NULL) {
+		buf_add(&v, "", 1);
+		f->value = v.p;
+	}
+}
+
 struct found *
-scan_find(const struct rule *r, const char *text)
+scan_find(const struct rule *r, const struct scanned *s)
 {
 	struct found *f = xcalloc(r->nfields + 1, sizeof *f);
+	const struct field_def *fd;
+	struct range v;
 	size_t i;
 
 	for (i = 0; i < r->nfields; i++) {
-		if (r->fields[i].after != NULL)
-			f[i].value = find_after(r, text, r->fields[i].after, &f[i].line);
-		else if (r->fields[i].finder_src != NULL)
-			f[i].value = find_regex(text, &r->fields[i].finder, &f[i].line);
+		fd = &r->fields[i];
+		if (fd->area_page > 0) {
+			find_area(s, fd, &f[i]);
+			continue;
+		}
+		if (fd->after != NULL)
+			v = find_after(r, s->text.p, fd->after);
+		else if (fd->finder_src != NULL)
+			v = find_regex(s->text.p, &fd->finder);
+		else
+			continue;
+		if (v.p != NULL)
+			found_at(s, (size_t)(v.p - s->text.p), v.n, &f[i]);
 	}
 	return f;
 }

@@ -13,7 +13,11 @@
  *   measure CMD ARGS...         runs CMD; prints its wall, user and system ms and its peak
  *                               resident set in KiB (wait4)
  *   count DIR                   the number of entries in DIR
+ *   img2pdf PNG DPI PDF         the PNG as a one-page PDF of pictures only, no text layer, as a
+ *                               scanner that does no OCR makes (for make scantest)
  */
+#include <cairo-pdf.h>
+#include <cairo.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -501,6 +505,35 @@ count(const char *dir)
 	return 0;
 }
 
+static int
+img2pdf(const char *png, double dpi, const char *pdf)
+{
+	cairo_surface_t *img = cairo_image_surface_create_from_png(png), *out;
+	double w, h;
+	cairo_t *cr;
+
+	if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS || dpi <= 0) {
+		fprintf(stderr, "benchtool: cannot read %s\n", png);
+		return 1;
+	}
+	w = cairo_image_surface_get_width(img) * 72 / dpi;
+	h = cairo_image_surface_get_height(img) * 72 / dpi;
+	out = cairo_pdf_surface_create(pdf, w, h);
+	cr = cairo_create(out);
+	cairo_scale(cr, 72 / dpi, 72 / dpi);
+	cairo_set_source_surface(cr, img, 0, 0);
+	cairo_paint(cr);
+	cairo_destroy(cr);
+	cairo_surface_finish(out);
+	if (cairo_surface_status(out) != CAIRO_STATUS_SUCCESS) {
+		fprintf(stderr, "benchtool: cannot write %s\n", pdf);
+		return 1;
+	}
+	cairo_surface_destroy(out);
+	cairo_surface_destroy(img);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -517,7 +550,9 @@ main(int argc, char **argv)
 		return measure(argv + 2);
 	if (argc >= 3 && strcmp(argv[1], "count") == 0)
 		return count(argv[2]);
-	fprintf(stderr,
-	        "usage: benchtool gen-export|gen-singles|floor|latency|measure|count ...\n");
+	if (argc >= 5 && strcmp(argv[1], "img2pdf") == 0)
+		return img2pdf(argv[2], atof(argv[3]), argv[4]);
+	fprintf(stderr, "usage: benchtool "
+	                "gen-export|gen-singles|floor|latency|measure|count|img2pdf ...\n");
 	return 2;
 }

@@ -445,7 +445,7 @@ test_scanned_claims_and_review(void **state)
 	assert_non_null(text);
 	assert_non_null(strstr(text, "No form was made"));
 	assert_non_null(strstr(text, "'2,OOO円' is not an amount"));
-	assert_non_null(strstr(text, "(read on line 6)"));
+	assert_non_null(strstr(text, "(read at line 6)"));
 	free(text);
 	free(p);
 	/* Exactly one form: the misread claim made none. */

@@ -32,6 +32,7 @@ static const char *const *const key_lists[] = {
     rule_input_keys,
     rule_lookup_keys,
     rule_field_keys,
+    rule_area_keys,
     rule_check_keys,
     rule_outputs_keys,
     rule_form_keys,
