@@ -870,6 +870,8 @@ review_lines(const struct rule *r, const struct mapped *m, const struct found *f
 			                 m->errs[i].message, r->fields[f].area_page,
 			                 r->fields[f].area_x, r->fields[f].area_y,
 			                 r->fields[f].area_w, r->fields[f].area_h);
+		else if (f >= 0 && found[f].fixed)
+			line = xasprintf(_("%s (as corrected)\n"), m->errs[i].message);
 		else if (f >= 0 && found[f].value != NULL) {
 			at = place_of(&found[f], pages);
 			line = xasprintf(_("%s (read at %s)\n"), m->errs[i].message, at);
@@ -1011,7 +1013,7 @@ scan_claim(struct run *run, const struct scanned *sc, unsigned long row, int che
 		if (!check_only)
 			add_correction(run, row, i, found[i].value, fix[i]);
 		free(found[i].value);
-		found[i] = (struct found){.value = xstrdup(fix[i]), .conf = 100};
+		found[i] = (struct found){.value = xstrdup(fix[i]), .conf = 100, .fixed = 1};
 	}
 
 	rec.row = row;

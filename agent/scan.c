@@ -161,9 +161,12 @@ replace_one(struct scanned *s, const char *from, const char *to)
 		struct span *sp = &s->spans[i];
 		size_t end = sp->off + sp->len, b;
 
-		for (b = sp->off; b < end; b++)
-			if (touched[b])
-				sp->conf = 100;
+		/* Only a piece wholly put right is sure; one with other characters keeps its doubt.
+		 */
+		for (b = sp->off; b < end && touched[b]; b++)
+			;
+		if (b == end)
+			sp->conf = 100;
 		/* A span that ends inside a replacement takes the whole replacement. */
 		sp->off = map[sp->off];
 		sp->len = (touched[end - 1] ? map[end - 1] + tl : map[end - 1] + 1) - sp->off;

@@ -53,8 +53,9 @@ void scanned_add_page(struct scanned *s, struct glyph *g, size_t n, int ocr);
 /* Adds plain text (a scanner's OCR text file) without places: a page per form feed. */
 void scanned_add_text(struct scanned *s, const char *text, size_t len);
 /*
- * The rule's known misreadings put right (input.replace); the spans they touch are taken as
- * sure, since the rule's author vouches for them.
+ * The rule's known misreadings put right (input.replace). A piece wholly put right is taken as
+ * sure, since the rule's author vouches for it; one that also holds other characters keeps its
+ * confidence.
  */
 void scanned_replace(struct scanned *s, const struct rule *r);
 /* Page p (1-based) of s as a claim of its own, in *one (freed with scanned_free). */
@@ -67,6 +68,7 @@ struct found {
 	int page;    /* 0 when the place is not known (a text file) */
 	float x, y;  /* the place, in mm from the page's top left corner */
 	float conf;  /* the least sure piece of what was read: 0 to 100 */
+	int fixed;   /* the value is a clerk's, from a correction file */
 };
 
 /*

@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "hash.h"
 #include "testutil.h"
 
 struct env {
@@ -264,6 +265,8 @@ assert_file_says(struct env *e, const char *rel, const char *text)
 	char *p = pathf("%s/%s", e->dir, rel), *got = slurp(p, NULL);
 
 	assert_non_null(got);
+	if (strstr(got, text) == NULL)
+		print_error("%s does not say \"%s\"; it says:\n%s\n", rel, text, got);
 	assert_non_null(strstr(got, text));
 	free(got);
 	free(p);
@@ -455,6 +458,122 @@ test_scanned_claims_and_review(void **state)
 	assert_int_equal(env_stop(&e), 0);
 	assert_int_equal(audit_count(&e, "completed", "scan-transport-misread.txt", "review"), 1);
 	assert_int_equal(audit_count(&e, "completed", "scan-transport-good.txt", "produced"), 1);
+	assert_log_verifies(&e);
+	env_free(&e);
+}
+
+/* The last record of event for the input name, or NULL; the caller decrefs it. */
+static json_t *
+audit_record(struct env *e, const char *event, const char *name)
+{
+	char *cmd = pathf("cat %s/audit/*.jsonl 2>/dev/null", e->dir), *line = NULL;
+	size_t cap = 0;
+	json_t *rec, *last = NULL;
+	FILE *fp = popen(cmd, "r");
+
+	free(cmd);
+	while (getline(&line, &cap, fp) != -1) {
+		if ((rec = json_loads(line, 0, NULL)) == NULL)
+			continue;
+		if (strcmp(json_string_value(json_object_get(rec, "event")), event) == 0 &&
+		    strcmp(json_string_value(json_object_get(json_object_get(rec, "input"), "name"))
+		               ?: "",
+		           name) == 0) {
+			json_decref(last);
+			last = rec;
+		} else
+			json_decref(rec);
+	}
+	free(line);
+	pclose(fp);
+	return last;
+}
+
+static const char misread_claim[] = "ケース番号  0101-00231        申請日  令和6年4月3日\n"
+                                    "対象者氏名  札幌 花子\n"
+                                    "通院日  令和6年4月1日          交通機関  地下鉄\n"
+                                    "医療機関名  東区中央病院\n"
+                                    "片道運賃  250円               往復回数  4回\n"
+                                    "支給額  2,OOO円\n";
+
+/*
+ * A claim in review put right by a correction file (NAME.fix.txt): ones that name no claim,
+ * name an unknown field or still leave a doubt come back in rejected/ with the reason, and the
+ * claim stays in review; the right one makes the form, takes the claim out of review, and its
+ * record says which claim it settled and what was read and written.
+ */
+static void
+test_scanned_correction(void **state)
+{
+	char *p, hex[HASH_HEX];
+	json_t *rec, *fix;
+	struct env e;
+	int fd;
+
+	(void)state;
+	env_new(&e, "settle_ms: 50", "language: en");
+	env_start(&e, NULL);
+	drop(&e, "scan-transport-m.txt", misread_claim);
+	assert_int_equal(wait_count(&e, "review", ".review.txt", 1, 30000), 0);
+	/* The review file ends with the correction file to write, starting from what was read. */
+	assert_file_says(&e, "review/scan-transport-m.txt.review.txt",
+	                 "a file named scan-transport-m.txt.fix.txt");
+	assert_file_says(&e, "review/scan-transport-m.txt.review.txt", "\n支給額: 2,OOO円\n");
+
+	drop(&e, "nothing.txt.fix.txt", "支給額: 2000\n");
+	drop(&e, "scan-transport-m.txt.fix.txt", "金額: 2000\n");
+	assert_int_equal(wait_count(&e, "rejected", ".reason.txt", 2, 30000), 0);
+	assert_file_says(&e, "rejected/nothing.txt.fix.txt.reason.txt",
+	                 "no claim named nothing.txt waits in review");
+	assert_file_says(&e, "rejected/scan-transport-m.txt.fix.txt.reason.txt",
+	                 "line 1: '金額' is not a field of rule transport-scan");
+	/* A value that parses but fails the rule's check: still in doubt, no form. */
+	drop(&e, "scan-transport-m.txt.fix.txt", "支給額: 3000\n");
+	assert_int_equal(wait_count(&e, "rejected", ".txt", 6, 30000), 0);
+	/* Its name was taken in rejected/ by the one before: the second gets -2. */
+	assert_file_says(&e, "rejected/scan-transport-m.txt.fix.txt.reason-2.txt",
+	                 "still has fields in doubt");
+	assert_file_says(&e, "rejected/scan-transport-m.txt.fix.txt.reason-2.txt",
+	                 "支給額 3,000円 が 片道運賃 250円 × 往復回数 4回 × 2 と一致しません "
+	                 "(as corrected)");
+	p = pathf("%s/out", e.dir);
+	assert_int_equal(count_files(p, ".xlsx"), 0);
+	free(p);
+
+	/* In CP932, as Notepad may save it. */
+	drop(&e, "scan-transport-m.txt.fix.txt", "\x8e\x78\x8b\x8b\x8a\x7a: 2000\n");
+	assert_int_equal(wait_count(&e, "done", ".txt", 2, 30000), 0);
+	assert_file_says(&e, "done/scan-transport-m.txt", "2,OOO円");
+	p = pathf("%s/review", e.dir);
+	assert_int_equal(count_files(p, ".txt"), 0);
+	free(p);
+	p = pathf("%s/out/transport-0101-00231-2024-04-01.xlsx", e.dir);
+	assert_int_equal(access(p, F_OK), 0);
+	free(p);
+	/* The import file goes by the claim's name, as it would have without a doubt. */
+	p = pathf("%s/out/scan-transport-m.import.csv", e.dir);
+	assert_int_equal(access(p, F_OK), 0);
+	free(p);
+	assert_int_equal(env_stop(&e), 0);
+
+	rec = audit_record(&e, "completed", "scan-transport-m.txt.fix.txt");
+	assert_non_null(rec);
+	assert_string_equal(json_string_value(json_object_get(rec, "result")), "produced");
+	fix = json_object_get(rec, "corrects");
+	assert_string_equal(json_string_value(json_object_get(fix, "name")),
+	                    "scan-transport-m.txt");
+	p = pathf("%s/done/scan-transport-m.txt", e.dir);
+	fd = open(p, O_RDONLY);
+	assert_int_equal(hash_fd(fd, hex, NULL), 0);
+	close(fd);
+	free(p);
+	assert_string_equal(json_string_value(json_object_get(fix, "sha256")), hex);
+	fix = json_array_get(json_object_get(fix, "fields"), 0);
+	assert_string_equal(json_string_value(json_object_get(fix, "field")), "amount");
+	assert_string_equal(json_string_value(json_object_get(fix, "read")), "2,OOO円");
+	assert_string_equal(json_string_value(json_object_get(fix, "fixed")), "2000");
+	json_decref(rec);
+	assert_int_equal(audit_count(&e, "completed", "scan-transport-m.txt", "review"), 1);
 	assert_log_verifies(&e);
 	env_free(&e);
 }
@@ -989,6 +1108,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_written_in_pieces, cleanup),
 	    cmocka_unit_test_teardown(test_renamed_in_and_special_files, cleanup),
 	    cmocka_unit_test_teardown(test_scanned_claims_and_review, cleanup),
+	    cmocka_unit_test_teardown(test_scanned_correction, cleanup),
 	    cmocka_unit_test_teardown(test_reload_keeps_old_rules, cleanup),
 	    cmocka_unit_test_teardown(test_sigterm_mid_file, cleanup),
 	    cmocka_unit_test_teardown(test_polling_and_status, cleanup),

@@ -1,0 +1,455 @@
+/*
+ * Scanned claims below the OCR: how glyphs with places become lines, how a rule's finders read
+ * them (a label with a character misread, a rectangle, a known misreading put right), what
+ * confidence a value carries, and a file of one claim per page through `formagent process`,
+ * with a correction of one page. Tesseract itself is exercised by make scantest, on images made
+ * from printed forms.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rules.h"
+#include "scan.h"
+#include "testutil.h"
+#include "transform.h"
+
+static char *dir;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	dir = tmpdir_new();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	rmtree(dir);
+	free(dir);
+	return 0;
+}
+
+static struct rule *
+load_rule(const char *yaml)
+{
+	struct diags d = {0};
+	char *path = pathf("%s/r.yaml", dir);
+	char *whole = pathf("%soutputs: {import: {name: x.csv, columns: [{field: _row}]}}\n", yaml);
+	struct rule *r;
+
+	spits(path, whole);
+	free(whole);
+	r = rule_load(path, eras_builtin(), &d);
+	if (r == NULL || d.n > 0)
+		diags_print(stderr, &d);
+	assert_non_null(r);
+	diags_free(&d);
+	free(path);
+	return r;
+}
+
+/* s with the first from made to; a new string. */
+static char *
+replace_once(const char *s, const char *from, const char *to)
+{
+	const char *p = strstr(s, from);
+
+	assert_non_null(p);
+	return pathf("%.*s%s%s", (int)(p - s), s, to, p + strlen(from));
+}
+
+static const char rule_head[] =
+    "match: {glob: ['*.pdf']}\n"
+    "input: {format: image, min_confidence: 80, replace: {金和: 令和}}\n";
+
+static int
+field_of(const struct rule *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfields; i++)
+		if (strcmp(r->fields[i].name, name) == 0)
+			return (int)i;
+	fail_msg("no field %s", name);
+	return -1;
+}
+
+/* A word as OCR gives it: text, left edge and top in mm (5 mm high, 4 mm a character). */
+static struct glyph
+word(const char *text, double x, double y, float conf)
+{
+	size_t chars = 0, i;
+
+	for (i = 0; text[i] != '\0'; i++)
+		chars += ((unsigned char)text[i] & 0xc0) != 0x80;
+	return (struct glyph){.x1 = x,
+	                      .y1 = y,
+	                      .x2 = x + 4.0 * (double)chars,
+	                      .y2 = y + 5,
+	                      .conf = conf,
+	                      .space = -1,
+	                      .p = text,
+	                      .len = strlen(text)};
+}
+
+/*
+ * Glyphs given in no order come out as lines by their middles, left to right: a narrow gap is
+ * one space, a wide one (another box of the form) two, and empty height an empty line.
+ */
+static void
+test_layout(void **state)
+{
+	struct glyph g[] = {
+	    word("2,000円", 60, 40.6, 90), word("支給額", 20, 40, 95),     word("札幌", 60, 20, 90),
+	    word("花子", 69.5, 20.4, 90),  word("対象者氏名", 20, 20, 95),
+	};
+	struct scanned s = {0};
+
+	(void)state;
+	scanned_add_page(&s, g, sizeof g / sizeof *g, 1);
+	assert_string_equal(s.text.p, "対象者氏名  札幌 花子\n\n支給額  2,000円\n\n");
+	assert_int_equal(s.npages, 1);
+	assert_int_equal(s.nspans, 5);
+	/* Every span points at its own bytes. */
+	assert_memory_equal(s.text.p + s.spans[4].off, "2,000円", s.spans[4].len);
+	assert_true(s.spans[4].x == 60.0f);
+	scanned_free(&s);
+}
+
+/*
+ * A value carries the least confidence of its words and the place of its first; below the
+ * rule's min_confidence is for the pipeline to send to review.
+ */
+static void
+test_confidence_and_place(void **state)
+{
+	struct rule *r = load_rule("match: {glob: ['*.pdf']}\n"
+	                           "input: {format: image}\n"
+	                           "fields:\n"
+	                           "  name: {after: 対象者氏名}\n"
+	                           "  amount: {after: 支給額, type: yen}\n");
+	struct glyph g[] = {word("対象者氏名", 20, 20, 95), word("札幌", 60, 20, 91),
+	                    word("花子", 69.5, 20, 37), word("支給額", 20, 40, 95),
+	                    word("2,000円", 60, 40, 88)};
+	struct scanned s = {0};
+	struct found *f;
+
+	(void)state;
+	scanned_add_page(&s, g, sizeof g / sizeof *g, 1);
+	f = scan_find(r, &s);
+	assert_string_equal(f[0].value, "札幌 花子");
+	assert_true(f[0].conf == 37.0f);
+	assert_int_equal(f[0].page, 1);
+	assert_true(f[0].x == 60.0f && f[0].y == 20.0f);
+	assert_int_equal(f[0].line, 1);
+	assert_string_equal(f[1].value, "2,000円");
+	assert_true(f[1].conf == 88.0f);
+	assert_int_equal(f[1].line, 3);
+	assert_int_equal(r->min_confidence, RULE_MIN_CONFIDENCE);
+	found_free(f, r->nfields);
+	scanned_free(&s);
+	rule_free(r);
+}
+
+/*
+ * A label of four or more characters is found with one character misread, doubled or missing,
+ * but only when it is nowhere as printed; a shorter one only as printed.
+ */
+static void
+test_label_near(void **state)
+{
+	char *yaml = pathf("%sfields:\n"
+	                   "  case_no: {after: ケース番号}\n"
+	                   "  applied_on: {after: 申請日}\n"
+	                   "  clinic: {after: 医療機関名}\n"
+	                   "  route: {after: 経路}\n",
+	                   rule_head);
+	/* OCR's ケースズ番号 (one doubled), 申諸日 (a short label misread), 医療関名 (missing). */
+	static const char text[] = "ケースズ番号  0101-00231  申諸日  令和6年4月3日\n"
+	                           "医療関名  東区中央病院\n"
+	                           "経略  自宅-病院\n";
+	static const char twice[] = "ケース番 0000-00000\nケース番号 0101-00231\n";
+	struct rule *r = load_rule(yaml);
+	struct scanned s = {0};
+	struct found *f;
+
+	(void)state;
+	scanned_add_text(&s, text, strlen(text));
+	f = scan_find(r, &s);
+	assert_string_equal(f[field_of(r, "case_no")].value, "0101-00231");
+	assert_null(f[field_of(r, "applied_on")].value);
+	assert_string_equal(f[field_of(r, "clinic")].value, "東区中央病院");
+	assert_null(f[field_of(r, "route")].value);
+	found_free(f, r->nfields);
+	scanned_free(&s);
+
+	/* Printed right somewhere, it is taken there, not where a near miss is. */
+	scanned_add_text(&s, twice, strlen(twice));
+	f = scan_find(r, &s);
+	assert_string_equal(f[field_of(r, "case_no")].value, "0101-00231");
+	found_free(f, r->nfields);
+	scanned_free(&s);
+	rule_free(r);
+	free(yaml);
+}
+
+/*
+ * A label printed with its box empty gives an empty value (an empty field), not a missing one
+ * (a part of the page not read).
+ */
+static void
+test_label_with_empty_box(void **state)
+{
+	char *yaml = pathf("%sfields:\n  note: {after: 備考}\n  cw: {after: 担当CW}\n", rule_head);
+	struct rule *r = load_rule(yaml);
+	static const char text[] = "備考\n\n担当CW  山田\n";
+	struct scanned s = {0};
+	struct found *f;
+
+	(void)state;
+	scanned_add_text(&s, text, strlen(text));
+	f = scan_find(r, &s);
+	assert_non_null(f[0].value);
+	assert_string_equal(f[0].value, "");
+	assert_string_equal(f[1].value, "山田");
+	found_free(f, r->nfields);
+	scanned_free(&s);
+	rule_free(r);
+	free(yaml);
+}
+
+/*
+ * area: the words whose middles lie in the rectangle, in reading order, one space where the
+ * text has one; words half outside by their middle are not taken.
+ */
+static void
+test_area(void **state)
+{
+	char *yaml = pathf("%sfields:\n"
+	                   "  name: {area: {page: 1, x: 55, y: 18, width: 40, height: 9}}\n"
+	                   "  amount: {area: {x: 55, y: 38, width: 40, height: 9}, type: yen}\n"
+	                   "  other: {area: {page: 2, x: 0, y: 0, width: 200, height: 200}}\n",
+	                   rule_head);
+	struct rule *r = load_rule(yaml);
+	struct glyph g[] = {word("対象者氏名", 20, 20, 95), word("札幌", 60, 20, 91),
+	                    word("花子", 69.5, 20, 85),     word("様", 94, 20, 99),
+	                    word("支給額", 20, 40, 95),     word("2,000円", 60, 40, 88)};
+	struct scanned s = {0};
+	struct found *f;
+
+	(void)state;
+	scanned_add_page(&s, g, sizeof g / sizeof *g, 1);
+	f = scan_find(r, &s);
+	assert_string_equal(f[0].value, "札幌 花子");
+	assert_true(f[0].conf == 85.0f);
+	assert_string_equal(f[1].value, "2,000円");
+	assert_null(f[2].value); /* there is no page 2 */
+	found_free(f, r->nfields);
+	scanned_free(&s);
+	rule_free(r);
+	free(yaml);
+}
+
+/* area needs places: a rule for OCR text is told so, and so is an area without its size. */
+static void
+test_area_refused(void **state)
+{
+	struct diags d = {0};
+	char *path = pathf("%s/bad.yaml", dir);
+	struct rule *r;
+
+	(void)state;
+	spits(path, "match: {glob: ['*.txt']}\ninput: {format: text}\n"
+	            "fields:\n  a: {area: {x: 1, y: 1, width: 2}}\n"
+	            "outputs: {import: {name: x.csv, columns: [{field: _row}]}}\n");
+	r = rule_load(path, eras_builtin(), &d);
+	assert_int_equal(diags_errors(&d, 0), 2);
+	assert_non_null(strstr(d.v[0].msg, "OCR text has none"));
+	assert_non_null(strstr(d.v[1].msg, "'area' needs 'height'"));
+	rule_free(r);
+	diags_free(&d);
+	free(path);
+}
+
+/*
+ * replace: a known misreading is put right before finding, the spans after it still point at
+ * their own bytes, and the replaced text counts as sure.
+ */
+static void
+test_replace(void **state)
+{
+	char *yaml = pathf("%sfields:\n  applied_on: {after: 申請日, type: date}\n"
+	                   "  amount: {after: 支給額}\n",
+	                   rule_head);
+	struct rule *r = load_rule(yaml);
+	struct glyph g[] = {word("申請日", 20, 20, 95), word("金", 60, 20, 23),
+	                    word("和6年4月3日", 64, 20, 90), word("支給額", 20, 40, 95),
+	                    word("2,000円", 60, 40, 88)};
+	struct scanned s = {0};
+	struct found *f;
+
+	(void)state;
+	g[2].space = 0; /* OCR says 金和 is one run */
+	scanned_add_page(&s, g, sizeof g / sizeof *g, 1);
+	scanned_replace(&s, r);
+	assert_non_null(strstr(s.text.p, "申請日  令和6年4月3日"));
+	f = scan_find(r, &s);
+	assert_string_equal(f[0].value, "令和6年4月3日");
+	assert_true(f[0].conf == 90.0f); /* 金 at 23% became the rule's 令, which is sure */
+	assert_string_equal(f[1].value, "2,000円");
+	assert_true(f[1].conf == 88.0f);
+	assert_memory_equal(s.text.p + s.spans[4].off, "2,000円", s.spans[4].len);
+	found_free(f, r->nfields);
+	scanned_free(&s);
+	rule_free(r);
+	free(yaml);
+}
+
+/* OCR text: a page per form feed, and a page taken alone for a claim of its own. */
+static void
+test_pages(void **state)
+{
+	static const char text[] = "支給額 100円\f支給額 200円\n\f";
+	char *yaml = pathf("%sfields:\n  amount: {after: 支給額}\n", rule_head);
+	struct rule *r = load_rule(yaml);
+	struct scanned s = {0}, one;
+	struct found *f;
+
+	(void)state;
+	scanned_add_text(&s, text, strlen(text));
+	assert_int_equal(s.npages, 2);
+	scanned_page(&s, 2, &one);
+	f = scan_find(r, &one);
+	assert_string_equal(f[0].value, "200円");
+	assert_int_equal(f[0].line, 1);
+	found_free(f, r->nfields);
+	scanned_free(&one);
+	scanned_free(&s);
+	rule_free(r);
+	free(yaml);
+}
+
+/*
+ * per: page through the command: three claims in one OCR text, the misread one in review with
+ * its page named, the others made; then a correction of page 2 alone makes the third form.
+ */
+static void
+test_per_page_and_correction(void **state)
+{
+	char *rule, *src = srcpath("rules/transport-scan.yaml"), *text, *out = NULL, *err = NULL,
+	            *p, *tmpl = srcpath("templates"), *c1, *c2, *c3;
+	static const char claim[] = "ケース番号  0101-0023%d        申請日  令和6年4月3日\n"
+	                            "対象者氏名  札幌 花子\n"
+	                            "通院日  令和6年4月%d日          交通機関  地下鉄\n"
+	                            "医療機関名  東区中央病院\n"
+	                            "片道運賃  250円               往復回数  4回\n"
+	                            "支給額  %s円\n";
+	int rc;
+
+	(void)state;
+	/* The shipped rule as "pages", one claim per page; its glob stays scan-transport*. */
+	text = slurp(src, NULL);
+	p = replace_once(text, "name: transport-scan\n", "name: pages\n");
+	rule = replace_once(p, "\ninput:\n", "\ninput:\n  per: page\n");
+	free(p);
+	p = pathf("%s/rules", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	free(p);
+	p = pathf("%s/rules/pages.yaml", dir);
+	spits(p, rule);
+	free(p);
+	free(rule);
+	free(text);
+	p = pathf("%s/formagent.yaml", dir);
+	text = pathf("rules: rules\ntemplates: %s\nlanguage: en\naudit: {dir: audit}\n"
+	             "spools:\n  - {name: s, inbox: in, work: work, out: out, done: done,\n"
+	             "     rejected: out, review: out, rules: [pages]}\n",
+	             tmpl);
+	spits(p, text);
+	free(text);
+	free(p);
+
+	c1 = pathf(claim, 1, 1, "2,000");
+	c2 = pathf(claim, 2, 2, "2,OOO");
+	c3 = pathf(claim, 3, 3, "2,000");
+	text = pathf("%s\f%s\f%s", c1, c2, c3);
+	free(c1);
+	free(c2);
+	free(c3);
+	p = pathf("%s/scan-transport-pages.txt", dir);
+	spits(p, text);
+	free(p);
+	free(text);
+	rc = run_agent(dir, &out, &err,
+	               "process -c formagent.yaml --out out scan-transport-pages.txt");
+	if (rc != 1)
+		print_error("%s%s", out, err);
+	assert_int_equal(rc, 1);
+	p = pathf("%s/out", dir);
+	assert_int_equal(count_files(p, ".xlsx"), 2);
+	free(p);
+	p = pathf("%s/out/scan-transport-pages.txt.review.txt", dir);
+	text = slurp(p, NULL);
+	free(p);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "2 of its 3 claims made their forms"));
+	assert_non_null(strstr(text, "page 2:\n"));
+	assert_non_null(strstr(text, "page 2:\n  支給額: 2,OOO円\n"));
+	free(text);
+	free(out);
+	free(err);
+
+	/* The correction names page 2 alone: only it is read again, and makes the third form. */
+	p = pathf("cp %s/scan-transport-pages.txt %s/out/", dir, dir);
+	assert_int_equal(system(p), 0);
+	free(p);
+	p = pathf("%s/scan-transport-pages.txt.fix.txt", dir);
+	spits(p, "page 2:\n  支給額: 2000\n");
+	free(p);
+	rc = run_agent(dir, &out, &err,
+	               "process -c formagent.yaml --out out scan-transport-pages.txt.fix.txt");
+	if (rc != 0)
+		print_error("%s%s", out, err);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "1 rows: 1 produced"));
+	p = pathf("%s/out/transport-0101-00232-2024-04-02.xlsx", dir);
+	assert_int_equal(access(p, F_OK), 0);
+	free(p);
+	p = pathf("%s/out", dir);
+	assert_int_equal(count_files(p, ".xlsx"), 3);
+	free(p);
+	free(out);
+	free(err);
+	free(src);
+	free(tmpl);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_confidence_and_place, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_label_near, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_label_with_empty_box, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_area, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_area_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_per_page_and_correction, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
