@@ -265,14 +265,17 @@ cmd_process(int argc, char **argv)
 		} else if ((sp = spool_for(c, o.rule)) != NULL) {
 			o.out_dir = sp->out;
 			o.reject_dir = sp->rejected;
+			o.review_dir = sp->review;
 		} else {
 			fputs("formagent: process: no --out and no spool in the configuration\n",
 			      stderr);
 			config_free(c);
 			return 2;
 		}
-		if (!o.dry_run && (spool_mkdirs(o.out_dir, &cause) == -1 ||
-		                   spool_mkdirs(o.reject_dir, &cause) == -1)) {
+		if (!o.dry_run &&
+		    (spool_mkdirs(o.out_dir, &cause) == -1 ||
+		     spool_mkdirs(o.reject_dir, &cause) == -1 ||
+		     (o.review_dir != NULL && spool_mkdirs(o.review_dir, &cause) == -1))) {
 			fprintf(stderr, "formagent: %s\n", cause);
 			free(cause);
 			config_free(c);
