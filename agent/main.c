@@ -718,15 +718,14 @@ cmd_scan(int argc, char **argv)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+static int
+command(int argc, char **argv)
 {
 	/* For wcwidth() and regcomp() over UTF-8; the data's own encodings are handled explicitly.
 	 */
 	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
 		setlocale(LC_CTYPE, "");
 	umask(027);
-	atexit(ocr_end); /* Tesseract, if a scanned page was read */
 	log_init(0, LOG_LV_INFO);
 	if (argc < 2) {
 		usage(stderr);
@@ -760,4 +759,17 @@ main(int argc, char **argv)
 	fprintf(stderr, "formagent: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc = command(argc, argv);
+
+	/*
+	 * Tesseract, if a scanned page was read, is released here and not by atexit(): its own
+	 * static data is destroyed by then, and its End() would read freed memory.
+	 */
+	ocr_end();
+	return rc;
 }
