@@ -9,6 +9,7 @@
 #include <string.h>
 #include <tesseract/capi.h>
 
+#include "i18n.h"
 #include "ocr.h"
 #include "xmalloc.h"
 
@@ -33,8 +34,8 @@ ocr_start(char **cause)
 	if (TessBaseAPIInit3(api, NULL, OCR_LANGUAGE) != 0) {
 		TessBaseAPIDelete(api);
 		api = NULL;
-		*cause = xasprintf("Tesseract cannot load its '%s' model (is tesseract-ocr-jpn "
-		                   "installed?)",
+		*cause = xasprintf(_("Tesseract cannot load its '%s' model (is tesseract-ocr-jpn "
+		                     "installed?)"),
 		                   OCR_LANGUAGE);
 		return -1;
 	}
@@ -128,7 +129,7 @@ ocr_pix(PIX *pix, double dpi, struct scanned *s, char **cause)
 		pixDestroy(&clean);
 		pixDestroy(&straight);
 		pixDestroy(&big);
-		*cause = xstrdup("Tesseract could not read the page");
+		*cause = xstrdup(_("Tesseract could not read the page"));
 		return -1;
 	}
 	if ((ri = TessBaseAPIGetIterator(api)) != NULL) {
@@ -203,7 +204,7 @@ ocr_grey(const unsigned char *px, int w, int h, int stride, double dpi, struct s
 	int x, y, rc;
 
 	if ((long)w * h > OCR_MAX_PIXELS || (pix = pixCreate(w, h, 8)) == NULL) {
-		*cause = xasprintf("the page is too large to read (%d × %d pixels)", w, h);
+		*cause = xasprintf(_("the page is too large to read (%d × %d pixels)"), w, h);
 		return -1;
 	}
 	for (y = 0; y < h; y++) {
@@ -256,21 +257,21 @@ ocr_image(const char *buf, size_t len, struct scanned *s, char **cause)
 	/* The size first, from the header: a small file can claim a huge picture. */
 	if (pixReadHeaderMem(data, len, &format, &w, &h, &bps, &spp, &cmap) != 0 || w <= 0 ||
 	    h <= 0) {
-		*cause =
-		    xstrdup("the image cannot be read: it is damaged or not PNG, JPEG or TIFF");
+		*cause = xstrdup(_("it is damaged, or not PNG, JPEG or TIFF"));
 		return -1;
 	}
 	if ((long)w * h > OCR_MAX_PIXELS) {
-		*cause = xasprintf("the image is too large to read (%d × %d pixels)", w, h);
+		*cause = xasprintf(_("the image is too large to read (%d × %d pixels)"), w, h);
 		return -1;
 	}
 	for (n = 0; (pix = image_page(data, len, format, n)) != NULL; n++) {
 		if (n == OCR_MAX_PAGES ||
 		    (long)pixGetWidth(pix) * pixGetHeight(pix) > OCR_MAX_PIXELS) {
 			pixDestroy(&pix);
-			*cause = n == OCR_MAX_PAGES
-			             ? xasprintf("the image has more than %d pages", OCR_MAX_PAGES)
-			             : xstrdup("a page of the image is too large to read");
+			*cause =
+			    n == OCR_MAX_PAGES
+			        ? xasprintf(_("the image has more than %d pages"), OCR_MAX_PAGES)
+			        : xstrdup(_("a page of the image is too large to read"));
 			return -1;
 		}
 		dpi =
@@ -282,8 +283,7 @@ ocr_image(const char *buf, size_t len, struct scanned *s, char **cause)
 		pixDestroy(&pix);
 	}
 	if (n == 0) {
-		*cause =
-		    xstrdup("the image cannot be read: it is damaged or not PNG, JPEG or TIFF");
+		*cause = xstrdup(_("it is damaged, or not PNG, JPEG or TIFF"));
 		return -1;
 	}
 	return 0;

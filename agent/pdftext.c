@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "ocr.h"
 #include "pdftext.h"
 #include "utf8.h"
@@ -72,7 +73,7 @@ page_ocr(PopplerPage *page, struct scanned *s, char **cause)
 
 	poppler_page_get_size(page, &pw, &ph);
 	if (pw <= 0 || ph <= 0) {
-		*cause = xstrdup("a page of the PDF has no size");
+		*cause = xstrdup(_("a page of the PDF has no size"));
 		return -1;
 	}
 	if (pw / 72 * dpi * ph / 72 * dpi > MAX_PAGE_PIXELS)
@@ -80,13 +81,13 @@ page_ocr(PopplerPage *page, struct scanned *s, char **cause)
 	w = (int)(pw / 72 * dpi);
 	h = (int)(ph / 72 * dpi);
 	if (w < 1 || h < 1) {
-		*cause = xstrdup("a page of the PDF is too small to read");
+		*cause = xstrdup(_("a page of the PDF is too small to read"));
 		return -1;
 	}
 	surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
 	if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
 		cairo_surface_destroy(surf);
-		*cause = xstrdup("a page of the PDF cannot be drawn");
+		*cause = xstrdup(_("a page of the PDF cannot be drawn"));
 		return -1;
 	}
 	cr = cairo_create(surf);
@@ -138,7 +139,7 @@ pdf_read(const char *data, size_t len, struct scanned *s, int *ocr_pages, char *
 		PopplerPage *page = poppler_document_get_page(doc, i);
 
 		if (page == NULL) {
-			*cause = xasprintf("page %d of the PDF cannot be read", i + 1);
+			*cause = xasprintf(_("page %d of the PDF cannot be read"), i + 1);
 			rc = -1;
 			break;
 		}
@@ -152,7 +153,7 @@ pdf_read(const char *data, size_t len, struct scanned *s, int *ocr_pages, char *
 	}
 	g_object_unref(doc);
 	if (rc == 0 && n == 0) {
-		*cause = xstrdup("the PDF has no pages");
+		*cause = xstrdup(_("the PDF has no pages"));
 		rc = -1;
 	}
 	return rc;

@@ -310,6 +310,22 @@ check_outcome(const char *label, const char *name, const char *outcome, const ch
 			free(rej);
 			free(safe);
 		}
+	} else if (strcmp(outcome, "review") == 0) {
+		char *safe = spool_safe_name(name, 180);
+		char *rp = pathf("%s/review/%s.review.txt", sp, safe);
+		char *note = slurp(rp, NULL);
+
+		if (!exists("review", name) || note == NULL) {
+			fail(label, "expected in review/ with its .review.txt, but it is not");
+			ok = 0;
+		} else if (strstr(note, text) == NULL) {
+			fail(label, "the review file does not say \"%s\"; it says:\n%s", text,
+			     note);
+			ok = 0;
+		}
+		free(note);
+		free(rp);
+		free(safe);
 	} else if (strcmp(outcome, "produced") == 0) {
 		if (!exists("done", name) || reason != NULL) {
 			fail(label, "expected produced, but it is %s%s%s",
@@ -631,8 +647,9 @@ main(void)
 	text = pathf("rules: rules\ntemplates: %s/templates\nlanguage: en\nretry_ms: 100\n"
 	             "audit: {dir: spool/audit}\nstate_dir: spool/state\n"
 	             "spools:\n  - {name: s, inbox: spool/inbox, work: spool/work, out: spool/out, "
-	             "done: spool/done, rejected: spool/rejected, settle_ms: 200, max_bytes: %lld, "
-	             "rules: [transport, household-goods, school-entry, named]}\n",
+	             "done: spool/done, rejected: spool/rejected, review: spool/review, settle_ms: "
+	             "200, max_bytes: %lld, "
+	             "rules: [transport, household-goods, school-entry, named, transport-scan]}\n",
 	             src, MAX_BYTES);
 	spits(cfg, text);
 	free(text);
