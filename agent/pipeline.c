@@ -1199,6 +1199,34 @@ scan_claims(struct run *run, struct scanned *sc)
 			                             "%d pages"),
 			                           claims[i], run->res->corrects, sc->npages));
 		}
+	if (run->nfixes > 0 && r->per_page) {
+		/*
+		 * A page without doubt made its form when the file was first read: correcting it
+		 * would pay it twice.
+		 */
+		struct fixset *fixes = run->fixes;
+		size_t nfixes = run->nfixes;
+		struct buf none = {0};
+		int made = 0;
+
+		run->fixes = NULL;
+		run->nfixes = 0;
+		for (i = 0; i < n && !made; i++)
+			if (one_claim(run, sc, claims[i], 1, &none, &cause) == 0)
+				made = i + 1;
+		run->fixes = fixes;
+		run->nfixes = nfixes;
+		free(none.p);
+		if (made) {
+			rc =
+			    fail_file(run, xasprintf(_("page %lu of %s made its form when the file "
+			                               "was read; only pages in review can be "
+			                               "corrected"),
+			                             claims[made - 1], run->res->corrects));
+			free(claims);
+			return rc;
+		}
+	}
 	if (run->nfixes > 0) {
 		for (i = 0; i < n; i++)
 			inreview |= one_claim(run, sc, claims[i], 1, &review, &cause) == 1;

@@ -411,10 +411,25 @@ test_per_page_and_correction(void **state)
 	free(out);
 	free(err);
 
-	/* The correction names page 2 alone: only it is read again, and makes the third form. */
+	/* A correction of a page that made its form is refused: it would be paid twice. */
 	p = pathf("cp %s/scan-transport-pages.txt %s/out/", dir, dir);
 	assert_int_equal(system(p), 0);
 	free(p);
+	p = pathf("%s/scan-transport-pages.txt.fix.txt", dir);
+	spits(p, "page 2:\n  支給額: 2000\npage 3:\n  支給額: 2000\n");
+	free(p);
+	rc = run_agent(dir, &out, &err,
+	               "process -c formagent.yaml --out out scan-transport-pages.txt.fix.txt");
+	assert_int_equal(rc, 2);
+	assert_non_null(strstr(err, "page 3 of scan-transport-pages.txt made its form when the "
+	                            "file was read"));
+	free(out);
+	free(err);
+	p = pathf("%s/out", dir);
+	assert_int_equal(count_files(p, ".xlsx"), 2);
+	free(p);
+
+	/* The correction names page 2 alone: only it is read again, and makes the third form. */
 	p = pathf("%s/scan-transport-pages.txt.fix.txt", dir);
 	spits(p, "page 2:\n  支給額: 2000\n");
 	free(p);
