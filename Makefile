@@ -10,7 +10,7 @@
 #   make badinput   the corpus of tests/bad/ (80+ bad inputs and rules) against a running agent
 #   make bench      formagent against the libxlsxwriter floor and a Python peer (BENCH_QUICK=1)
 #   make scantest   forms printed to PDF by LibreOffice, read back as scanned claims
-#   make fuzz       libFuzzer on the reader, YAML loader, transforms, expressions (FUZZ_SECONDS=60)
+#   make fuzz       libFuzzer on the reader, YAML loader, transforms, expressions, scan finders
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make format     clang-format every source in place; make check-format only reports
 #
@@ -147,14 +147,15 @@ asan:
 # The example configuration is installed with its demo/ paths moved to /var/lib/formagent, the
 # folders formagent.tmpfiles creates.
 # libFuzzer harnesses (tests/fuzz/) for the reader, the YAML loader with the rule schema, the
-# transforms and the check expressions, under ASan and UBSan. Each runs FUZZ_SECONDS from seeds
-# taken from the samples and fixtures; an input that crashes one is kept in tests/fuzz/regressions/,
-# and every input kept there is replayed first (make test does that, with a short run).
+# transforms, the check expressions and the scanned-claim finders, under ASan and UBSan. Each
+# runs FUZZ_SECONDS from seeds taken from the samples and fixtures; an input that crashes one is
+# kept in tests/fuzz/regressions/, and every input kept there is replayed first (make test does
+# that, with a short run).
 FUZZ_SECONDS ?= 60
 TEST_FUZZ_SECONDS ?= 5
 TEST_CRASH_CYCLES ?= 20
 FUZZ_BUILD   = build/fuzz
-FUZZERS      = reader yaml transform expr
+FUZZERS      = reader yaml transform expr scan
 FUZZ_OBJS    = $(LIB_SRCS:agent/%.c=$(FUZZ_BUILD)/agent/%.o)
 FUZZ_CFLAGS  = -g -O1 -fno-omit-frame-pointer
 
@@ -180,6 +181,7 @@ fuzz:
 		yaml) cp rules/*.yaml templates/*.yaml tests/fixtures/check/*/rules/*.yaml $$c/ 2>/dev/null;; \
 		transform) printf '令和元年5月1日' > $$c/d1; printf 'R060401' > $$c/d2; printf '5,040円' > $$c/y1;; \
 		expr) printf 'amount == fare * trips * 2' > $$c/e1; printf 'on + 3 > date("R6.4.1") and len(name) < 4' > $$c/e2;; \
+		scan) cp tests/samples/scan-*.txt $$c/ 2>/dev/null;; \
 		esac; \
 		set -- tests/fuzz/regressions/$$f-*; \
 		if [ -e "$$1" ]; then echo "fuzz $$f: replaying $$# kept input(s)"; \

@@ -16,7 +16,6 @@
 #define OCR_LANGUAGE "jpn"
 /* Larger pages are refused: an A4 page at 600 dpi has 35 million pixels. */
 #define OCR_MAX_PIXELS (80L * 1000 * 1000)
-#define OCR_MAX_PAGES  50
 #define A4_WIDTH_MM    210.0
 #define OCR_DPI        300.0
 

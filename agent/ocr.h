@@ -11,6 +11,12 @@
 
 #include "scan.h"
 
+/*
+ * Pages read by OCR in one file, at most: a page takes Tesseract a few seconds, and the agent
+ * reads one file at a time.
+ */
+#define OCR_MAX_PAGES 20
+
 /* Whether buf starts like an image file ocr_image() reads (PNG, JPEG, TIFF). */
 int ocr_is_image(const char *buf, size_t len);
 

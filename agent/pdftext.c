@@ -20,6 +20,8 @@
 #define PT_MM           (25.4 / 72)
 #define OCR_DPI         300.0
 #define MAX_PAGE_PIXELS (60.0 * 1000 * 1000)
+/* A claim with its receipts is a few pages; the finders read the whole text for each field. */
+#define PDF_MAX_PAGES 200
 
 /* The page's text layer as glyphs; 0 when it has none. */
 static size_t
@@ -135,6 +137,12 @@ pdf_read(const char *data, size_t len, struct scanned *s, int *ocr_pages, char *
 		return -1;
 	}
 	n = poppler_document_get_n_pages(doc);
+	if (n > PDF_MAX_PAGES) {
+		g_object_unref(doc);
+		*cause =
+		    xasprintf(_("it has %d pages, more than the %d of a claim"), n, PDF_MAX_PAGES);
+		return -1;
+	}
 	for (i = 0; i < n && rc == 0; i++) {
 		PopplerPage *page = poppler_document_get_page(doc, i);
 
@@ -145,7 +153,13 @@ pdf_read(const char *data, size_t len, struct scanned *s, int *ocr_pages, char *
 		}
 		if ((ng = page_glyphs(page, &text, &g)) > 0)
 			scanned_add_page(s, g, ng, 0);
-		else if ((rc = page_ocr(page, s, cause)) == 0)
+		else if (*ocr_pages == OCR_MAX_PAGES) {
+			*cause =
+			    xasprintf(_("more than %d of its pages have no text and would have to "
+			                "be read by OCR; split it"),
+			              OCR_MAX_PAGES);
+			rc = -1;
+		} else if ((rc = page_ocr(page, s, cause)) == 0)
 			++*ocr_pages;
 		free(g);
 		g_free(text);

@@ -12,6 +12,9 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
+/* OCR text of a claim form is a few kilobytes; a hundred pages fit in this. */
+#define SCAN_MAX_TEXT (1024 * 1024)
+
 int
 scan_read_bytes(const char *buf, size_t len, enum encoding enc, struct scanned *sc, char **reason)
 {
@@ -40,6 +43,15 @@ scan_read_bytes(const char *buf, size_t len, enum encoding enc, struct scanned *
 		*reason = xstrdup(len == 0 ? _("the file is empty")
 		                           : _("the file holds NUL bytes: it is a binary file, not "
 		                               "text, a PDF or an image"));
+		return -1;
+	}
+	/* Labels are looked for line by line, and again with a character wrong: keep it a page's.
+	 */
+	if (len > SCAN_MAX_TEXT) {
+		*reason =
+		    xasprintf(_("the text is %zu bytes: a scanner's OCR text of a claim is far "
+		                "less (at most %d)"),
+		              len, SCAN_MAX_TEXT);
 		return -1;
 	}
 	if (enc == ENC_AUTO)
