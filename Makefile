@@ -133,7 +133,7 @@ demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
 	@rm -rf demo && mkdir -p demo/inbox
-	@cp ../shared/samples/*.csv tests/samples/*.csv tests/samples/*.txt demo/inbox/
+	@cp ../shared/samples/*.csv tests/samples/*.csv tests/samples/*.txt tests/samples/*.png demo/inbox/
 	@echo "formagent demo: the samples are in demo/inbox; the agent takes them now."
 	@$(if $(DEMO_ONCE),,echo "formagent demo: drop more files into demo/inbox; Ctrl-C stops the agent.")
 	@$(BUILD)/formagent run -c formagent.yaml $(if $(DEMO_ONCE),--once); rc=$$?; \
@@ -144,8 +144,6 @@ asan:
 	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(TEST_PKGS)" DEPS_CMDS="$(TEST_CMDS)"
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 CFLAGS="-O1 -g" unit
 
-# The example configuration is installed with its demo/ paths moved to /var/lib/formagent, the
-# folders formagent.tmpfiles creates.
 # libFuzzer harnesses (tests/fuzz/) for the reader, the YAML loader with the rule schema, the
 # transforms, the check expressions and the scanned-claim finders, under ASan and UBSan. Each
 # runs FUZZ_SECONDS from seeds taken from the samples and fixtures; an input that crashes one is
@@ -248,6 +246,8 @@ bench:
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/benchtool
 	@FORMAGENT=$(BUILD)/formagent BENCHTOOL=$(BUILD)/bench/benchtool bench/run
 
+# The example configuration is installed with its demo/ paths moved to /var/lib/formagent, the
+# folders formagent.tmpfiles creates.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)/etc/formagent/rules $(DESTDIR)/etc/formagent/templates \
