@@ -89,7 +89,6 @@ scanned_add_page(struct scanned *s, struct glyph *g, size_t n, int ocr)
 		for (j = i; j < k; j++) {
 			double gap = j > i ? g[j].x1 - g[j - 1].x2 : 0;
 			double gh = g[j].y2 - g[j].y1;
-
 			int same = j > i && g[j].run != 0 && g[j].run == g[j - 1].run;
 
 			if (j > i && gap > h && !same)
@@ -161,8 +160,7 @@ replace_one(struct scanned *s, const char *from, const char *to)
 		struct span *sp = &s->spans[i];
 		size_t end = sp->off + sp->len, b;
 
-		/* Only a piece wholly put right is sure; one with other characters keeps its doubt.
-		 */
+		/* A piece wholly put right is sure; one with other characters keeps its doubt. */
 		for (b = sp->off; b < end && touched[b]; b++)
 			;
 		if (b == end)
@@ -450,11 +448,15 @@ static void
 found_at(const struct scanned *s, size_t off, size_t n, struct found *f)
 {
 	const char *p;
-	size_t i;
+	size_t i, start = 0;
 
 	f->value = xstrndup(s->text.p + off, n);
+	/* Lines count from the start of the page the value is on. */
+	for (i = 0; i < (size_t)s->npages; i++)
+		if (s->pages[i] <= off)
+			start = s->pages[i];
 	f->line = 1;
-	for (p = s->text.p; p < s->text.p + off; p++)
+	for (p = s->text.p + start; p < s->text.p + off; p++)
 		f->line += *p == '\n';
 	f->conf = 100;
 	for (i = 0; i < s->nspans; i++) {
@@ -470,13 +472,6 @@ found_at(const struct scanned *s, size_t off, size_t n, struct found *f)
 		if (sp->conf < f->conf)
 			f->conf = sp->conf;
 	}
-	/* Lines count from the start of the page the value is on. */
-	for (i = (size_t)s->npages; i-- > 1;)
-		if (s->pages[i] <= off) {
-			for (p = s->text.p, f->line = 1; p < s->text.p + off; p++)
-				f->line += p >= s->text.p + s->pages[i] && *p == '\n';
-			break;
-		}
 }
 
 /*

@@ -6,12 +6,12 @@
  * of every kind fails in turn, each in a fresh spool. After each run:
  *
  *   stopped     the agent did not finish on its own (it must retry, and exit 0 once done)
- *   lost        an input in neither done/ nor rejected/, or left in the inbox or work/
- *   doubled     an input in both, or with two completions that are not "resumed"
+ *   lost        an input in none of done/, rejected/ and review/, or left in the inbox or work/
+ *   doubled     an input in two of them, or with two completions that are not "resumed"
  *   unrecorded  an output in out/ that no completed audit record names
- *   differs     out/, done/ or rejected/ not as in the reference run, names and bytes; the one
- *               other outcome allowed is a file the agent may not open (EACCES) rejected with
- *               that reason
+ *   differs     out/, done/, rejected/ or review/ not as in the reference run, names and bytes;
+ *               the one other outcome allowed is a file the agent may not open (EACCES)
+ *               rejected with that reason
  *   broken      `audit verify` fails, or a temporary file is left
  *
  * Prints "faulttest: N cases, M faults fired, failed F" and exits non-zero if F is not 0.
@@ -47,7 +47,10 @@ static const struct {
 } errnos[] = {{EIO, "EIO"}, {ENOSPC, "ENOSPC"}, {EACCES, "EACCES"}};
 #define NERRNOS (sizeof errnos / sizeof *errnos)
 
-/* The claim files: good, one row wrong, a broken quote, and a symbolic link. */
+/*
+ * The claim files: good, one row wrong, a broken quote, a symbolic link, and two scanned claims,
+ * one of them for review.
+ */
 static void
 make_inputs(void)
 {
@@ -78,6 +81,20 @@ make_inputs(void)
 	if (symlink("/etc/hostname", p) != 0)
 		perror("symlink");
 	free(p);
+	/* Scanned claims: one sure, one with an amount OCR misread, which goes to review. */
+	for (f = 0; f < 2; f++) {
+		p = pathf("%s/scan-transport-%s.txt", inputs, f == 0 ? "sure" : "doubt");
+		len = (size_t)snprintf(buf, sizeof buf,
+		                       "ケース番号  0102-0000%d        申請日  令和6年4月3日\n"
+		                       "対象者氏名  札幌 花子\n"
+		                       "通院日  令和6年4月1日          交通機関  地下鉄\n"
+		                       "医療機関名  東区中央病院\n"
+		                       "片道運賃  250円               往復回数  4回\n"
+		                       "支給額  %s円\n",
+		                       f, f == 0 ? "2,000" : "2,OOO");
+		spit(p, buf, len);
+		free(p);
+	}
 }
 
 /* A fresh spool in case/ with the inputs in its inbox; returns the configuration's path. */
@@ -98,7 +115,8 @@ new_case(const char *cdir)
 	text = pathf("rules: %s/rules\ntemplates: %s/templates\nlanguage: en\nretry_ms: 20\n"
 	             "state_dir: s/state\ntmpdir: s/tmp\naudit: {dir: s/audit}\n"
 	             "spools:\n  - {name: s, inbox: s/inbox, work: s/work, out: s/out, "
-	             "done: s/done, rejected: s/rejected, rules: [transport], settle_ms: 0}\n",
+	             "done: s/done, rejected: s/rejected, review: s/review, "
+	             "rules: [transport, transport-scan], settle_ms: 0}\n",
 	             src, src);
 	spits(cfg, text);
 	free(text);
@@ -331,7 +349,7 @@ check_audit(const char *cdir, const char *label, struct tally *t)
 static int
 check_case(const char *cdir, const char *ref, const char *label, int rc, int e, struct tally *t)
 {
-	static const char *const subs[] = {"out", "done", "rejected"};
+	static const char *const subs[] = {"out", "done", "rejected", "review"};
 	struct tally before = *t;
 	char *a, *b;
 	int d = 0;
@@ -352,15 +370,16 @@ check_case(const char *cdir, const char *ref, const char *label, int rc, int e, 
 		}
 		free(a);
 	}
-	a = pathf("%s/s/out", cdir);
-	b = pathf("%s/s/rejected", cdir);
-	if (count_files(a, ".tmp") + count_files(b, ".tmp") > 0) {
-		fprintf(stderr, "faulttest: %s: a temporary file is left\n", label);
-		t->broken++;
+	for (i = 0; i < 4; i++) {
+		a = pathf("%s/s/%s", cdir, subs[i]);
+		if (count_files(a, ".tmp") > 0) {
+			fprintf(stderr, "faulttest: %s: a temporary file is left in %s/\n", label,
+			        subs[i]);
+			t->broken++;
+		}
+		free(a);
 	}
-	free(a);
-	free(b);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		a = pathf("%s/s/%s", cdir, subs[i]);
 		b = pathf("%s/s/%s", ref, subs[i]);
 		d += tree_diff(a, b, label, 1);
@@ -369,7 +388,7 @@ check_case(const char *cdir, const char *ref, const char *label, int rc, int e, 
 	}
 	/* A file the agent may not open is rejected with that reason: the clerk's to look at. */
 	if (d > 0 && !(e == EACCES && rejected_for_access(cdir))) {
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < 4; i++) {
 			a = pathf("%s/s/%s", cdir, subs[i]);
 			b = pathf("%s/s/%s", ref, subs[i]);
 			tree_diff(a, b, label, 0);
@@ -378,32 +397,33 @@ check_case(const char *cdir, const char *ref, const char *label, int rc, int e, 
 		}
 		t->differs++;
 	}
-	/* Each input in exactly one of done/ and rejected/. */
+	/* Each input in exactly one of done/, rejected/ and review/. */
 	{
 		DIR *dp = opendir(inputs);
 		struct dirent *de;
 
 		while ((de = readdir(dp)) != NULL) {
 			struct stat st;
-			int in_done, in_rej;
+			int in = 0;
 
 			if (de->d_name[0] == '.')
 				continue;
-			a = pathf("%s/s/done/%s", cdir, de->d_name);
-			b = pathf("%s/s/rejected/%s", cdir, de->d_name);
-			in_done = lstat(a, &st) == 0;
-			in_rej = lstat(b, &st) == 0;
-			if (!in_done && !in_rej) {
+			for (i = 1; i < 4; i++) {
+				a = pathf("%s/s/%s/%s", cdir, subs[i], de->d_name);
+				in += lstat(a, &st) == 0;
+				free(a);
+			}
+			if (in == 0) {
 				fprintf(stderr, "faulttest: %s: lost input %s\n", label,
 				        de->d_name);
 				t->lost++;
-			} else if (in_done && in_rej) {
-				fprintf(stderr, "faulttest: %s: %s in done/ and rejected/\n", label,
-				        de->d_name);
+			} else if (in > 1) {
+				fprintf(stderr,
+				        "faulttest: %s: %s in more than one of done/, rejected/, "
+				        "review/\n",
+				        label, de->d_name);
 				t->doubled++;
 			}
-			free(a);
-			free(b);
 		}
 		closedir(dp);
 	}
