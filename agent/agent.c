@@ -470,6 +470,52 @@ out_of_review(const struct spool *sp, const char *name)
 	free(safe);
 }
 
+/* Whether a claim of this name waits in the spool's review folder. */
+static int
+waits_in_review(const struct spool *sp, const char *name)
+{
+	char *p = xasprintf("%s/%s", sp->review, name);
+	struct stat st;
+	int waits = lstat(p, &st) == 0 && S_ISREG(st.st_mode);
+
+	free(p);
+	return waits;
+}
+
+/*
+ * For a correction file whose claim a correction already settled (made its forms): the reason it
+ * is refused, or NULL. The claim is taken out of review now, should a crash have left it there
+ * after the correction's record.
+ */
+static char *
+settled_claim(struct agent *a, const struct spool *sp, const char *name)
+{
+	size_t n = strlen(name), k = strlen(PIPELINE_FIX_SUFFIX);
+	char *orig, *path, *shown, *reason = NULL, sha[HASH_HEX];
+	const char *by;
+	int fd;
+
+	if (n <= k || strcmp(name + n - k, PIPELINE_FIX_SUFFIX) != 0)
+		return NULL;
+	orig = xstrndup(name, n - k);
+	path = xasprintf("%s/%s", sp->review, orig);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd != -1 && hash_fd(fd, sha, NULL) == 0 &&
+	    (by = audit_claim_settled(a->audit, sha)) != NULL) {
+		shown = utf8_repair(orig);
+		reason = xasprintf(_("%s was settled by the correction of claim %s, which made its "
+		                     "forms; it is not corrected twice"),
+		                   shown, by);
+		free(shown);
+		out_of_review(sp, orig);
+	}
+	if (fd != -1)
+		close(fd);
+	free(path);
+	free(orig);
+	return reason;
+}
+
 /*
  * Finishes a claimed file: pipeline, audit record, move. Leaves it in work/ when it cannot be
  * finished now (cancelled, an output or the record cannot be written).
@@ -545,15 +591,21 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 		    strcmp(seen, claim) != 0) {
 			dup = 1;
 			reason =
-			    xasprintf(_("the same file (SHA-256 %.16s...) was already processed as "
-			                "claim %s; it is not processed twice"),
-			              sha, seen);
+			    waits_in_review(sp, name)
+			        ? xasprintf(_("this claim already waits in review; to correct "
+			                      "it, drop %s%s alone"),
+			                    shown, PIPELINE_FIX_SUFFIX)
+			        : xasprintf(_("the same file (SHA-256 %.16s...) was already "
+			                      "processed as claim %s; it is not processed twice"),
+			                    sha, seen);
 			res.failed = 1;
 			snprintf(res.sha256, sizeof res.sha256, "%s", sha);
 		}
 		if (fd != -1)
 			close(fd);
 	}
+	if (reason == NULL && (reason = settled_claim(a, sp, name)) != NULL)
+		res.failed = 1;
 	if (reason != NULL) {
 		/* Refused unread: the reason file first, as for any rejected file. */
 		if (write_reason(sp, name, shown, reason, &cause) == -1) {

@@ -45,6 +45,8 @@ struct audit {
 	size_t nclaims, capclaims;
 	struct seen *seen; /* input hashes with a completion */
 	size_t nseen, capseen;
+	struct seen *settled; /* scanned claims a correction made the forms of */
+	size_t nsettled, capsettled;
 };
 
 void
@@ -179,11 +181,20 @@ index_record(struct audit *a, json_t *rec)
 		return;
 	claim = json_string_value(json_object_get(rec, "claim"));
 	input = json_object_get(rec, "input");
-	sha = json_string_value(json_object_get(input, "sha256"));
 	if (claim != NULL) {
 		xgrow(&a->claims, &a->capclaims, a->nclaims, sizeof *a->claims);
 		a->claims[a->nclaims++] = xstrdup(claim);
 	}
+	/* A correction that made its forms settled the claim it names, for good. */
+	if (claim != NULL &&
+	    strcmp(json_string_value(json_object_get(rec, "result")) ?: "", "produced") == 0 &&
+	    (sha = json_string_value(
+	         json_object_get(json_object_get(rec, "corrects"), "sha256"))) != NULL) {
+		xgrow(&a->settled, &a->capsettled, a->nsettled, sizeof *a->settled);
+		a->settled[a->nsettled].sha256 = xstrdup(sha);
+		a->settled[a->nsettled++].claim = xstrdup(claim);
+	}
+	sha = json_string_value(json_object_get(input, "sha256"));
 	/* A duplicate's hash is already known under the first claim. */
 	if (sha != NULL && claim != NULL && audit_input_seen(a, sha) == NULL &&
 	    strcmp(json_string_value(json_object_get(rec, "outcome")) ?: "", "duplicate") != 0) {
@@ -326,11 +337,17 @@ index_free(struct audit *a)
 		free(a->seen[i].sha256);
 		free(a->seen[i].claim);
 	}
+	for (i = 0; i < a->nsettled; i++) {
+		free(a->settled[i].sha256);
+		free(a->settled[i].claim);
+	}
 	free(a->claims);
 	free(a->seen);
+	free(a->settled);
 	a->claims = NULL;
 	a->seen = NULL;
-	a->nclaims = a->nseen = 0;
+	a->settled = NULL;
+	a->nclaims = a->nseen = a->nsettled = 0;
 }
 
 void
@@ -369,6 +386,17 @@ audit_input_seen(const struct audit *a, const char *sha256)
 	for (i = 0; i < a->nseen; i++)
 		if (strcmp(a->seen[i].sha256, sha256) == 0)
 			return a->seen[i].claim;
+	return NULL;
+}
+
+const char *
+audit_claim_settled(const struct audit *a, const char *sha256)
+{
+	size_t i;
+
+	for (i = 0; i < a->nsettled; i++)
+		if (strcmp(a->settled[i].sha256, sha256) == 0)
+			return a->settled[i].claim;
 	return NULL;
 }
 

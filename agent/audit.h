@@ -34,6 +34,11 @@ int audit_append(struct audit *a, const char *event, json_t *rec, char **cause);
 int audit_claim_completed(const struct audit *a, const char *claim);
 /* The claim id of an earlier completion of an input with this SHA-256, or NULL. */
 const char *audit_input_seen(const struct audit *a, const char *sha256);
+/*
+ * The claim id of the correction that made the forms of the scanned claim with this SHA-256, or
+ * NULL: such a claim is never corrected, and so paid, again.
+ */
+const char *audit_claim_settled(const struct audit *a, const char *sha256);
 
 /*
  * Verifies files (in the order given, which should be date order) as one chain. Prints

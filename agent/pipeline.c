@@ -1171,6 +1171,44 @@ fix_advice(struct run *run, struct buf *b)
 }
 
 /*
+ * A correction of a file of one claim per page must name exactly the pages in review: a page
+ * without doubt made its form when the file was first read, and correcting it would pay it twice;
+ * a page in doubt left out would be lost when the file leaves review. 0, or the pipeline's code
+ * for the correction refused.
+ */
+static int
+pages_to_fix(struct run *run, const struct scanned *sc, const unsigned long *claims, int n)
+{
+	struct fixset *fixes = run->fixes;
+	size_t nfixes = run->nfixes;
+	struct buf none = {0};
+	char *cause = NULL;
+	int p, i, named, doubt, rc = 0;
+
+	run->fixes = NULL; /* the pages as they were first read */
+	run->nfixes = 0;
+	for (p = 1; p <= sc->npages && rc == 0; p++) {
+		for (i = 0, named = 0; i < n; i++)
+			named |= claims[i] == (unsigned long)p;
+		doubt = one_claim(run, sc, (unsigned long)p, 1, &none, &cause) == 1;
+		if (named && !doubt)
+			rc = fail_file(run, xasprintf(_("page %d of %s made its form when the file "
+			                                "was read; only pages in review can be "
+			                                "corrected"),
+			                              p, run->res->corrects));
+		else if (!named && doubt)
+			rc =
+			    fail_file(run, xasprintf(_("page %d of %s is in review too: correct it "
+			                               "in the same file"),
+			                             p, run->res->corrects));
+	}
+	run->fixes = fixes;
+	run->nfixes = nfixes;
+	free(none.p);
+	return rc;
+}
+
+/*
  * The claims of a scanned file made into forms. Claims with any field missing or in doubt make
  * no form: the file goes to review with a .review.txt naming each doubt. A correction file is
  * all or nothing: when its values still leave a doubt, no form is made, and the correction comes
@@ -1199,33 +1237,9 @@ scan_claims(struct run *run, struct scanned *sc)
 			                             "%d pages"),
 			                           claims[i], run->res->corrects, sc->npages));
 		}
-	if (run->nfixes > 0 && r->per_page) {
-		/*
-		 * A page without doubt made its form when the file was first read: correcting it
-		 * would pay it twice.
-		 */
-		struct fixset *fixes = run->fixes;
-		size_t nfixes = run->nfixes;
-		struct buf none = {0};
-		int made = 0;
-
-		run->fixes = NULL;
-		run->nfixes = 0;
-		for (i = 0; i < n && !made; i++)
-			if (one_claim(run, sc, claims[i], 1, &none, &cause) == 0)
-				made = i + 1;
-		run->fixes = fixes;
-		run->nfixes = nfixes;
-		free(none.p);
-		if (made) {
-			rc =
-			    fail_file(run, xasprintf(_("page %lu of %s made its form when the file "
-			                               "was read; only pages in review can be "
-			                               "corrected"),
-			                             claims[made - 1], run->res->corrects));
-			free(claims);
-			return rc;
-		}
+	if (run->nfixes > 0 && r->per_page && (rc = pages_to_fix(run, sc, claims, n)) != 0) {
+		free(claims);
+		return rc;
 	}
 	if (run->nfixes > 0) {
 		for (i = 0; i < n; i++)

@@ -462,9 +462,9 @@ test_scanned_claims_and_review(void **state)
 	env_free(&e);
 }
 
-/* The last record of event for the input name, or NULL; the caller decrefs it. */
+/* The last record of event for the input name with this result, or NULL; the caller decrefs it. */
 static json_t *
-audit_record(struct env *e, const char *event, const char *name)
+audit_record(struct env *e, const char *event, const char *name, const char *result)
 {
 	char *cmd = pathf("cat %s/audit/*.jsonl 2>/dev/null", e->dir), *line = NULL;
 	size_t cap = 0;
@@ -478,7 +478,8 @@ audit_record(struct env *e, const char *event, const char *name)
 		if (strcmp(json_string_value(json_object_get(rec, "event")), event) == 0 &&
 		    strcmp(json_string_value(json_object_get(json_object_get(rec, "input"), "name"))
 		               ?: "",
-		           name) == 0) {
+		           name) == 0 &&
+		    strcmp(json_string_value(json_object_get(rec, "result")) ?: "", result) == 0) {
 			json_decref(last);
 			last = rec;
 		} else
@@ -519,17 +520,23 @@ test_scanned_correction(void **state)
 	assert_file_says(&e, "review/scan-transport-m.txt.review.txt",
 	                 "a file named scan-transport-m.txt.fix.txt");
 	assert_file_says(&e, "review/scan-transport-m.txt.review.txt", "\n支給額: 2,OOO円\n");
+	/* The claim itself dropped again (with its correction, say) is told where it is. */
+	drop(&e, "scan-transport-m.txt", misread_claim);
+	assert_int_equal(wait_count(&e, "rejected", ".reason.txt", 1, 30000), 0);
+	assert_file_says(&e, "rejected/scan-transport-m.txt.reason.txt",
+	                 "this claim already waits in review; to correct it, drop "
+	                 "scan-transport-m.txt.fix.txt alone");
 
 	drop(&e, "nothing.txt.fix.txt", "支給額: 2000\n");
 	drop(&e, "scan-transport-m.txt.fix.txt", "金額: 2000\n");
-	assert_int_equal(wait_count(&e, "rejected", ".reason.txt", 2, 30000), 0);
+	assert_int_equal(wait_count(&e, "rejected", ".reason.txt", 3, 30000), 0);
 	assert_file_says(&e, "rejected/nothing.txt.fix.txt.reason.txt",
 	                 "no claim named nothing.txt waits in review");
 	assert_file_says(&e, "rejected/scan-transport-m.txt.fix.txt.reason.txt",
 	                 "line 1: '金額' is not a field of rule transport-scan");
 	/* A value that parses but fails the rule's check: still in doubt, no form. */
 	drop(&e, "scan-transport-m.txt.fix.txt", "支給額: 3000\n");
-	assert_int_equal(wait_count(&e, "rejected", ".txt", 6, 30000), 0);
+	assert_int_equal(wait_count(&e, "rejected", ".txt", 8, 30000), 0);
 	/* Its name was taken in rejected/ by the one before: the second gets -2. */
 	assert_file_says(&e, "rejected/scan-transport-m.txt.fix.txt.reason-2.txt",
 	                 "still has fields in doubt");
@@ -554,11 +561,29 @@ test_scanned_correction(void **state)
 	p = pathf("%s/out/scan-transport-m.import.csv", e.dir);
 	assert_int_equal(access(p, F_OK), 0);
 	free(p);
+
+	/*
+	 * A crash after the correction's record could leave the claim in review: another
+	 * correction of it is refused, not paid again, and the claim leaves review.
+	 */
+	p = pathf("cp %s/done/scan-transport-m.txt %s/review/", e.dir, e.dir);
+	assert_int_equal(system(p), 0);
+	free(p);
+	drop(&e, "scan-transport-m.txt.fix.txt", "支給額: 2000\n担当CW: 山田\n");
+	assert_int_equal(wait_count(&e, "rejected", ".txt", 10, 30000), 0);
+	assert_file_says(&e, "rejected/scan-transport-m.txt.fix.txt.reason-3.txt",
+	                 "scan-transport-m.txt was settled by the correction of claim");
+	assert_int_equal(wait_count(&e, "done", ".txt", 3, 30000), 0);
+	p = pathf("%s/review", e.dir);
+	assert_int_equal(count_files(p, ".txt"), 0);
+	free(p);
+	p = pathf("%s/out", e.dir);
+	assert_int_equal(count_files(p, ".xlsx"), 1);
+	free(p);
 	assert_int_equal(env_stop(&e), 0);
 
-	rec = audit_record(&e, "completed", "scan-transport-m.txt.fix.txt");
+	rec = audit_record(&e, "completed", "scan-transport-m.txt.fix.txt", "produced");
 	assert_non_null(rec);
-	assert_string_equal(json_string_value(json_object_get(rec, "result")), "produced");
 	fix = json_object_get(rec, "corrects");
 	assert_string_equal(json_string_value(json_object_get(fix, "name")),
 	                    "scan-transport-m.txt");

@@ -342,14 +342,15 @@ test_pages(void **state)
 }
 
 /*
- * per: page through the command: three claims in one OCR text, the misread one in review with
- * its page named, the others made; then a correction of page 2 alone makes the third form.
+ * per: page through the command: four claims in one OCR text, the two misread in review with
+ * their pages named, the others made; a correction must name exactly the pages in review, and
+ * then makes their forms.
  */
 static void
 test_per_page_and_correction(void **state)
 {
 	char *rule, *src = srcpath("rules/transport-scan.yaml"), *text, *out = NULL, *err = NULL,
-	            *p, *tmpl = srcpath("templates"), *c1, *c2, *c3;
+	            *p, *tmpl = srcpath("templates"), *c1, *c2, *c3, *c4;
 	static const char claim[] = "ケース番号  0101-0023%d        申請日  令和6年4月3日\n"
 	                            "対象者氏名  札幌 花子\n"
 	                            "通院日  令和6年4月%d日          交通機関  地下鉄\n"
@@ -384,10 +385,12 @@ test_per_page_and_correction(void **state)
 	c1 = pathf(claim, 1, 1, "2,000");
 	c2 = pathf(claim, 2, 2, "2,OOO");
 	c3 = pathf(claim, 3, 3, "2,000");
-	text = pathf("%s\f%s\f%s", c1, c2, c3);
+	c4 = pathf(claim, 4, 4, "2,0O0");
+	text = pathf("%s\f%s\f%s\f%s", c1, c2, c3, c4);
 	free(c1);
 	free(c2);
 	free(c3);
+	free(c4);
 	p = pathf("%s/scan-transport-pages.txt", dir);
 	spits(p, text);
 	free(p);
@@ -404,9 +407,8 @@ test_per_page_and_correction(void **state)
 	text = slurp(p, NULL);
 	free(p);
 	assert_non_null(text);
-	assert_non_null(strstr(text, "2 of its 3 claims made their forms"));
-	assert_non_null(strstr(text, "page 2:\n"));
-	assert_non_null(strstr(text, "page 2:\n  支給額: 2,OOO円\n"));
+	assert_non_null(strstr(text, "2 of its 4 claims made their forms"));
+	assert_non_null(strstr(text, "page 2:\n  支給額: 2,OOO円\npage 4:\n  支給額: 2,0O0円\n"));
 	free(text);
 	free(out);
 	free(err);
@@ -416,7 +418,7 @@ test_per_page_and_correction(void **state)
 	assert_int_equal(system(p), 0);
 	free(p);
 	p = pathf("%s/scan-transport-pages.txt.fix.txt", dir);
-	spits(p, "page 2:\n  支給額: 2000\npage 3:\n  支給額: 2000\n");
+	spits(p, "page 2:\n  支給額: 2000\npage 3:\n  支給額: 2000\npage 4:\n  支給額: 2000\n");
 	free(p);
 	rc = run_agent(dir, &out, &err,
 	               "process -c formagent.yaml --out out scan-transport-pages.txt.fix.txt");
@@ -425,25 +427,35 @@ test_per_page_and_correction(void **state)
 	                            "file was read"));
 	free(out);
 	free(err);
+	/* Nor may it leave out a page in review: that page would be lost with the file. */
+	p = pathf("%s/scan-transport-pages.txt.fix.txt", dir);
+	spits(p, "page 2:\n  支給額: 2000\n");
+	free(p);
+	rc = run_agent(dir, &out, &err,
+	               "process -c formagent.yaml --out out scan-transport-pages.txt.fix.txt");
+	assert_int_equal(rc, 2);
+	assert_non_null(strstr(err, "page 4 of scan-transport-pages.txt is in review too"));
+	free(out);
+	free(err);
 	p = pathf("%s/out", dir);
 	assert_int_equal(count_files(p, ".xlsx"), 2);
 	free(p);
 
-	/* The correction names page 2 alone: only it is read again, and makes the third form. */
+	/* The pages in review, and only they, are read again and make their forms. */
 	p = pathf("%s/scan-transport-pages.txt.fix.txt", dir);
-	spits(p, "page 2:\n  支給額: 2000\n");
+	spits(p, "page 2:\n  支給額: 2000\npage 4:\n  支給額: 2000\n");
 	free(p);
 	rc = run_agent(dir, &out, &err,
 	               "process -c formagent.yaml --out out scan-transport-pages.txt.fix.txt");
 	if (rc != 0)
 		print_error("%s%s", out, err);
 	assert_int_equal(rc, 0);
-	assert_non_null(strstr(out, "1 rows: 1 produced"));
+	assert_non_null(strstr(out, "2 rows: 2 produced"));
 	p = pathf("%s/out/transport-0101-00232-2024-04-02.xlsx", dir);
 	assert_int_equal(access(p, F_OK), 0);
 	free(p);
 	p = pathf("%s/out", dir);
-	assert_int_equal(count_files(p, ".xlsx"), 3);
+	assert_int_equal(count_files(p, ".xlsx"), 4);
 	free(p);
 	free(out);
 	free(err);
