@@ -272,6 +272,18 @@ assert_file_says(struct env *e, const char *rel, const char *text)
 	free(p);
 }
 
+/* Asserts that rel (under the test's folder) exists. */
+static void
+assert_exists(struct env *e, const char *rel)
+{
+	char *p = pathf("%s/%s", e->dir, rel);
+
+	if (access(p, F_OK) != 0)
+		print_error("%s does not exist\n", rel);
+	assert_int_equal(access(p, F_OK), 0);
+	free(p);
+}
+
 static void
 assert_log_verifies(struct env *e)
 {
@@ -437,12 +449,8 @@ test_scanned_claims_and_review(void **state)
 	free(bad);
 	assert_int_equal(wait_count(&e, "done", ".txt", 1, 30000), 0);
 	assert_int_equal(wait_count(&e, "review", ".txt", 2, 30000), 0);
-	p = pathf("%s/out/transport-0101-00231-2024-04-01.xlsx", e.dir);
-	assert_int_equal(access(p, F_OK), 0);
-	free(p);
-	p = pathf("%s/review/scan-transport-misread.txt", e.dir);
-	assert_int_equal(access(p, F_OK), 0);
-	free(p);
+	assert_exists(&e, "out/transport-0101-00231-2024-04-01.xlsx");
+	assert_exists(&e, "review/scan-transport-misread.txt");
 	p = pathf("%s/review/scan-transport-misread.txt.review.txt", e.dir);
 	text = slurp(p, NULL);
 	assert_non_null(text);
@@ -554,13 +562,9 @@ test_scanned_correction(void **state)
 	p = pathf("%s/review", e.dir);
 	assert_int_equal(count_files(p, ".txt"), 0);
 	free(p);
-	p = pathf("%s/out/transport-0101-00231-2024-04-01.xlsx", e.dir);
-	assert_int_equal(access(p, F_OK), 0);
-	free(p);
+	assert_exists(&e, "out/transport-0101-00231-2024-04-01.xlsx");
 	/* The import file goes by the claim's name, as it would have without a doubt. */
-	p = pathf("%s/out/scan-transport-m.import.csv", e.dir);
-	assert_int_equal(access(p, F_OK), 0);
-	free(p);
+	assert_exists(&e, "out/scan-transport-m.import.csv");
 
 	/*
 	 * A crash after the correction's record could leave the claim in review: another
