@@ -1378,7 +1378,7 @@ load_fixes(struct run *run, const char *text, size_t len, char **cause)
 	struct ynode *root = ydoc_load_mem(run->base, text, len, &d);
 	const struct ynode *m = root;
 	unsigned long page = 0;
-	size_t i, n = 1;
+	size_t i, k, n = 1;
 	char *end, **vals;
 	const char *key;
 
@@ -1413,6 +1413,14 @@ load_fixes(struct run *run, const char *text, size_t len, char **cause)
 				ydoc_free(root);
 				return -1;
 			}
+			/* Named twice (page 2 and 2), its form would be made twice. */
+			for (k = 0; k < run->nfixes; k++)
+				if (run->fixes[k].claim == page) {
+					*cause = xasprintf(_("line %d: page %lu is named twice"),
+					                   YMAP_KEY(root, i)->line, page);
+					ydoc_free(root);
+					return -1;
+				}
 			m = YMAP_VAL(root, i);
 		}
 		if ((vals = load_fixset(r, m, cause)) == NULL) {

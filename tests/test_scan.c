@@ -427,7 +427,17 @@ test_per_page_and_correction(void **state)
 	                            "file was read"));
 	free(out);
 	free(err);
-	/* Nor may it leave out a page in review: that page would be lost with the file. */
+	/* Nor name a page twice, */
+	p = pathf("%s/scan-transport-pages.txt.fix.txt", dir);
+	spits(p, "page 2:\n  支給額: 2000\n2:\n  支給額: 2000\npage 4:\n  支給額: 2000\n");
+	free(p);
+	rc = run_agent(dir, &out, &err,
+	               "process -c formagent.yaml --out out scan-transport-pages.txt.fix.txt");
+	assert_int_equal(rc, 2);
+	assert_non_null(strstr(err, "line 3: page 2 is named twice"));
+	free(out);
+	free(err);
+	/* nor leave out a page in review: that page would be lost with the file. */
 	p = pathf("%s/scan-transport-pages.txt.fix.txt", dir);
 	spits(p, "page 2:\n  支給額: 2000\n");
 	free(p);
