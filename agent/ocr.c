@@ -11,6 +11,7 @@
 
 #include "i18n.h"
 #include "ocr.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define OCR_LANGUAGE "jpn"
@@ -160,8 +161,12 @@ ocr_pix(PIX *pix, double dpi, struct scanned *s, char **cause)
 			} else
 				space = -1;
 
-			/* A form's ruled lines come back as words of no text, or spaces. */
+			/*
+			 * A form's ruled lines come back as words of no text, or spaces. The text
+			 * goes into reasons and the audit log, which take only UTF-8.
+			 */
 			if (w != NULL && w[strspn(w, " ")] != '\0' &&
+			    utf8_valid(w, strlen(w), NULL) &&
 			    TessPageIteratorBoundingBox(pi, RIL_WORD, &l, &t, &r, &b)) {
 				if (n == cap) {
 					cap = cap ? 2 * cap : 256;
