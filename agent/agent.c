@@ -483,12 +483,14 @@ waits_in_review(const struct spool *sp, const char *name)
 }
 
 /*
- * For a correction file whose claim a correction already settled (made its forms): the reason it
- * is refused, or NULL. The claim is taken out of review now, should a crash have left it there
- * after the correction's record.
+ * For a correction file whose claim another correction already settled (made its forms): the
+ * reason it is refused, or NULL. The claim is taken out of review now, should a crash have left
+ * it there after that correction moved to done/. A correction settled by its own claim is being
+ * resumed after a crash before its move: it is done again (its forms come out the same bytes), and
+ * the claim it settled is still in review for that.
  */
 static char *
-settled_claim(struct agent *a, const struct spool *sp, const char *name)
+settled_claim(struct agent *a, const struct spool *sp, const char *name, const char *claim)
 {
 	size_t n = strlen(name), k = strlen(PIPELINE_FIX_SUFFIX);
 	char *orig, *path, *shown, *reason = NULL, sha[HASH_HEX];
@@ -501,7 +503,7 @@ settled_claim(struct agent *a, const struct spool *sp, const char *name)
 	path = xasprintf("%s/%s", sp->review, orig);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd != -1 && hash_fd(fd, sha, NULL) == 0 &&
-	    (by = audit_claim_settled(a->audit, sha)) != NULL) {
+	    (by = audit_claim_settled(a->audit, sha)) != NULL && strcmp(by, claim) != 0) {
 		shown = utf8_repair(orig);
 		reason = xasprintf(_("%s was settled by the correction of claim %s, which made its "
 		                     "forms; it is not corrected twice"),
@@ -604,7 +606,7 @@ complete(struct agent *a, const struct spool *sp, const char *wname)
 		if (fd != -1)
 			close(fd);
 	}
-	if (reason == NULL && (reason = settled_claim(a, sp, name)) != NULL)
+	if (reason == NULL && (reason = settled_claim(a, sp, name, claim)) != NULL)
 		res.failed = 1;
 	if (reason != NULL) {
 		/* Refused unread: the reason file first, as for any rejected file. */

@@ -613,7 +613,25 @@ test_scanned_correction(void **state)
 	assert_string_equal(json_string_value(json_object_get(fix, "field")), "amount");
 	assert_string_equal(json_string_value(json_object_get(fix, "read")), "2,OOO円");
 	assert_string_equal(json_string_value(json_object_get(fix, "fixed")), "2000");
+	/*
+	 * A crash after the correction's record, before its move: the correction is resumed from
+	 * work/ and done again, with the claim it settled still in review, not refused as settled.
+	 */
+	p = pathf("mv %s/done/scan-transport-m.txt.fix.txt %s/work/%s.scan-transport-m.txt.fix.txt "
+	          "&& mv %s/done/scan-transport-m.txt %s/review/",
+	          e.dir, e.dir, json_string_value(json_object_get(rec, "claim")), e.dir, e.dir);
+	assert_int_equal(system(p), 0);
+	free(p);
 	json_decref(rec);
+	env_start(&e, NULL);
+	assert_int_equal(wait_empty(&e, "work", ".txt", 30000), 0);
+	assert_int_equal(wait_empty(&e, "review", ".txt", 30000), 0);
+	assert_int_equal(env_stop(&e), 0);
+	assert_exists(&e, "done/scan-transport-m.txt.fix.txt");
+	assert_int_equal(count_in(&e, "rejected", ".txt"), 10);
+	assert_int_equal(count_in(&e, "out", ".xlsx"), 1);
+	assert_int_equal(audit_count(&e, "completed", "scan-transport-m.txt.fix.txt", "resumed"),
+	                 1);
 	assert_int_equal(audit_count(&e, "completed", "scan-transport-m.txt", "review"), 1);
 	assert_log_verifies(&e);
 	env_free(&e);
