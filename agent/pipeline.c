@@ -1443,8 +1443,7 @@ static int
 fix_claim(struct run *run, int fd)
 {
 	const char *dir = run->o->review_dir != NULL ? run->o->review_dir : run->o->reject_dir;
-	struct buf raw = {0}, orig = {0};
-	struct scanned sc = {0};
+	struct buf raw = {0};
 	struct stat st;
 	char *name, *path, *text = NULL, *cause = NULL;
 	const char *t;
@@ -1499,15 +1498,9 @@ fix_claim(struct run *run, int fd)
 		close(ofd);
 		return rc;
 	}
-	rc = read_all(run, ofd, &orig);
+	/* The claim is then read as when it was first dropped, with the fixes in run. */
+	rc = text_claim(run, ofd);
 	close(ofd);
-	if (rc != 0)
-		return rc;
-	rc = scan_read(run, &orig, &sc);
-	free(orig.p);
-	if (rc == 0 && sc.npages > 0)
-		rc = scan_claims(run, &sc);
-	scanned_free(&sc);
 	return rc;
 }
 
