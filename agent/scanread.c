@@ -20,6 +20,7 @@ scan_read_bytes(const char *buf, size_t len, enum encoding enc, struct scanned *
 {
 	struct decoder *dc;
 	char *text = NULL, *cause = NULL;
+	const char *t;
 	size_t bad;
 	int ocr_pages, rc;
 
@@ -67,8 +68,8 @@ scan_read_bytes(const char *buf, size_t len, enum encoding enc, struct scanned *
 		              (unsigned char)buf[bad], bad, encoding_name(enc));
 		return -1;
 	}
-	scanned_add_text(sc, strncmp(text, "\xef\xbb\xbf", 3) == 0 ? text + 3 : text,
-	                 strlen(text) - (strncmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0));
+	t = strncmp(text, "\xef\xbb\xbf", 3) == 0 ? text + 3 : text; /* a BOM is not text */
+	scanned_add_text(sc, t, strlen(t));
 	free(text);
 	return 0;
 }

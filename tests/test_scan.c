@@ -341,6 +341,18 @@ test_pages(void **state)
 	free(yaml);
 }
 
+/* Writes the correction file of scan-transport-pages.txt and has formagent process it. */
+static int
+correct(const char *fix, char **out, char **err)
+{
+	char *p = pathf("%s/scan-transport-pages.txt.fix.txt", dir);
+
+	spits(p, fix);
+	free(p);
+	return run_agent(dir, out, err,
+	                 "process -c formagent.yaml --out out scan-transport-pages.txt.fix.txt");
+}
+
 /*
  * per: page through the command: four claims in one OCR text, the two misread in review with
  * their pages named, the others made; a correction must name exactly the pages in review, and
@@ -417,32 +429,22 @@ test_per_page_and_correction(void **state)
 	p = pathf("cp %s/scan-transport-pages.txt %s/out/", dir, dir);
 	assert_int_equal(system(p), 0);
 	free(p);
-	p = pathf("%s/scan-transport-pages.txt.fix.txt", dir);
-	spits(p, "page 2:\n  支給額: 2000\npage 3:\n  支給額: 2000\npage 4:\n  支給額: 2000\n");
-	free(p);
-	rc = run_agent(dir, &out, &err,
-	               "process -c formagent.yaml --out out scan-transport-pages.txt.fix.txt");
+	rc = correct("page 2:\n  支給額: 2000\npage 3:\n  支給額: 2000\npage 4:\n  支給額: 2000\n",
+	             &out, &err);
 	assert_int_equal(rc, 2);
 	assert_non_null(strstr(err, "page 3 of scan-transport-pages.txt made its form when the "
 	                            "file was read"));
 	free(out);
 	free(err);
 	/* Nor name a page twice, */
-	p = pathf("%s/scan-transport-pages.txt.fix.txt", dir);
-	spits(p, "page 2:\n  支給額: 2000\n2:\n  支給額: 2000\npage 4:\n  支給額: 2000\n");
-	free(p);
-	rc = run_agent(dir, &out, &err,
-	               "process -c formagent.yaml --out out scan-transport-pages.txt.fix.txt");
+	rc = correct("page 2:\n  支給額: 2000\n2:\n  支給額: 2000\npage 4:\n  支給額: 2000\n", &out,
+	             &err);
 	assert_int_equal(rc, 2);
 	assert_non_null(strstr(err, "line 3: page 2 is named twice"));
 	free(out);
 	free(err);
 	/* nor leave out a page in review: that page would be lost with the file. */
-	p = pathf("%s/scan-transport-pages.txt.fix.txt", dir);
-	spits(p, "page 2:\n  支給額: 2000\n");
-	free(p);
-	rc = run_agent(dir, &out, &err,
-	               "process -c formagent.yaml --out out scan-transport-pages.txt.fix.txt");
+	rc = correct("page 2:\n  支給額: 2000\n", &out, &err);
 	assert_int_equal(rc, 2);
 	assert_non_null(strstr(err, "page 4 of scan-transport-pages.txt is in review too"));
 	free(out);
@@ -452,11 +454,7 @@ test_per_page_and_correction(void **state)
 	free(p);
 
 	/* The pages in review, and only they, are read again and make their forms. */
-	p = pathf("%s/scan-transport-pages.txt.fix.txt", dir);
-	spits(p, "page 2:\n  支給額: 2000\npage 4:\n  支給額: 2000\n");
-	free(p);
-	rc = run_agent(dir, &out, &err,
-	               "process -c formagent.yaml --out out scan-transport-pages.txt.fix.txt");
+	rc = correct("page 2:\n  支給額: 2000\npage 4:\n  支給額: 2000\n", &out, &err);
 	if (rc != 0)
 		print_error("%s%s", out, err);
 	assert_int_equal(rc, 0);
