@@ -11,6 +11,8 @@
 #   make bench      formagent against the libxlsxwriter floor and a Python peer (BENCH_QUICK=1)
 #   make scantest   forms printed to PDF by LibreOffice, read back as scanned claims
 #   make fuzz       libFuzzer on the reader, YAML loader, transforms, expressions, scan finders
+#   make fresh-test make test on a clean clone inside a brand-new Debian root (as root;
+#                   FRESH_TARGETS="test asan" for more than make test)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make format     clang-format every source in place; make check-format only reports
 #
@@ -25,7 +27,13 @@ SAN     ?=
 BUILD_PKGS = gcc make pkg-config libxlsxwriter-dev libyaml-dev libcsv-dev libjansson-dev libssl-dev \
 	     libsystemd-dev libicu-dev gettext libminizip-dev libxml2-dev libpoppler-glib-dev \
 	     libcairo2-dev libtesseract-dev libleptonica-dev tesseract-ocr-jpn
-TEST_PKGS  = libcmocka-dev unzip systemd man-db poppler-utils imagemagick
+TEST_PKGS  = libcmocka-dev unzip systemd man-db poppler-utils imagemagick $(FONT_PKGS)
+# The free faces that templates/fonts.conf binds the office's Windows font names to: without them
+# LibreOffice prints every Japanese character of a form as a box. DejaVu Sans, which Calibri is
+# pinned to, comes with LibreOffice.
+FONT_PKGS  = fonts-dejavu-core fonts-ipafont-gothic fonts-ipafont-mincho fonts-ipaexfont-gothic fonts-ipaexfont-mincho
+# Every LibreOffice run of formagent is given that file as FONTCONFIG_FILE (installed as
+# $(PREFIX)/share/formagent/fonts.conf), so a form prints in the same faces on every machine.
 # Commands the tests use, with the package that brings each when the command is missing: a
 # desktop LibreOffice already there is used as it is.
 TEST_CMDS  = soffice:libreoffice-calc-nogui
@@ -65,7 +73,7 @@ UNIT_BINS = $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
 HELPER_OBJS = $(BUILD)/tests/xlsxread.o $(BUILD)/tests/testutil.o
 
 .PHONY: all deps test unit e2e demo asan install uninstall clean format check-format pot fuzz \
-	crashtest faulttest badinput bench scantest
+	crashtest faulttest badinput bench scantest fresh-test
 .SUFFIXES:
 .SECONDARY:
 
@@ -130,7 +138,7 @@ unit: all $(UNIT_BINS)
 # inbox, each outcome is logged as it happens, and the agent keeps watching until Ctrl-C
 # (DEMO_ONCE=1: until the samples are done).
 demo:
-	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(FONT_PKGS)"
 	@$(MAKE) --no-print-directory all
 	@rm -rf demo && mkdir -p demo/inbox
 	@cp ../shared/samples/*.csv tests/samples/*.csv tests/samples/*.txt tests/samples/*.png demo/inbox/
@@ -168,8 +176,9 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	$(Q)clang $(CPPFLAGS) $(PKG_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-o $@ $^ $(PKG_LDLIBS)
 
+# clang alone does not bring libFuzzer and the sanitizers' runtimes: libclang-rt-dev does.
 fuzz:
-	@$(MAKE) --no-print-directory deps DEPS_EXTRA="clang"
+	@$(MAKE) --no-print-directory deps DEPS_EXTRA="clang libclang-rt-dev"
 	@$(MAKE) --no-print-directory $(FUZZERS:%=$(FUZZ_BUILD)/fuzz_%)
 	@mkdir -p tests/fuzz/regressions; \
 	for f in $(FUZZERS); do \
@@ -246,15 +255,25 @@ bench:
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/benchtool
 	@FORMAGENT=$(BUILD)/formagent BENCHTOOL=$(BUILD)/bench/benchtool bench/run
 
+# A clean clone of the committed main, `make $(FRESH_TARGETS)` inside a new Debian root: what a
+# newcomer's machine has, with none of what this one collected (tests/fresh-root).
+FRESH_TARGETS ?= test
+fresh-test:
+	@tests/fresh-root $(FRESH_TARGETS)
+
 # The example configuration is installed with its demo/ paths moved to /var/lib/formagent, the
-# folders formagent.tmpfiles creates.
+# folders formagent.tmpfiles creates. The fonts the forms print in are installed with it on the
+# machine itself; a staged install (DESTDIR) leaves the build machine's packages alone.
 install: all
+	$(if $(DESTDIR),,@$(MAKE) --no-print-directory deps BUILD_PKGS= DEPS_EXTRA="$(FONT_PKGS)")
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)/etc/formagent/rules $(DESTDIR)/etc/formagent/templates \
 		$(DESTDIR)/var/lib/formagent $(DESTDIR)$(PREFIX)/lib/systemd/system \
 		$(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
 	install -m 0755 $(BUILD)/formagent $(DESTDIR)$(PREFIX)/bin/formagent
 	install -m 0644 docs/formagent.1 $(DESTDIR)$(PREFIX)/share/man/man1/formagent.1
+	install -d $(DESTDIR)$(PREFIX)/share/formagent
+	install -m 0644 templates/fonts.conf $(DESTDIR)$(PREFIX)/share/formagent/fonts.conf
 	install -d $(DESTDIR)$(PREFIX)/share/locale/ja/LC_MESSAGES
 	install -m 0644 $(BUILD)/locale/ja/LC_MESSAGES/formagent.mo \
 		$(DESTDIR)$(PREFIX)/share/locale/ja/LC_MESSAGES/formagent.mo
@@ -271,7 +290,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/formagent $(DESTDIR)$(PREFIX)/share/man/man1/formagent.1 \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system/formagent.service \
 		$(DESTDIR)$(PREFIX)/lib/sysusers.d/formagent.conf \
-		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/formagent.conf
+		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/formagent.conf \
+		$(DESTDIR)$(PREFIX)/share/formagent/fonts.conf
 
 clean:
 	rm -rf build demo

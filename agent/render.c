@@ -8,8 +8,12 @@
 #include <string.h>
 #include <xlsxwriter.h>
 
+#include <unicode/uchar.h>
+
+#include "export.h"
 #include "render.h"
 #include "transform.h"
+#include "utf8.h"
 #include "xlsxcheck.h"
 #include "xmalloc.h"
 
@@ -37,9 +41,12 @@ border_of(enum tborder b)
 	}
 }
 
-/* One lxw_format per template style, plus a plain one in the template's font. */
+/*
+ * One lxw_format per template style, plus a plain one in the template's font; with wrap, each
+ * wraps its text (a ledger's long values). Caller frees the array; the formats are the workbook's.
+ */
 static lxw_format **
-make_formats(lxw_workbook *wb, const struct template *t, lxw_format **plain)
+make_formats(lxw_workbook *wb, const struct template *t, int wrap, lxw_format **plain)
 {
 	lxw_format **f = xcalloc(t->nstyles + 1, sizeof *f);
 	const struct tstyle *s;
@@ -48,6 +55,8 @@ make_formats(lxw_workbook *wb, const struct template *t, lxw_format **plain)
 	*plain = workbook_add_format(wb);
 	format_set_font_name(*plain, t->font);
 	format_set_font_size(*plain, t->font_size);
+	if (wrap)
+		format_set_text_wrap(*plain);
 	for (i = 0; i < t->nstyles; i++) {
 		s = &t->styles[i];
 		f[i] = workbook_add_format(wb);
@@ -59,7 +68,7 @@ make_formats(lxw_workbook *wb, const struct template *t, lxw_format **plain)
 			format_set_italic(f[i]);
 		if (s->underline)
 			format_set_underline(f[i], LXW_UNDERLINE_SINGLE);
-		if (s->wrap)
+		if (s->wrap || wrap)
 			format_set_text_wrap(f[i]);
 		if (s->shrink)
 			format_set_shrink(f[i]);
@@ -77,6 +86,7 @@ make_formats(lxw_workbook *wb, const struct template *t, lxw_format **plain)
 			format_set_align(f[i], LXW_ALIGN_VERTICAL_CENTER);
 		else if (s->valign == TA_BOTTOM)
 			format_set_align(f[i], LXW_ALIGN_VERTICAL_BOTTOM);
+
 		if (s->num_format != NULL)
 			format_set_num_format(f[i], s->num_format);
 		if (s->has_fill) {
@@ -124,43 +134,166 @@ set_created(lxw_workbook *wb, const struct rule *r, time_t created)
 	workbook_set_properties(wb, &p);
 }
 
-/* Writes one value into a cell; strings always as strings, so "=..." never becomes a formula. */
+/*
+ * The text a value is written as, when it is written as text: a string, a date asked for as 和暦
+ * or ISO text, a number asked for as text. NULL when it is written as a number (or is empty);
+ * *num then holds the number. Caller frees.
+ */
+static char *
+cell_text(const struct mapped *m, int field, enum tas as, int gannen, double *num)
+{
+	const struct value *v;
+	char *s;
+
+	*num = 0;
+	if (field == FIELD_ROW) {
+		*num = (double)m->row;
+		return NULL;
+	}
+	if (field == FIELD_INPUT)
+		return xstrdup(m->input);
+	v = &m->v[field];
+	switch (v->t) {
+	case V_TEXT:
+		return xstrdup(v->s);
+	case V_INT:
+		if (as == AS_TEXT)
+			return xasprintf("%lld", (long long)v->i);
+		*num = (double)v->i;
+		return NULL;
+	case V_DATE:
+		if (as == AS_AUTO) {
+			*num = tf_excel_serial(v->i);
+			return NULL;
+		}
+		s = as == AS_ISO ? tf_iso(v->i) : tf_wareki(m->rule->eras, v->i, gannen);
+		return s != NULL ? s : tf_iso(v->i);
+	default:
+		return NULL;
+	}
+}
+
+/* Whether the value is written as a number (a date's serial included) rather than left empty. */
+static int
+is_number(const struct mapped *m, int field)
+{
+	return field == FIELD_ROW ||
+	       (field >= 0 && (m->v[field].t == V_INT || m->v[field].t == V_DATE));
+}
+
+/*
+ * Writes a value as cell_text() gave it: text always as a string, so "=..." never becomes a
+ * formula; else the number, or an empty cell.
+ */
+static lxw_error
+put_value(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const struct mapped *m, int field,
+          const char *text, double num, lxw_format *fmt)
+{
+	if (text != NULL)
+		return worksheet_write_string(ws, row, col, text, fmt);
+	if (is_number(m, field))
+		return worksheet_write_number(ws, row, col, num, fmt);
+	return worksheet_write_blank(ws, row, col, fmt);
+}
+
+/* Writes one value into a cell. */
 static lxw_error
 put(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const struct mapped *m, int field, enum tas as,
     int gannen, lxw_format *fmt)
 {
-	const struct value *v;
-	char *s;
-	lxw_error e;
+	double num;
+	char *s = cell_text(m, field, as, gannen, &num);
+	lxw_error e = put_value(ws, row, col, m, field, s, num, fmt);
 
-	if (field == FIELD_ROW)
-		return worksheet_write_number(ws, row, col, (double)m->row, fmt);
-	if (field == FIELD_INPUT)
-		return worksheet_write_string(ws, row, col, m->input, fmt);
-	v = &m->v[field];
-	switch (v->t) {
-	case V_TEXT:
-		return worksheet_write_string(ws, row, col, v->s, fmt);
-	case V_INT:
-		if (as == AS_TEXT) {
-			s = xasprintf("%lld", (long long)v->i);
-			e = worksheet_write_string(ws, row, col, s, fmt);
-			free(s);
-			return e;
+	free(s);
+	return e;
+}
+
+/*
+ * How wide a ledger column must be to show a text, in Excel's unit (a column's width counts
+ * digits of the workbook's default font, Calibri 11; templates/fonts.conf prints it in Carlito,
+ * which has Calibri's metrics). The estimate comes from each character's Unicode East Asian width
+ * (ICU), never from a font on this machine, so the same claims give the same workbook bytes
+ * everywhere: a wide character (kanji, kana, full-width forms) takes one em of the cell's font,
+ * any other at most NARROW_EM of one (a digit of IPAPGothic, which MS PGothic prints in, is half
+ * an em). EXCEL_UNIT_PT is what one unit measured as printed by LibreOffice (a 10 pt kanji takes
+ * 1.66 units: 6.0 pt), a little less so that the estimate errs wide. CELL_PAD covers the cell's own
+ * margins; an indent level is INDENT_UNITS more.
+ */
+#define EXCEL_UNIT_PT 5.8
+#define NARROW_EM     0.6
+#define CELL_PAD      1.5
+#define INDENT_UNITS  2.0
+/* A text column grows to this times its template width; a longer value wraps inside it. */
+#define WRAP_GROWTH 1.5
+/* A wrapped row: each line one LINE_EM of the largest font, and ROW_PAD_PT for the margins. */
+#define LINE_EM    1.3
+#define ROW_PAD_PT 3.0
+/* The width of a column the template gives none: Excel's default. */
+#define DEFAULT_UNITS 8.43
+
+static double
+text_units(const char *s, double size_pt)
+{
+	double em = 0;
+	size_t n = strlen(s), i = 0, k;
+	uint32_t cp;
+	int w;
+
+	while (i < n) {
+		if ((k = utf8_decode(s + i, n - i, &cp)) == 0) {
+			i++;
+			em += NARROW_EM;
+			continue;
 		}
-		return worksheet_write_number(ws, row, col, (double)v->i, fmt);
-	case V_DATE:
-		if (as == AS_AUTO)
-			return worksheet_write_number(ws, row, col, tf_excel_serial(v->i), fmt);
-		s = as == AS_ISO ? tf_iso(v->i) : tf_wareki(m->rule->eras, v->i, gannen);
-		if (s == NULL)
-			s = tf_iso(v->i);
-		e = worksheet_write_string(ws, row, col, s, fmt);
-		free(s);
-		return e;
-	default:
-		return worksheet_write_blank(ws, row, col, fmt);
+		i += k;
+		w = u_getIntPropertyValue((UChar32)cp, UCHAR_EAST_ASIAN_WIDTH);
+		em += w == U_EA_WIDE || w == U_EA_FULLWIDTH ? 1.0 : NARROW_EM;
 	}
+	return em * size_pt / EXCEL_UNIT_PT;
+}
+
+/*
+ * The text a number shows under the number format fmt, near enough to size its column: digits
+ * grouped when the format groups them, with the format's quoted literals ("円", "回"); a date as
+ * 和暦 when the format is an era format, else as ISO. Caller frees.
+ */
+static char *
+number_shown(const struct mapped *m, int field, double num, const char *fmt)
+{
+	struct buf b = {0};
+	const char *p, *q;
+	char *s;
+
+	if (field >= 0 && m->v[field].t == V_DATE) {
+		s = fmt != NULL && strstr(fmt, "ggg") != NULL
+		        ? tf_wareki(m->rule->eras, m->v[field].i, 0)
+		        : NULL;
+		if (s == NULL)
+			s = tf_iso(m->v[field].i);
+		return s;
+	}
+	s = fmt != NULL && strchr(fmt, ',') != NULL ? tf_group((int64_t)num)
+	                                            : xasprintf("%lld", (long long)num);
+	buf_add(&b, s, strlen(s));
+	free(s);
+	for (p = fmt; p != NULL && (p = strchr(p, '"')) != NULL; p = q + 1) {
+		if ((q = strchr(p + 1, '"')) == NULL)
+			break;
+		buf_add(&b, p + 1, (size_t)(q - p - 1));
+	}
+	buf_add(&b, "", 1);
+	return b.p;
+}
+
+/* The width a cell in style (an index into t's styles, or -1) needs to show s whole. */
+static double
+units_needed(const struct template *t, int style, const char *s)
+{
+	const struct tstyle *st = style >= 0 ? &t->styles[style] : NULL;
+	double size = st != NULL && st->size > 0 ? st->size : t->font_size;
+
+	return text_units(s, size) + CELL_PAD + (st != NULL ? st->indent * INDENT_UNITS : 0);
 }
 
 static int
@@ -189,7 +322,7 @@ render_form(const struct rule *r, const struct mapped *m, const char *path, cons
 	}
 	set_created(wb, r, created);
 	ws = workbook_add_worksheet(wb, t->sheet);
-	fmts = make_formats(wb, t, &plain);
+	fmts = make_formats(wb, t, 0, &plain);
 	page_setup(ws, t);
 	for (i = 0; i < t->ncells && e == LXW_NO_ERROR; i++) {
 		c = &t->cells[i];
@@ -245,8 +378,10 @@ struct ledger {
 	lxw_workbook *wb;
 	lxw_worksheet *ws;
 	lxw_format **fmts, *plain;
-	lxw_row_t row;   /* the next row to write */
-	lxw_row_t first; /* the first claim row */
+	lxw_format **wraps, *wrap_plain; /* the same styles, wrapping a value too long to fit */
+	double *width;                   /* per column: what its values need so far */
+	lxw_row_t row;                   /* the next row to write */
+	lxw_row_t first;                 /* the first claim row */
 	int64_t *totals;
 	int overflow;
 };
@@ -258,6 +393,7 @@ ledger_open(const struct rule *r, const char *path, const char *tmpdir, const ch
 	const struct template *t = r->ledger;
 	lxw_workbook_options opt = {1, (char *)tmpdir, 0};
 	struct ledger *l;
+	double need;
 	size_t i;
 	char *s;
 
@@ -270,13 +406,21 @@ ledger_open(const struct rule *r, const char *path, const char *tmpdir, const ch
 	}
 	l->path = xstrdup(path);
 	l->ws = workbook_add_worksheet(l->wb, t->sheet);
-	l->fmts = make_formats(l->wb, t, &l->plain);
+	l->fmts = make_formats(l->wb, t, 0, &l->plain);
+	l->wraps = make_formats(l->wb, t, 1, &l->wrap_plain);
 	l->totals = xcalloc(t->ncolumns + 1, sizeof *l->totals);
+	l->width = xcalloc(t->ncolumns + 1, sizeof *l->width);
 	page_setup(l->ws, t);
-	for (i = 0; i < t->ncolumns; i++)
-		if (t->columns[i].width > 0)
-			worksheet_set_column(l->ws, (lxw_col_t)i, (lxw_col_t)i, t->columns[i].width,
-			                     NULL);
+	/* A column is at least as wide as the template says and its header needs (up to the
+	 * growth a text column may take: a header wraps). Its width is set when the ledger is
+	 * closed, from every value it then holds. */
+	for (i = 0; i < t->ncolumns; i++) {
+		l->width[i] = t->columns[i].width > 0 ? t->columns[i].width : DEFAULT_UNITS;
+		need = units_needed(t, t->header_style, t->columns[i].header);
+		if (need > l->width[i])
+			l->width[i] =
+			    need < l->width[i] * WRAP_GROWTH ? need : l->width[i] * WRAP_GROWTH;
+	}
 	/* Rows in order, as constant-memory mode requires: title, source, header. */
 	worksheet_write_string(l->ws, 0, 0, t->title != NULL ? t->title : r->title,
 	                       t->title_style >= 0 ? l->fmts[t->title_style] : l->plain);
@@ -292,28 +436,111 @@ ledger_open(const struct rule *r, const char *path, const char *tmpdir, const ch
 	return l;
 }
 
+/* The widest a column of the template may grow for text before its values wrap. */
+static double
+wrap_at(const struct template *t, size_t i)
+{
+	return (t->columns[i].width > 0 ? t->columns[i].width : DEFAULT_UNITS) * WRAP_GROWTH;
+}
+
+/*
+ * Widens column i to show text in style whole, or, for text too long, wraps it: the format, and
+ * in *lines the lines the value then takes.
+ */
+static lxw_format *
+fit(struct ledger *l, size_t i, int style, const char *shown, int is_text, int *lines)
+{
+	const struct template *t = l->r->ledger;
+	double need = units_needed(t, style, shown), at = wrap_at(t, i);
+
+	*lines = 1;
+	if (is_text && need > at) {
+		/* Broken anywhere, as Japanese text is: the lines the text fills at that width. */
+		*lines = (int)((need - CELL_PAD) / (at - CELL_PAD)) + 1;
+		need = at;
+	}
+	if (need > l->width[i])
+		l->width[i] = need;
+	if (*lines > 1)
+		return style >= 0 ? l->wraps[style] : l->wrap_plain;
+	return style >= 0 ? l->fmts[style] : l->plain;
+}
+
+/* The height in points of a claim's row of lines lines, in the largest font of its columns. */
+static double
+row_height(const struct template *t, int lines)
+{
+	double size = t->font_size;
+	size_t i;
+	int st;
+
+	for (i = 0; i < t->ncolumns; i++)
+		if ((st = t->columns[i].style) >= 0 && t->styles[st].size > size)
+			size = t->styles[st].size;
+	return lines * size * LINE_EM + ROW_PAD_PT;
+}
+
 int
 ledger_add(struct ledger *l, const struct mapped *m, char **cause)
 {
 	const struct template *t = l->r->ledger;
 	const struct tcolumn *c;
 	lxw_error e = LXW_NO_ERROR;
-	int f;
+	lxw_format **fmt = xcalloc(t->ncolumns + 1, sizeof *fmt);
+	char **text = xcalloc(t->ncolumns + 1, sizeof *text), *shown;
+	double *num = xcalloc(t->ncolumns + 1, sizeof *num);
+	int f, lines, most = 1;
 	size_t i;
 
-	for (i = 0; i < t->ncolumns && e == LXW_NO_ERROR; i++) {
+	/* What each cell shows decides the row's height, which is set before its cells. */
+	for (i = 0; i < t->ncolumns; i++) {
 		c = &t->columns[i];
 		f = l->r->ledger_bind[i];
-		e = put(l->ws, l->row, (lxw_col_t)i, m, f, c->as, c->gannen,
-		        c->style >= 0 ? l->fmts[c->style] : l->plain);
+		text[i] = cell_text(m, f, c->as, c->gannen, &num[i]);
+		shown = text[i] != NULL ? text[i]
+		        : is_number(m, f)
+		            ? number_shown(m, f, num[i],
+		                           c->style >= 0 ? t->styles[c->style].num_format : NULL)
+		            : NULL;
+		fmt[i] = c->style >= 0 ? l->fmts[c->style] : l->plain;
+		if (shown != NULL) {
+			fmt[i] = fit(l, i, c->style, shown, text[i] != NULL, &lines);
+			if (lines > most)
+				most = lines;
+		}
+		if (shown != text[i])
+			free(shown);
+	}
+	if (most > 1)
+		worksheet_set_row(l->ws, l->row, row_height(t, most), NULL);
+	for (i = 0; i < t->ncolumns; i++) {
+		c = &t->columns[i];
+		f = l->r->ledger_bind[i];
+		if (e == LXW_NO_ERROR)
+			e = put_value(l->ws, l->row, (lxw_col_t)i, m, f, text[i], num[i], fmt[i]);
+		free(text[i]);
 		if (c->total && f >= 0 && m->v[f].t == V_INT &&
 		    __builtin_add_overflow(l->totals[i], m->v[f].i, &l->totals[i]))
 			l->overflow = 1;
 	}
+	free(fmt);
+	free(text);
+	free(num);
 	if (e != LXW_NO_ERROR)
 		return lxw_fail(e, "cannot add a row to the ledger", cause);
 	l->row++;
 	return 0;
+}
+
+static void
+ledger_free(struct ledger *l)
+{
+	free(l->path);
+	free(l->fmts);
+	free(l->wraps);
+	free(l->width);
+	free(l->totals);
+	free(l);
 }
 
 int
@@ -321,10 +548,11 @@ ledger_close(struct ledger *l, time_t created, char **cause)
 {
 	const struct template *t = l->r->ledger;
 	lxw_format *tf = t->total_style >= 0 ? l->fmts[t->total_style] : l->plain;
-	char from[8], *formula;
+	const char *label = t->total_label != NULL ? t->total_label : "合計";
+	char from[8], *formula, *shown;
 	lxw_error e = LXW_NO_ERROR;
 	size_t i;
-	int rc = 0;
+	int rc = 0, style, lines;
 
 	if (l->overflow) {
 		*cause = xstrdup("the ledger's total is too large to compute");
@@ -333,6 +561,11 @@ ledger_close(struct ledger *l, time_t created, char **cause)
 	}
 	for (i = 0; i < t->ncolumns && e == LXW_NO_ERROR; i++) {
 		if (t->columns[i].total) {
+			style = t->columns[i].style;
+			shown = number_shown(NULL, FIELD_NONE, (double)l->totals[i],
+			                     style >= 0 ? t->styles[style].num_format : NULL);
+			fit(l, i, style, shown, 0, &lines);
+			free(shown);
 			col_name((int)i, from);
 			/* The cached result makes the total show without a recalculation. */
 			formula = xasprintf("=SUM(%s%u:%s%u)", from, l->first + 1, from, l->row);
@@ -341,12 +574,14 @@ ledger_close(struct ledger *l, time_t created, char **cause)
 			    t->columns[i].style >= 0 ? l->fmts[t->columns[i].style] : tf,
 			    (double)l->totals[i]);
 			free(formula);
-		} else if (i == 0)
-			e = worksheet_write_string(
-			    l->ws, l->row, 0, t->total_label != NULL ? t->total_label : "合計", tf);
-		else
+		} else if (i == 0) {
+			fit(l, 0, t->total_style, label, 0, &lines);
+			e = worksheet_write_string(l->ws, l->row, 0, label, tf);
+		} else
 			e = worksheet_write_blank(l->ws, l->row, (lxw_col_t)i, tf);
 	}
+	for (i = 0; i < t->ncolumns; i++)
+		worksheet_set_column(l->ws, (lxw_col_t)i, (lxw_col_t)i, l->width[i], NULL);
 	set_created(l->wb, l->r, created);
 	if (e != LXW_NO_ERROR)
 		rc = lxw_fail(e, "cannot write the ledger's total", cause);
@@ -354,10 +589,7 @@ ledger_close(struct ledger *l, time_t created, char **cause)
 		rc = lxw_fail(e, "cannot write the ledger", cause);
 	if (rc == 0)
 		rc = xlsx_check(l->path, cause);
-	free(l->path);
-	free(l->fmts);
-	free(l->totals);
-	free(l);
+	ledger_free(l);
 	return rc;
 }
 
@@ -367,10 +599,7 @@ ledger_abort(struct ledger *l)
 	if (l == NULL)
 		return;
 	workbook_close(l->wb);
-	free(l->path);
-	free(l->fmts);
-	free(l->totals);
-	free(l);
+	ledger_free(l);
 }
 
 int64_t

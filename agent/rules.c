@@ -22,7 +22,7 @@ const char *const rule_keys[] = {"name",   "title",  "match",   "input", "lookup
 const char *const rule_match_keys[] = {"glob", "header", NULL};
 const char *const rule_input_keys[] = {"format",         "encoding", "per",
                                        "min_confidence", "replace",  NULL};
-const char *const rule_area_keys[] = {"page", "x", "y", "width", "height", NULL};
+const char *const rule_area_keys[] = {"page", "label", "x", "y", "width", "height", NULL};
 const char *const rule_field_keys[] = {
     "from", "expr", "label",  "type",  "transforms", "required", "audit",          "pattern",
     "min",  "max",  "lookup", "after", "regex",      "area",     "min_confidence", NULL};
@@ -341,12 +341,25 @@ load_area(struct rule *r, struct field_def *f, const struct ynode *m, struct dia
 		      "image}'; OCR text has none");
 	if ((v = ymap_get(m, "page")) != NULL && yget_int(v, "page", 1, 9999, &page, d) == -1)
 		return;
+	if ((v = ymap_get(m, "label")) != NULL) {
+		if (v->kind != Y_SCALAR || v->value[0] == '\0') {
+			ydiag(d, v,
+			      "'label' is the text printed on the form to measure the area from");
+			return;
+		}
+		f->area_label = xstrdup(v->value);
+	}
+	/* From a label, the area may lie left of or above its corner. */
 	for (i = 0; i < 4; i++) {
 		if ((v = ymap_get(m, names[i])) == NULL) {
 			ydiag(d, m, "'area' needs '%s' (millimetres)", names[i]);
 			return;
 		}
-		if (yget_double(v, names[i], i < 2 ? 0 : 0.1, 2000, at[i], d) == -1)
+		if (yget_double(v, names[i],
+		                i >= 2                  ? 0.1
+		                : f->area_label != NULL ? -2000
+		                                        : 0,
+		                2000, at[i], d) == -1)
 			return;
 	}
 	f->area_page = (int)page;
@@ -1149,6 +1162,7 @@ rule_free(struct rule *r)
 			free(r->fields[i].finder_src);
 		}
 		free(r->fields[i].after);
+		free(r->fields[i].area_label);
 	}
 	for (i = 0; i < r->nchecks; i++) {
 		expr_free(r->checks[i].expr);

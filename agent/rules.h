@@ -61,6 +61,7 @@ struct field_def {
 	 */
 	int area_page;
 	double area_x, area_y, area_w, area_h;
+	char *area_label;   /* or NULL: x and y are from this printed label's top right corner */
 	int min_confidence; /* below it, OCR's reading goes to review; -1: the rule's */
 	int line, col;
 };

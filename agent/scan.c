@@ -7,6 +7,7 @@
  * reason can say where on the page it was and how sure OCR was of it.
  */
 #include <stdint.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -389,6 +390,31 @@ label_end(const char *l, const char *end, const char *lab, int near)
 }
 
 /*
+ * Where the label (squeezed) is printed in text: as printed first, anywhere on the page; only then
+ * with a character misread. Returns the end of the label, and its line in *line..*end; NULL when
+ * it is nowhere.
+ */
+static const char *
+find_label(const char *text, const char *lab, const char **line, const char **end)
+{
+	const char *l, *e, *v;
+	int near;
+
+	for (near = 0; near <= 1; near++)
+		for (l = text; *l != '\0'; l = *e == '\n' ? e + 1 : e) {
+			e = strchr(l, '\n');
+			if (e == NULL)
+				e = l + strlen(l);
+			if ((v = label_end(l, e, lab, near)) != NULL) {
+				*line = l;
+				*end = e;
+				return v;
+			}
+		}
+	return NULL;
+}
+
+/*
  * The value after label in text: {NULL} when the label is not there, an empty range at the label
  * when its box is empty.
  */
@@ -396,41 +422,31 @@ static struct range
 find_after(const struct rule *r, const char *text, const char *label)
 {
 	const char *l, *end, *v;
-	char *lab;
 	size_t *map;
-	int near;
+	char *lab = squeeze(label, strlen(label), &map);
 
-	lab = squeeze(label, strlen(label), &map);
 	free(map);
-	/* As printed first, anywhere on the page; only then with a character misread. */
-	for (near = 0; near <= 1; near++)
-		for (l = text; *l != '\0'; l = *end == '\n' ? end + 1 : end) {
-			end = strchr(l, '\n');
-			if (end == NULL)
-				end = l + strlen(l);
-			if ((v = label_end(l, end, lab, near)) == NULL)
-				continue;
-			free(lab);
-			v = skip_separators(v);
-			if (v < end && *v != '\r')
-				return value_at(r, v, end);
-			/*
-			 * The label ends its line: the value is on the next line, unless that line
-			 * is empty or starts with another label (an empty box on the form).
-			 */
-			if (*end == '\n') {
-				const char *l2 = end + 1, *end2 = strchr(l2, '\n');
-
-				if (end2 == NULL)
-					end2 = l2 + strlen(l2);
-				v = skip_separators(l2);
-				if (v < end2 && *v != '\r' && !starts_label(r, v))
-					return value_at(r, v, end2);
-			}
-			return (struct range){end, 0};
-		}
+	v = find_label(text, lab, &l, &end);
 	free(lab);
-	return (struct range){NULL, 0};
+	if (v == NULL)
+		return (struct range){NULL, 0};
+	v = skip_separators(v);
+	if (v < end && *v != '\r')
+		return value_at(r, v, end);
+	/*
+	 * The label ends its line: the value is on the next line, unless that line is empty or
+	 * starts with another label (an empty box on the form).
+	 */
+	if (*end == '\n') {
+		const char *l2 = end + 1, *end2 = strchr(l2, '\n');
+
+		if (end2 == NULL)
+			end2 = l2 + strlen(l2);
+		v = skip_separators(l2);
+		if (v < end2 && *v != '\r' && !starts_label(r, v))
+			return value_at(r, v, end2);
+	}
+	return (struct range){end, 0};
 }
 
 static struct range
@@ -475,28 +491,74 @@ found_at(const struct scanned *s, size_t off, size_t n, struct found *f)
 }
 
 /*
+ * Where a labelled area is measured from: the top right corner of the printed label (the piece
+ * that holds its last character), on its page. 0 when the label is nowhere.
+ */
+static int
+label_corner(const struct scanned *s, const char *label, int *page, double *x, double *y)
+{
+	const char *l, *end, *v;
+	size_t *map, off, i;
+	char *lab = squeeze(label, strlen(label), &map);
+
+	free(map);
+	v = find_label(s->text.p, lab, &l, &end);
+	free(lab);
+	if (v == NULL)
+		return 0;
+	/* The label's end is given past the spaces after it (a label is matched without them). */
+	while (v > l && (v[-1] == ' ' || v[-1] == '\t' ||
+	                 (v - l >= 3 && memcmp(v - 3, "\xe3\x80\x80", 3) == 0)))
+		v -= v[-1] == ' ' || v[-1] == '\t' ? 1 : 3;
+	if (v == l)
+		return 0;
+	off = (size_t)(v - s->text.p) - 1;
+	for (i = 0; i < s->nspans; i++) {
+		const struct span *sp = &s->spans[i];
+
+		if (sp->off <= off && off < sp->off + sp->len) {
+			*page = sp->page;
+			*x = sp->x + sp->w;
+			*y = sp->y;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
  * The pieces whose middles lie inside the field's rectangle, in reading order, one space where
- * the text has space or a line break between them.
+ * the text has space or a line break between them. The rectangle is on its page, or, with a
+ * label, measured from the label's top right corner: a form printed a little larger or smaller
+ * (another font, another scale) still has the value on the label's own line.
  */
 static void
 find_area(const struct scanned *s, const struct field_def *fd, struct found *f)
 {
 	struct buf v = {0};
 	const struct span *prev = NULL;
+	double ax = fd->area_x, ay = fd->area_y, lx, ly;
+	int page = fd->area_page;
 	size_t i, k;
 
+	if (fd->area_label != NULL) {
+		if (!label_corner(s, fd->area_label, &page, &lx, &ly))
+			return;
+		ax += lx;
+		ay += ly;
+	}
 	for (i = 0; i < s->nspans; i++) {
 		const struct span *sp = &s->spans[i];
 		double cx = sp->x + sp->w / 2, cy = sp->y + sp->h / 2;
 
-		if (sp->page != fd->area_page || cx < fd->area_x || cx > fd->area_x + fd->area_w ||
-		    cy < fd->area_y || cy > fd->area_y + fd->area_h)
+		if (sp->page != page || cx < ax || cx > ax + fd->area_w || cy < ay ||
+		    cy > ay + fd->area_h)
 			continue;
 		if (prev == NULL) {
 			f->conf = 100;
 			f->page = sp->page;
-			f->x = (float)fd->area_x;
-			f->y = (float)fd->area_y;
+			f->x = (float)ax;
+			f->y = (float)ay;
 		} else {
 			for (k = prev->off + prev->len; k < sp->off; k++)
 				if (strchr(" \t\n", s->text.p[k]) != NULL) {
@@ -515,6 +577,26 @@ find_area(const struct scanned *s, const struct field_def *fd, struct found *f)
 	}
 }
 
+/*
+ * A yen amount read by OCR from an image: Tesseract reads the thousands comma of a printed amount
+ * as a full stop (1.220円). Yen have no fractions, so a full stop between a digit and exactly
+ * three digits is taken as the comma it was printed as; any other full stop stays and the value
+ * fails to parse (review). Text layers and OCR text files are taken as written.
+ */
+static void
+ocr_thousands(const struct scanned *s, struct found *f)
+{
+	char *p;
+
+	if (f->value == NULL || f->page < 1 || f->page > s->npages || !s->ocr[f->page - 1])
+		return;
+	for (p = f->value; (p = strchr(p, '.')) != NULL; p++)
+		if (p > f->value && isdigit((unsigned char)p[-1]) && isdigit((unsigned char)p[1]) &&
+		    isdigit((unsigned char)p[2]) && isdigit((unsigned char)p[3]) &&
+		    !isdigit((unsigned char)p[4]))
+			*p = ',';
+}
+
 struct found *
 scan_find(const struct rule *r, const struct scanned *s)
 {
@@ -527,6 +609,8 @@ scan_find(const struct rule *r, const struct scanned *s)
 		fd = &r->fields[i];
 		if (fd->area_page > 0) {
 			find_area(s, fd, &f[i]);
+			if (fd->type == FT_YEN)
+				ocr_thousands(s, &f[i]);
 			continue;
 		}
 		if (fd->after != NULL)
@@ -537,6 +621,8 @@ scan_find(const struct rule *r, const struct scanned *s)
 			continue;
 		if (v.p != NULL)
 			found_at(s, (size_t)(v.p - s->text.p), v.n, &f[i]);
+		if (fd->type == FT_YEN)
+			ocr_thousands(s, &f[i]);
 	}
 	return f;
 }

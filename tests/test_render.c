@@ -1,8 +1,11 @@
 /*
  * What a person sees: the forms and the ledger rendered by LibreOffice (the office's other
- * reader besides Excel), converted to text as shown. Dates must read as 和暦 (令和6年4月3日),
- * amounts with separators and 円, and the ledger's total must show without a recalculation.
+ * reader besides Excel), converted to text as shown and printed to PDF with the project's fonts
+ * (templates/fonts.conf). Dates must read as 和暦 (令和6年4月3日), amounts with separators and 円,
+ * the ledger's total must show without a recalculation, the PDF must embed a Japanese face, and
+ * no printed text may cross a ruled line of the ledger into the next column.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,31 +15,62 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <poppler.h>
 
 #include "testutil.h"
 
-/* The xlsx at dir/name as LibreOffice shows it, as UTF-8 CSV; NULL if soffice failed. */
+/*
+ * The xlsx at dir/name converted by LibreOffice with filter, as every LibreOffice run of the
+ * project is made: its own profile, and the project's fonts (FONTCONFIG_FILE). Returns the path of
+ * the result, dir/NAME.ext; the test fails if soffice did.
+ */
+static char *
+soffice(const char *dir, const char *name, const char *ext, const char *filter)
+{
+	char *fonts = srcpath("templates/fonts.conf"), *base = strdup(name), *cmd, *out;
+
+	base[strlen(base) - strlen(".xlsx")] = '\0';
+	cmd = pathf("cd '%s' && HOME='%s' FONTCONFIG_FILE='%s' timeout 180 soffice --headless "
+	            "-env:UserInstallation=file://%s/lo-profile --convert-to '%s' '%s' "
+	            ">/dev/null 2>&1",
+	            dir, dir, fonts, dir, filter, name);
+	if (system(cmd) != 0)
+		fail_msg("soffice could not convert %s", name);
+	out = pathf("%s/%s.%s", dir, base, ext);
+	free(cmd);
+	free(base);
+	free(fonts);
+	return out;
+}
+
+/* The xlsx at dir/name as LibreOffice shows it, as UTF-8 CSV. */
 static char *
 as_shown(const char *dir, const char *name)
 {
-	char *cmd, *csv, *text, *base = strdup(name);
+	char *csv = soffice(dir, name, "csv",
+	                    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true");
+	char *text = slurp(csv, NULL);
 
-	base[strlen(base) - strlen(".xlsx")] = '\0';
-	if (asprintf(&cmd,
-	             "cd '%s' && HOME='%s' timeout 180 soffice --headless "
-	             "-env:UserInstallation=file://%s/lo-profile "
-	             "--convert-to 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true' "
-	             "'%s' >/dev/null 2>&1",
-	             dir, dir, dir, name) == -1 ||
-	    asprintf(&csv, "%s/%s.csv", dir, base) == -1)
-		abort();
-	if (system(cmd) != 0)
-		fail_msg("soffice could not convert %s", name);
-	text = slurp(csv, NULL);
-	free(cmd);
 	free(csv);
-	free(base);
 	return text;
+}
+
+/* The first page of the xlsx at dir/name as LibreOffice prints it. Unref it. */
+static PopplerPage *
+printed(const char *dir, const char *name, PopplerDocument **doc)
+{
+	char *pdf = soffice(dir, name, "pdf", "pdf"), *uri = pathf("file://%s", pdf);
+	GError *err = NULL;
+	PopplerPage *page;
+
+	*doc = poppler_document_new_from_file(uri, NULL, &err);
+	if (*doc == NULL)
+		fail_msg("%s: %s", pdf, err->message);
+	page = poppler_document_get_page(*doc, 0);
+	assert_non_null(page);
+	free(uri);
+	free(pdf);
+	return page;
 }
 
 static void
@@ -45,12 +79,6 @@ test_libreoffice_shows_wareki(void **state)
 	char *dir, *cfg = srcpath("formagent.yaml"), *in, *text;
 
 	(void)state;
-	if (system("command -v soffice >/dev/null 2>&1") != 0) {
-		print_message(
-		    "test_libreoffice_shows_wareki: soffice is not installed: not checked\n");
-		free(cfg);
-		skip();
-	}
 	dir = tmpdir_new();
 	in = samplepath("transport-2024-04.cp932.csv");
 	assert_int_equal(
@@ -77,11 +105,243 @@ test_libreoffice_shows_wareki(void **state)
 	free(dir);
 }
 
+/* Whether the document embeds a face that has Japanese glyphs: one the fonts file binds to. */
+static int
+embeds_japanese_face(PopplerDocument *doc)
+{
+	PopplerFontInfo *fi = poppler_font_info_new(doc);
+	PopplerFontsIter *it = NULL;
+	const char *name;
+	int found = 0;
+
+	while (poppler_font_info_scan(fi, 1, &it) && it != NULL) {
+		do {
+			name = poppler_fonts_iter_get_name(it);
+			if (name != NULL && poppler_fonts_iter_is_embedded(it) &&
+			    (strstr(name, "IPA") != NULL || strstr(name, "Gothic") != NULL ||
+			     strstr(name, "Mincho") != NULL))
+				found = 1;
+		} while (poppler_fonts_iter_next(it));
+		poppler_fonts_iter_free(it);
+		it = NULL;
+	}
+	poppler_font_info_free(fi);
+	return found;
+}
+
+/* A form and the ledger printed: a Japanese face embedded, and the text a clerk reads. */
+static void
+test_printed_in_japanese(void **state)
+{
+	char *dir = tmpdir_new(), *cfg = srcpath("formagent.yaml"), *in, *text;
+	PopplerDocument *doc;
+	PopplerPage *page;
+
+	(void)state;
+	in = samplepath("transport-2024-04.cp932.csv");
+	assert_int_equal(
+	    run_agent(NULL, NULL, NULL, "process -c '%s' --out '%s' '%s'", cfg, dir, in), 0);
+	page = printed(dir, "transport-0101-00231-2024-04-01.xlsx", &doc);
+	assert_true(embeds_japanese_face(doc));
+	text = poppler_page_get_text(page);
+	assert_non_null(strstr(text, "通院移送費 支給決定書"));
+	assert_non_null(strstr(text, "令和6年4月1日"));
+	assert_non_null(strstr(text, "2,000円"));
+	g_free(text);
+	g_object_unref(page);
+	g_object_unref(doc);
+	page = printed(dir, "transport-2024-04.cp932.ledger.xlsx", &doc);
+	assert_true(embeds_japanese_face(doc));
+	text = poppler_page_get_text(page);
+	assert_non_null(strstr(text, "令和6年4月1日"));
+	assert_non_null(strstr(text, "2,000円"));
+	assert_non_null(strstr(text, "11,880円"));
+	g_free(text);
+	g_object_unref(page);
+	g_object_unref(doc);
+	free(in);
+	free(cfg);
+	rmtree(dir);
+	free(dir);
+}
+
+/* Points per millimetre, and the drawing's scale (pixels per point) for finding the ruled lines. */
+#define PT_PER_MM (72.0 / 25.4)
+#define SCALE     4.0
+
+/*
+ * The x (in points) of each vertical ruled line of a printed page: a column of dark pixels at
+ * least min_mm long without a break. A glyph is never that tall; a table's column rule is. The
+ * lines' top and bottom (points) are returned too: the table's extent.
+ */
+static size_t
+vertical_rules(PopplerPage *page, double min_mm, double *xs, size_t max, double *top,
+               double *bottom)
+{
+	double w, h;
+	int pw, ph, x, y, run, stride, start;
+	cairo_surface_t *surf;
+	cairo_t *cr;
+	unsigned char *px;
+	size_t n = 0;
+
+	poppler_page_get_size(page, &w, &h);
+	pw = (int)(w * SCALE);
+	ph = (int)(h * SCALE);
+	surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, pw, ph);
+	cr = cairo_create(surf);
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	cairo_scale(cr, SCALE, SCALE);
+	poppler_page_render_for_printing(page, cr);
+	cairo_surface_flush(surf);
+	px = cairo_image_surface_get_data(surf);
+	stride = cairo_image_surface_get_stride(surf);
+	*top = h;
+	*bottom = 0;
+	for (x = 0; x < pw; x++) {
+		int longest = 0, lstart = 0;
+
+		for (y = 0, run = 0, start = 0; y <= ph; y++) {
+			/* Green of the RGB24 pixel: dark under 128 is ink. */
+			if (y < ph && px[y * stride + x * 4 + 1] < 128) {
+				if (run++ == 0)
+					start = y;
+				continue;
+			}
+			if (run > longest) {
+				longest = run;
+				lstart = start;
+			}
+			run = 0;
+		}
+		if (longest / SCALE < min_mm * PT_PER_MM)
+			continue;
+		/* One line is several pixels wide: keep its middle. */
+		if (n > 0 && x / SCALE - xs[n - 1] < 1.0) {
+			xs[n - 1] = (xs[n - 1] + x / SCALE) / 2;
+			continue;
+		}
+		if (n < max)
+			xs[n++] = x / SCALE;
+		if (lstart / SCALE < *top)
+			*top = lstart / SCALE;
+		if ((lstart + longest) / SCALE > *bottom)
+			*bottom = (lstart + longest) / SCALE;
+	}
+	cairo_destroy(cr);
+	cairo_surface_destroy(surf);
+	return n;
+}
+
+/*
+ * Whether two characters are printed over each other: their boxes meet by more than a hair
+ * across, and by more than a third of a line down (poppler's boxes are the font's whole height,
+ * so the lines of one wrapped value touch a little).
+ */
+static int
+overlap(const PopplerRectangle *a, const PopplerRectangle *b)
+{
+	double h = fmin(a->y2 - a->y1, b->y2 - b->y1);
+
+	return a->x1 + 0.3 < b->x2 && b->x1 + 0.3 < a->x2 &&
+	       fmin(a->y2, b->y2) - fmax(a->y1, b->y1) > h / 3;
+}
+
+/*
+ * Asserts that no printed character of the table crosses a vertical rule or comes nearer to one
+ * than clear_mm, and that none is printed over another: each cell's text stays inside its own
+ * column, apart from the next one's, and a wrapped value inside its own row.
+ */
+static void
+assert_text_inside_columns(PopplerPage *page, double clear_mm)
+{
+	double xs[64], top, bottom, clear = clear_mm * PT_PER_MM;
+	size_t nx = vertical_rules(page, 12, xs, 64, &top, &bottom), k;
+	PopplerRectangle *rects;
+	guint nrects, i;
+	char *text = poppler_page_get_text(page);
+	const char *p = text;
+	gunichar ch;
+	guint j;
+
+	assert_true(nx >= 5);
+	assert_true(poppler_page_get_text_layout(page, &rects, &nrects));
+	for (i = 0; i < nrects && *p != '\0'; i++, p = g_utf8_next_char(p)) {
+		PopplerRectangle *r = &rects[i];
+		double cy = (r->y1 + r->y2) / 2;
+
+		ch = g_utf8_get_char(p);
+		if (g_unichar_isspace(ch) || cy < top || cy > bottom)
+			continue;
+		for (k = 0; k < nx; k++)
+			if (r->x1 < xs[k] + clear && r->x2 > xs[k] - clear) {
+				char c[8] = {0};
+
+				g_unichar_to_utf8(ch, c);
+				fail_msg(
+				    "'%s' at %.1f-%.1f mm crosses or touches the rule at %.1f mm "
+				    "(line: %.40s)",
+				    c, r->x1 / PT_PER_MM, r->x2 / PT_PER_MM, xs[k] / PT_PER_MM, p);
+			}
+		for (j = 0; j < i; j++)
+			if (rects[j].x2 - rects[j].x1 > 0.5 && overlap(r, &rects[j]))
+				fail_msg(
+				    "characters %u and %u are printed over each other at %.1f, "
+				    "%.1f mm (line: %.40s)",
+				    j, i, r->x1 / PT_PER_MM, r->y1 / PT_PER_MM, p);
+	}
+	g_free(rects);
+	g_free(text);
+}
+
+/*
+ * The ledger's columns fit what they hold when LibreOffice prints it: long names, a long clinic
+ * (wrapped inside its column), large amounts and a long caseworker beside the amount.
+ */
+static void
+test_ledger_columns_fit_printed(void **state)
+{
+	char *dir = tmpdir_new(), *cfg = srcpath("formagent.yaml"),
+	     *in = pathf("%s/transport-wide.csv", dir);
+	PopplerDocument *doc;
+	PopplerPage *page;
+	char *text;
+
+	(void)state;
+	spits(in,
+	      "ケース番号,世帯主氏名,対象者氏名,申請日,通院日,医療機関名,経路,交通機関,"
+	      "片道運賃,往復回数,支給額,担当CW,備考\n"
+	      "0101-00231,札幌 太郎,札幌 太郎,令和6年4月3日,R6.4.1,東区中央病院,"
+	      "元町駅→環状通東駅,地下鉄,250,4,\"2,000\",保護一係 山田,\n"
+	      "0101-00488,長谷川部 由紀子衛門,長谷川部 由紀子衛門,令和6年12月23日,令和6年12月22日,"
+	      "独立行政法人地域医療機能推進機構札幌北辰病院附属リハビリテーションセンター,"
+	      "自宅→病院,タクシー,\"99,999\",5,\"999,990\",保護十二係 長谷川部 由紀子衛門,\n"
+	      "0102-01102,東 次郎,東 次郎,R6.4.8,令和6年4月4日,苗穂内科クリニック,"
+	      "東区役所前→苗穂駅前,バス,210,2,￥840,保護二係 鈴木,\n");
+	assert_int_equal(
+	    run_agent(NULL, NULL, NULL, "process -c '%s' --out '%s' '%s'", cfg, dir, in), 0);
+	page = printed(dir, "transport-wide.ledger.xlsx", &doc);
+	text = poppler_page_get_text(page);
+	assert_non_null(strstr(text, "999,990円"));
+	assert_non_null(strstr(text, "1,002,830円"));
+	g_free(text);
+	assert_text_inside_columns(page, 0.1);
+	g_object_unref(page);
+	g_object_unref(doc);
+	free(in);
+	free(cfg);
+	rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_libreoffice_shows_wareki),
+	    cmocka_unit_test(test_printed_in_japanese),
+	    cmocka_unit_test(test_ledger_columns_fit_printed),
 	};
 
 	return cmocka_run_group_tests_name("render", tests, NULL, NULL);

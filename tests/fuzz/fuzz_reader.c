@@ -2,7 +2,9 @@
  * libFuzzer harness: any bytes as a claim file, through the reader and every decoder. A crash, a
  * hang or unbounded memory here is a bad file taking the agent down.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

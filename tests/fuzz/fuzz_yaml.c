@@ -2,7 +2,9 @@
  * libFuzzer harness: any bytes as a rule file, through the YAML loader and the rule schema (and
  * as a template). A hostile rule must give diagnostics, never a crash or an explosion.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
