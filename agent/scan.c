@@ -353,8 +353,49 @@ near_label(const uint32_t *line, size_t n, const uint32_t *lab, size_t ln)
 #define NEAR_LABEL_MIN 4
 
 /*
+ * Whether p..q is a box of its own on the line l..end: from the line's start or a space, to a wide
+ * gap (two spaces, a tab, a full-width space) or the line's end.
+ */
+static int
+alone(const char *l, const char *end, const char *p, const char *q)
+{
+	int before = p == l || p[-1] == ' ' || p[-1] == '\t' ||
+	             (p - l >= 3 && memcmp(p - 3, "\xe3\x80\x80", 3) == 0);
+	int after = q == end || *q == '\r' || *q == '\t' ||
+	            (end - q >= 2 && memcmp(q, "  ", 2) == 0) ||
+	            (end - q >= 3 && memcmp(q, "\xe3\x80\x80", 3) == 0);
+
+	return before && after;
+}
+
+/*
+ * A label of NEAR_LABEL_MIN - 1 characters that OCR read without its last one (申請日 as 申請, the
+ * 日 lost against the box's edge): the rest must stand alone as a box of the form, so 申請者 is
+ * never taken for it. Returns the end of what was read, or NULL. A shorter label is never guessed.
+ */
+static const char *
+truncated_label(const char *l, const char *end, const char *lab)
+{
+	size_t n = strlen(lab), cut = n, chars = 0, i;
+	const char *p;
+
+	for (i = 0; i < n; i++)
+		chars += ((unsigned char)lab[i] & 0xc0) != 0x80;
+	if (chars != NEAR_LABEL_MIN - 1)
+		return NULL;
+	while (cut > 0 && ((unsigned char)lab[cut - 1] & 0xc0) == 0x80)
+		cut--;
+	cut--; /* the lead byte of the last character */
+	for (p = l;
+	     (size_t)(end - p) >= cut && (p = memmem(p, (size_t)(end - p), lab, cut)) != NULL; p++)
+		if (alone(l, end, p, p + cut))
+			return p + cut;
+	return NULL;
+}
+
+/*
  * The label's end in the line l..end, or NULL: as printed (spaces OCR put in taken out), or,
- * when near is set, with one character wrong.
+ * when near is set, with one character wrong (a short label: its last character lost).
  */
 static const char *
 label_end(const char *l, const char *end, const char *lab, int near)
@@ -380,6 +421,8 @@ label_end(const char *l, const char *end, const char *lab, int near)
 	ln = code_points(lab, labn, lcp, lat);
 	if (ln >= NEAR_LABEL_MIN && (hit = near_label(cp, n, lcp, ln)) > 0)
 		out = l + map[at[hit]];
+	else
+		out = truncated_label(l, end, lab);
 	free(cp);
 	free(at);
 	free(lcp);
@@ -579,22 +622,32 @@ find_area(const struct scanned *s, const struct field_def *fd, struct found *f)
 
 /*
  * A yen amount read by OCR from an image: Tesseract reads the thousands comma of a printed amount
- * as a full stop (1.220円). Yen have no fractions, so a full stop between a digit and exactly
- * three digits is taken as the comma it was printed as; any other full stop stays and the value
- * fails to parse (review). Text layers and OCR text files are taken as written.
+ * as a full stop (1.220円), or as a comma and a full stop both (1,.220円) on a noisy scan. Yen have
+ * no fractions, so one or two of those marks between a digit and exactly three digits are taken
+ * as the comma that was printed; any other full stop stays and the value fails to parse (review).
+ * Text layers and OCR text files are taken as written.
  */
 static void
 ocr_thousands(const struct scanned *s, struct found *f)
 {
-	char *p;
+	char *p, *q, *w;
+	size_t n;
 
 	if (f->value == NULL || f->page < 1 || f->page > s->npages || !s->ocr[f->page - 1])
 		return;
-	for (p = f->value; (p = strchr(p, '.')) != NULL; p++)
-		if (p > f->value && isdigit((unsigned char)p[-1]) && isdigit((unsigned char)p[1]) &&
-		    isdigit((unsigned char)p[2]) && isdigit((unsigned char)p[3]) &&
-		    !isdigit((unsigned char)p[4]))
-			*p = ',';
+	for (p = w = f->value; *p != '\0';) {
+		for (n = 0; (p[n] == '.' || p[n] == ',') && n < 3; n++)
+			;
+		q = p + n;
+		if (n > 0 && n <= 2 && w > f->value && isdigit((unsigned char)w[-1]) &&
+		    isdigit((unsigned char)q[0]) && isdigit((unsigned char)q[1]) &&
+		    isdigit((unsigned char)q[2]) && !isdigit((unsigned char)q[3])) {
+			*w++ = ',';
+			p = q;
+		} else
+			*w++ = *p++;
+	}
+	*w = '\0';
 }
 
 struct found *

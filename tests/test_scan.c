@@ -262,6 +262,131 @@ test_area(void **state)
 	free(yaml);
 }
 
+/*
+ * A three-character label OCR read without its last character (申請日 as 申請) is found when
+ * what is left stands alone as a box; 申請者 is not taken for it, and the label as printed
+ * anywhere on the page comes first.
+ */
+static void
+test_label_truncated(void **state)
+{
+	char *yaml = pathf("%sfields:\n  applied_on: {after: 申請日, type: date}\n", rule_head);
+	struct rule *r = load_rule(yaml);
+	static const char *const pages[][3] = {
+	    {"申請", "令和6年4月25日", "2024-04-25"},
+	    {"申請者", "令和6年4月25日", NULL},
+	    {"申", "令和6年4月25日", NULL},
+	};
+	struct scanned s;
+	struct found *f;
+	size_t i;
+	int64_t d;
+	char *cause = NULL, *iso;
+
+	(void)state;
+	for (i = 0; i < sizeof pages / sizeof *pages; i++) {
+		struct glyph g[] = {word("ケース番号", 20, 40, 95), word("0100-00007", 60, 40, 90),
+		                    word(pages[i][0], 116, 40, 95), word(pages[i][1], 146, 40, 90)};
+
+		memset(&s, 0, sizeof s);
+		scanned_add_page(&s, g, sizeof g / sizeof *g, 1);
+		f = scan_find(r, &s);
+		if (pages[i][2] == NULL)
+			assert_null(f[0].value);
+		else {
+			assert_non_null(f[0].value);
+			assert_int_equal(tf_date(r->eras, f[0].value, &d, &cause), 0);
+			iso = tf_iso(d);
+			assert_string_equal(iso, pages[i][2]);
+			free(iso);
+		}
+		found_free(f, r->nfields);
+		scanned_free(&s);
+	}
+	rule_free(r);
+	free(yaml);
+}
+
+/*
+ * An area measured from its label: the same rectangle finds the amount on a form printed as
+ * measured and on one printed 12% larger (the label and the amount both moved), and never the
+ * row above or below; with the label nowhere on the page, nothing is found.
+ */
+static void
+test_area_from_label(void **state)
+{
+	char *yaml = pathf("%sfields:\n"
+	                   "  amount: {area: {label: 支給額, x: 5, y: -2, width: 160, height: 8},"
+	                   " type: yen}\n",
+	                   rule_head);
+	struct rule *r = load_rule(yaml);
+	double scale[] = {1.0, 1.12};
+	struct glyph none[] = {word("片道運賃", 20, 40, 95), word("250円", 150, 40, 95)};
+	struct scanned s;
+	struct found *f;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		double k = scale[i];
+		struct glyph g[] = {
+		    word("片道運賃", 20 * k, 92 * k, 95), word("250円", 90 * k, 92 * k, 95),
+		    word("支給額", 30 * k, 101 * k, 95),  word("2,000円", 170 * k, 101 * k, 90),
+		    word("担当CW", 30 * k, 110 * k, 95),  word("111", 170 * k, 110 * k, 95)};
+
+		memset(&s, 0, sizeof s);
+		scanned_add_page(&s, g, sizeof g / sizeof *g, 1);
+		f = scan_find(r, &s);
+		assert_string_equal(f[0].value, "2,000円");
+		found_free(f, r->nfields);
+		scanned_free(&s);
+	}
+	memset(&s, 0, sizeof s);
+	scanned_add_page(&s, none, sizeof none / sizeof *none, 1);
+	f = scan_find(r, &s);
+	assert_null(f[0].value);
+	found_free(f, r->nfields);
+	scanned_free(&s);
+	rule_free(r);
+	free(yaml);
+}
+
+/*
+ * A yen amount OCR read with a full stop for its thousands comma (or both marks) is taken as
+ * printed; a full stop that cannot be a thousands comma stays, and so does every mark of a text
+ * layer (a PDF's text is taken as written).
+ */
+static void
+test_ocr_thousands(void **state)
+{
+	char *yaml = pathf("%sfields:\n  amount: {after: 支給額, type: yen}\n", rule_head);
+	struct rule *r = load_rule(yaml);
+	static const char *const cases[][2] = {
+	    {"1.220円", "1,220円"}, {"1,.220円", "1,220円"},  {"12.345.678円", "12,345,678円"},
+	    {"1.22円", "1.22円"},   {"1.2200円", "1.2200円"}, {"2,000円", "2,000円"},
+	};
+	struct scanned s;
+	struct found *f;
+	size_t i;
+	int ocr;
+
+	(void)state;
+	for (ocr = 0; ocr <= 1; ocr++)
+		for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+			struct glyph g[] = {word("支給額", 20, 40, 95),
+			                    word(cases[i][0], 60, 40, 90)};
+
+			memset(&s, 0, sizeof s);
+			scanned_add_page(&s, g, sizeof g / sizeof *g, ocr);
+			f = scan_find(r, &s);
+			assert_string_equal(f[0].value, ocr ? cases[i][1] : cases[i][0]);
+			found_free(f, r->nfields);
+			scanned_free(&s);
+		}
+	rule_free(r);
+	free(yaml);
+}
+
 /* area needs places: a rule for OCR text is told so, and so is an area without its size. */
 static void
 test_area_refused(void **state)
@@ -480,6 +605,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_label_near, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_label_with_empty_box, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_area, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_label_truncated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_area_from_label, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ocr_thousands, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_area_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
