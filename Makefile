@@ -27,11 +27,11 @@ SAN     ?=
 BUILD_PKGS = gcc make pkg-config libxlsxwriter-dev libyaml-dev libcsv-dev libjansson-dev libssl-dev \
 	     libsystemd-dev libicu-dev gettext libminizip-dev libxml2-dev libpoppler-glib-dev \
 	     libcairo2-dev libtesseract-dev libleptonica-dev tesseract-ocr-jpn
-TEST_PKGS  = libcmocka-dev unzip systemd man-db poppler-utils imagemagick $(FONT_PKGS)
-# The free faces that templates/fonts.conf binds the office's Windows font names to: without them
-# LibreOffice prints every Japanese character of a form as a box. DejaVu Sans, which Calibri is
-# pinned to, comes with LibreOffice.
-FONT_PKGS  = fonts-dejavu-core fonts-ipafont-gothic fonts-ipafont-mincho fonts-ipaexfont-gothic fonts-ipaexfont-mincho
+TEST_PKGS  = libcmocka-dev unzip systemd procps man-db poppler-utils imagemagick $(FONT_PKGS)
+# The free faces that templates/fonts.conf binds the office's Windows font names to: without the
+# Japanese ones LibreOffice prints every Japanese character of a form as a box; without Carlito
+# (Calibri's metrics) every column prints wider than in Excel, and a form at another scale.
+FONT_PKGS  = fonts-crosextra-carlito fonts-ipafont-gothic fonts-ipafont-mincho fonts-ipaexfont-gothic fonts-ipaexfont-mincho
 # Every LibreOffice run of formagent is given that file as FONTCONFIG_FILE (installed as
 # $(PREFIX)/share/formagent/fonts.conf), so a form prints in the same faces on every machine.
 # Commands the tests use, with the package that brings each when the command is missing: a

@@ -380,8 +380,11 @@ struct ledger {
 	lxw_format **fmts, *plain;
 	lxw_format **wraps, *wrap_plain; /* the same styles, wrapping a value too long to fit */
 	double *width;                   /* per column: what its values need so far */
-	lxw_row_t row;                   /* the next row to write */
-	lxw_row_t first;                 /* the first claim row */
+	char **text;                     /* per column: the row being added, as cell_text() */
+	double *num;
+	lxw_format **rowfmt;
+	lxw_row_t row;   /* the next row to write */
+	lxw_row_t first; /* the first claim row */
 	int64_t *totals;
 	int overflow;
 };
@@ -410,6 +413,9 @@ ledger_open(const struct rule *r, const char *path, const char *tmpdir, const ch
 	l->wraps = make_formats(l->wb, t, 1, &l->wrap_plain);
 	l->totals = xcalloc(t->ncolumns + 1, sizeof *l->totals);
 	l->width = xcalloc(t->ncolumns + 1, sizeof *l->width);
+	l->text = xcalloc(t->ncolumns + 1, sizeof *l->text);
+	l->num = xcalloc(t->ncolumns + 1, sizeof *l->num);
+	l->rowfmt = xcalloc(t->ncolumns + 1, sizeof *l->rowfmt);
 	page_setup(l->ws, t);
 	/* A column is at least as wide as the template says and its header needs (up to the
 	 * growth a text column may take: a header wraps). Its width is set when the ledger is
@@ -486,9 +492,9 @@ ledger_add(struct ledger *l, const struct mapped *m, char **cause)
 	const struct template *t = l->r->ledger;
 	const struct tcolumn *c;
 	lxw_error e = LXW_NO_ERROR;
-	lxw_format **fmt = xcalloc(t->ncolumns + 1, sizeof *fmt);
-	char **text = xcalloc(t->ncolumns + 1, sizeof *text), *shown;
-	double *num = xcalloc(t->ncolumns + 1, sizeof *num);
+	lxw_format **fmt = l->rowfmt;
+	char **text = l->text, *shown;
+	double *num = l->num;
 	int f, lines, most = 1;
 	size_t i;
 
@@ -519,13 +525,11 @@ ledger_add(struct ledger *l, const struct mapped *m, char **cause)
 		if (e == LXW_NO_ERROR)
 			e = put_value(l->ws, l->row, (lxw_col_t)i, m, f, text[i], num[i], fmt[i]);
 		free(text[i]);
+		text[i] = NULL;
 		if (c->total && f >= 0 && m->v[f].t == V_INT &&
 		    __builtin_add_overflow(l->totals[i], m->v[f].i, &l->totals[i]))
 			l->overflow = 1;
 	}
-	free(fmt);
-	free(text);
-	free(num);
 	if (e != LXW_NO_ERROR)
 		return lxw_fail(e, "cannot add a row to the ledger", cause);
 	l->row++;
@@ -539,6 +543,9 @@ ledger_free(struct ledger *l)
 	free(l->fmts);
 	free(l->wraps);
 	free(l->width);
+	free(l->text);
+	free(l->num);
+	free(l->rowfmt);
 	free(l->totals);
 	free(l);
 }
