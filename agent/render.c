@@ -137,28 +137,29 @@ set_created(lxw_workbook *wb, const struct rule *r, time_t created)
 /*
  * The text a value is written as, when it is written as text: a string, a date asked for as 和暦
  * or ISO text, a number asked for as text. NULL when it is written as a number (or is empty);
- * *num then holds the number. Caller frees.
+ * *num then holds the number. A text made here is also put in *made, for the caller to free;
+ * else *made is NULL and the text is the claim's own.
  */
-static char *
-cell_text(const struct mapped *m, int field, enum tas as, int gannen, double *num)
+static const char *
+cell_text(const struct mapped *m, int field, enum tas as, int gannen, double *num, char **made)
 {
 	const struct value *v;
-	char *s;
 
 	*num = 0;
+	*made = NULL;
 	if (field == FIELD_ROW) {
 		*num = (double)m->row;
 		return NULL;
 	}
 	if (field == FIELD_INPUT)
-		return xstrdup(m->input);
+		return m->input;
 	v = &m->v[field];
 	switch (v->t) {
 	case V_TEXT:
-		return xstrdup(v->s);
+		return v->s;
 	case V_INT:
 		if (as == AS_TEXT)
-			return xasprintf("%lld", (long long)v->i);
+			return *made = xasprintf("%lld", (long long)v->i);
 		*num = (double)v->i;
 		return NULL;
 	case V_DATE:
@@ -166,8 +167,10 @@ cell_text(const struct mapped *m, int field, enum tas as, int gannen, double *nu
 			*num = tf_excel_serial(v->i);
 			return NULL;
 		}
-		s = as == AS_ISO ? tf_iso(v->i) : tf_wareki(m->rule->eras, v->i, gannen);
-		return s != NULL ? s : tf_iso(v->i);
+		*made = as == AS_ISO ? tf_iso(v->i) : tf_wareki(m->rule->eras, v->i, gannen);
+		if (*made == NULL)
+			*made = tf_iso(v->i);
+		return *made;
 	default:
 		return NULL;
 	}
@@ -202,10 +205,11 @@ put(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const struct mapped *m, int
     int gannen, lxw_format *fmt)
 {
 	double num;
-	char *s = cell_text(m, field, as, gannen, &num);
+	char *made;
+	const char *s = cell_text(m, field, as, gannen, &num, &made);
 	lxw_error e = put_value(ws, row, col, m, field, s, num, fmt);
 
-	free(s);
+	free(made);
 	return e;
 }
 
@@ -232,8 +236,8 @@ put(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const struct mapped *m, int
 /* The width of a column the template gives none: Excel's default. */
 #define DEFAULT_UNITS 8.43
 
-static double
-text_units(const char *s, double size_pt)
+double
+render_units(const char *s, double size_pt, int indent)
 {
 	double em = 0;
 	size_t n = strlen(s), i = 0, k;
@@ -250,7 +254,7 @@ text_units(const char *s, double size_pt)
 		w = u_getIntPropertyValue((UChar32)cp, UCHAR_EAST_ASIAN_WIDTH);
 		em += w == U_EA_WIDE || w == U_EA_FULLWIDTH ? 1.0 : NARROW_EM;
 	}
-	return em * size_pt / EXCEL_UNIT_PT;
+	return em * size_pt / EXCEL_UNIT_PT + CELL_PAD + indent * INDENT_UNITS;
 }
 
 /*
@@ -293,7 +297,7 @@ units_needed(const struct template *t, int style, const char *s)
 	const struct tstyle *st = style >= 0 ? &t->styles[style] : NULL;
 	double size = st != NULL && st->size > 0 ? st->size : t->font_size;
 
-	return text_units(s, size) + CELL_PAD + (st != NULL ? st->indent * INDENT_UNITS : 0);
+	return render_units(s, size, st != NULL ? st->indent : 0);
 }
 
 static int
@@ -380,7 +384,8 @@ struct ledger {
 	lxw_format **fmts, *plain;
 	lxw_format **wraps, *wrap_plain; /* the same styles, wrapping a value too long to fit */
 	double *width;                   /* per column: what its values need so far */
-	char **text;                     /* per column: the row being added, as cell_text() */
+	const char **text;               /* per column: the row being added, as cell_text() */
+	char **made;
 	double *num;
 	lxw_format **rowfmt;
 	lxw_row_t row;   /* the next row to write */
@@ -388,6 +393,13 @@ struct ledger {
 	int64_t *totals;
 	int overflow;
 };
+
+/* The widest a column of the template may grow for text before its values wrap. */
+static double
+wrap_at(const struct template *t, size_t i)
+{
+	return (t->columns[i].width > 0 ? t->columns[i].width : DEFAULT_UNITS) * WRAP_GROWTH;
+}
 
 struct ledger *
 ledger_open(const struct rule *r, const char *path, const char *tmpdir, const char *input_name,
@@ -414,6 +426,7 @@ ledger_open(const struct rule *r, const char *path, const char *tmpdir, const ch
 	l->totals = xcalloc(t->ncolumns + 1, sizeof *l->totals);
 	l->width = xcalloc(t->ncolumns + 1, sizeof *l->width);
 	l->text = xcalloc(t->ncolumns + 1, sizeof *l->text);
+	l->made = xcalloc(t->ncolumns + 1, sizeof *l->made);
 	l->num = xcalloc(t->ncolumns + 1, sizeof *l->num);
 	l->rowfmt = xcalloc(t->ncolumns + 1, sizeof *l->rowfmt);
 	page_setup(l->ws, t);
@@ -424,8 +437,7 @@ ledger_open(const struct rule *r, const char *path, const char *tmpdir, const ch
 		l->width[i] = t->columns[i].width > 0 ? t->columns[i].width : DEFAULT_UNITS;
 		need = units_needed(t, t->header_style, t->columns[i].header);
 		if (need > l->width[i])
-			l->width[i] =
-			    need < l->width[i] * WRAP_GROWTH ? need : l->width[i] * WRAP_GROWTH;
+			l->width[i] = need < wrap_at(t, i) ? need : wrap_at(t, i);
 	}
 	/* Rows in order, as constant-memory mode requires: title, source, header. */
 	worksheet_write_string(l->ws, 0, 0, t->title != NULL ? t->title : r->title,
@@ -440,13 +452,6 @@ ledger_open(const struct rule *r, const char *path, const char *tmpdir, const ch
 	worksheet_repeat_rows(l->ws, 2, 2);
 	l->row = l->first = 3;
 	return l;
-}
-
-/* The widest a column of the template may grow for text before its values wrap. */
-static double
-wrap_at(const struct template *t, size_t i)
-{
-	return (t->columns[i].width > 0 ? t->columns[i].width : DEFAULT_UNITS) * WRAP_GROWTH;
 }
 
 /*
@@ -493,7 +498,8 @@ ledger_add(struct ledger *l, const struct mapped *m, char **cause)
 	const struct tcolumn *c;
 	lxw_error e = LXW_NO_ERROR;
 	lxw_format **fmt = l->rowfmt;
-	char **text = l->text, *shown;
+	const char **text = l->text;
+	char *shown;
 	double *num = l->num;
 	int f, lines, most = 1;
 	size_t i;
@@ -502,20 +508,19 @@ ledger_add(struct ledger *l, const struct mapped *m, char **cause)
 	for (i = 0; i < t->ncolumns; i++) {
 		c = &t->columns[i];
 		f = l->r->ledger_bind[i];
-		text[i] = cell_text(m, f, c->as, c->gannen, &num[i]);
-		shown = text[i] != NULL ? text[i]
-		        : is_number(m, f)
-		            ? number_shown(m, f, num[i],
-		                           c->style >= 0 ? t->styles[c->style].num_format : NULL)
-		            : NULL;
+		text[i] = cell_text(m, f, c->as, c->gannen, &num[i], &l->made[i]);
 		fmt[i] = c->style >= 0 ? l->fmts[c->style] : l->plain;
-		if (shown != NULL) {
-			fmt[i] = fit(l, i, c->style, shown, text[i] != NULL, &lines);
-			if (lines > most)
-				most = lines;
-		}
-		if (shown != text[i])
+		if (text[i] != NULL)
+			fmt[i] = fit(l, i, c->style, text[i], 1, &lines);
+		else if (is_number(m, f)) {
+			shown = number_shown(m, f, num[i],
+			                     c->style >= 0 ? t->styles[c->style].num_format : NULL);
+			fmt[i] = fit(l, i, c->style, shown, 0, &lines);
 			free(shown);
+		} else
+			lines = 1;
+		if (lines > most)
+			most = lines;
 	}
 	if (most > 1)
 		worksheet_set_row(l->ws, l->row, row_height(t, most), NULL);
@@ -524,8 +529,8 @@ ledger_add(struct ledger *l, const struct mapped *m, char **cause)
 		f = l->r->ledger_bind[i];
 		if (e == LXW_NO_ERROR)
 			e = put_value(l->ws, l->row, (lxw_col_t)i, m, f, text[i], num[i], fmt[i]);
-		free(text[i]);
-		text[i] = NULL;
+		free(l->made[i]);
+		l->made[i] = NULL;
 		if (c->total && f >= 0 && m->v[f].t == V_INT &&
 		    __builtin_add_overflow(l->totals[i], m->v[f].i, &l->totals[i]))
 			l->overflow = 1;
@@ -544,6 +549,7 @@ ledger_free(struct ledger *l)
 	free(l->wraps);
 	free(l->width);
 	free(l->text);
+	free(l->made);
 	free(l->num);
 	free(l->rowfmt);
 	free(l->totals);

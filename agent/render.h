@@ -30,6 +30,13 @@ int ledger_close(struct ledger *l, time_t created, char **cause);
 /* Abandons the workbook (the caller removes the file); frees l. Accepts NULL. */
 void ledger_abort(struct ledger *l);
 
+/*
+ * The width, in Excel's column unit, that a cell needs to show text whole in a font of size_pt
+ * with indent levels: how a ledger's columns are sized. An estimate from the characters (their
+ * Unicode East Asian width), the same on every machine.
+ */
+double render_units(const char *text, double size_pt, int indent);
+
 /* The total of the ledger column that totals the rule's amount, for summaries. */
 int64_t ledger_total(const struct ledger *l, int column);
 

@@ -35,6 +35,7 @@
 #include <xlsxwriter.h>
 
 #include "claims.h"
+#include "render.h"    /* render_units: the ledger's columns sized as formagent sizes them */
 #include "transform.h" /* days_from_civil, as formagent counts days */
 
 static const char header[] = "ケース番号,世帯主氏名,フリガナ,対象者氏名,扶助種別,申請日,通院日,"
@@ -296,6 +297,63 @@ floor_form(const struct claim *c, long row, const char *dir, int dirfd, const ch
 	publish(dirfd, strrchr(tmp, '/') + 1, name);
 }
 
+/*
+ * The ledger's columns, sized as formagent sizes them (render.c): the widest of the template's
+ * width, the header (up to 1.5 times it), every value as shown and the total, all at 10 pt.
+ */
+static void
+grow(double *width, long col, const char *shown, double cap)
+{
+	double need = render_units(shown, 10, 0);
+
+	if (cap > 0 && need > cap)
+		need = cap;
+	if (need > width[col])
+		width[col] = need;
+}
+
+/* A number as "#,##0" shows it, with a suffix. Caller frees. */
+static char *
+shown_yen(long v, const char *suffix)
+{
+	char *g = tf_group(v), *s;
+
+	if (asprintf(&s, "%s%s", g, suffix) < 0)
+		die("asprintf");
+	free(g);
+	return s;
+}
+
+/* Widens the columns for one claim's row as it shows. */
+static void
+size_row(double *width, long row, const struct claim *c)
+{
+	char *s;
+
+	s = shown_yen(row, "");
+	grow(width, 0, s, 0);
+	free(s);
+	grow(width, 1, c->case_no, 0);
+	grow(width, 2, c->name, 0);
+	s = tf_wareki(eras_builtin(), days_from_civil(c->applied_y, c->applied_m, c->applied_d), 0);
+	grow(width, 3, s, 0);
+	free(s);
+	s = tf_wareki(eras_builtin(), days_from_civil(c->visit_y, c->visit_m, c->visit_d), 0);
+	grow(width, 4, s, 0);
+	free(s);
+	grow(width, 5, c->clinic, 0);
+	s = shown_yen(c->fare, "円");
+	grow(width, 6, s, 0);
+	free(s);
+	s = shown_yen(c->trips, "");
+	grow(width, 7, s, 0);
+	free(s);
+	s = shown_yen(c->amount, "円");
+	grow(width, 8, s, 0);
+	free(s);
+	grow(width, 9, c->caseworker, 0);
+}
+
 static int
 floor_run(long n, unsigned seed, const char *input, const char *dir, const char *tmpdir)
 {
@@ -308,6 +366,7 @@ floor_run(long n, unsigned seed, const char *input, const char *dir, const char 
 	struct claim c;
 	long i, sum = 0, created = 0, d;
 	static const double widths[] = {5, 12, 14, 15, 15, 22, 10, 8, 12, 14};
+	double width[10];
 	static const char *const heads[] = {"行",     "ケース番号", "対象者氏名", "申請日",
 	                                    "通院日", "医療機関名", "片道運賃",   "往復回数",
 	                                    "支給額", "担当CW"};
@@ -336,8 +395,10 @@ floor_run(long n, unsigned seed, const char *input, const char *dir, const char 
 	worksheet_set_margins(ws, 10 / 25.4, 10 / 25.4, 12 / 25.4, 12 / 25.4);
 	worksheet_fit_to_pages(ws, 1, 0);
 	worksheet_center_horizontally(ws);
-	for (i = 0; i < 10; i++)
-		worksheet_set_column(ws, (lxw_col_t)i, (lxw_col_t)i, widths[i], NULL);
+	for (i = 0; i < 10; i++) {
+		width[i] = widths[i];
+		grow(width, i, heads[i], widths[i] * 1.5);
+	}
 	worksheet_write_string(ws, 0, 0, "通院移送費 支給一覧", title);
 	if (asprintf(&s, "通院移送費: %s", input) < 0)
 		die("asprintf");
@@ -363,6 +424,7 @@ floor_run(long n, unsigned seed, const char *input, const char *dir, const char 
 		worksheet_write_number(ws, r, 7, (double)c.trips, count);
 		worksheet_write_number(ws, r, 8, (double)c.amount, yen);
 		worksheet_write_string(ws, r, 9, c.caseworker, cell);
+		size_row(width, i + 2, &c);
 		sum += c.amount;
 		d = days_from_civil(c.applied_y, c.applied_m, c.applied_d);
 		if (d > created)
@@ -373,6 +435,10 @@ floor_run(long n, unsigned seed, const char *input, const char *dir, const char 
 		char formula[64];
 
 		worksheet_write_string(ws, r, 0, "合計", total);
+		grow(width, 0, "合計", 0);
+		s = shown_yen(sum, "円");
+		grow(width, 8, s, 0);
+		free(s);
 		for (i = 1; i < 10; i++)
 			if (i == 8) {
 				snprintf(formula, sizeof formula, "=SUM(I4:I%ld)", 3 + n);
@@ -380,6 +446,8 @@ floor_run(long n, unsigned seed, const char *input, const char *dir, const char 
 			} else
 				worksheet_write_blank(ws, r, (lxw_col_t)i, total);
 	}
+	for (i = 0; i < 10; i++)
+		worksheet_set_column(ws, (lxw_col_t)i, (lxw_col_t)i, width[i], NULL);
 	props(wb, (time_t)created * 86400);
 	if (workbook_close(wb) != LXW_NO_ERROR)
 		die(tmp);
