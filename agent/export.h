@@ -8,15 +8,9 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "mapper.h"
 #include "rules.h"
-
-/* A growable byte buffer; the caller frees p. */
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-void buf_add(struct buf *b, const void *p, size_t n);
 
 /* Appends the header line of the rule's import file to b; -1 with *cause if it cannot be encoded.
  */

@@ -1,7 +1,7 @@
 /*
- * formagent's command line: `check` and `process` now; `run`, `test`, `convert`, `audit` and
- * `status` as the daemon, rule tests and audit log arrive. This file parses options and reports;
- * the work is done by config.c and pipeline.c.
+ * formagent's command line: `run`, `check`, `process`, `test`, `convert`, `scan`, `audit` and
+ * `status`. This file parses options and reports; the work is done by the rooms it calls (config,
+ * agent, pipeline, ruletest, auditview, scanread).
  */
 #include <errno.h>
 #include <getopt.h>

@@ -60,7 +60,7 @@ void mapper_add_error(struct mapped *m, int field, const char *column, const cha
                       char *message);
 /* Releases values and errors; m can be mapped again. */
 void mapped_clear(struct mapped *m);
-/* Releases everything mapped_map() allocated. */
+/* Releases everything mapper_map() allocated. */
 void mapped_free(struct mapped *m);
 
 /* A field (or pseudo-field) as text in the given format; NULL when empty. Caller frees. */

@@ -10,7 +10,7 @@
 
 #include <unicode/uchar.h>
 
-#include "export.h"
+#include "buf.h"
 #include "render.h"
 #include "transform.h"
 #include "utf8.h"

@@ -835,18 +835,6 @@ load_outputs(struct rule *r, const struct ynode *m, struct diags *d)
 		ydiag(d, m, "a rule needs at least one output: form, ledger or import");
 }
 
-static const char *
-base_name(const char *path, char *buf, size_t len)
-{
-	const char *b = strrchr(path, '/');
-	char *dot;
-
-	snprintf(buf, len, "%s", b != NULL ? b + 1 : path);
-	if ((dot = strstr(buf, ".yaml")) != NULL)
-		*dot = '\0';
-	return buf;
-}
-
 /*
  * input.replace: {MISREAD: RIGHT, ...}, what OCR is known to read wrongly in this form's print
  * (令和 read as 金和), put right in the page's text before any field is looked for.
@@ -894,7 +882,7 @@ rule_load(const char *path, const struct eras *eras, struct diags *d)
 	root = doc;
 	r = xcalloc(1, sizeof *r);
 	r->path = xstrdup(path);
-	r->name = xstrdup(base_name(path, name, sizeof name));
+	r->name = xstrdup(ydoc_name(path, name, sizeof name));
 	r->created_field = FIELD_NONE;
 	r->eras = eras;
 	r->encoding = ENC_AUTO;

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "export.h"
+#include "buf.h"
 #include "mapper.h"
 #include "pipeline.h"
 #include "reader.h"

@@ -8,7 +8,7 @@
 #ifndef FORMAGENT_SCAN_H
 #define FORMAGENT_SCAN_H
 
-#include "export.h"
+#include "buf.h"
 #include "rules.h"
 
 /* Where a piece of the text was read, and how sure the reader was of it. */

@@ -2,8 +2,8 @@
  * The folder protocol's output half: files appear whole or not at all. An output is written under
  * a hidden temporary name in its final folder, fsynced, renamed into place without ever
  * replacing a file (renameat2 RENAME_NOREPLACE), and the folder is fsynced. Output names made
- * from claim data pass through spool_safe_name() first. (Claiming inputs from an inbox comes
- * with the daemon.)
+ * from claim data pass through spool_safe_name() first. The input half: spool_claim() takes an
+ * inbox file by a rename into work/, and spool_move() takes it on to done/ or rejected/.
  */
 #ifndef FORMAGENT_SPOOL_H
 #define FORMAGENT_SPOOL_H

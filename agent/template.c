@@ -86,18 +86,6 @@ cell_ref_parse(const char *s, int *r1, int *c1, int *r2, int *c2)
 	return 0;
 }
 
-static const char *
-base_name(const char *path, char *buf, size_t len)
-{
-	const char *b = strrchr(path, '/');
-	char *dot;
-
-	snprintf(buf, len, "%s", b != NULL ? b + 1 : path);
-	if ((dot = strrchr(buf, '.')) != NULL)
-		*dot = '\0';
-	return buf;
-}
-
 static int
 get_enum(const struct ynode *n, const char *what, const char *const *words, int *out,
          struct diags *d)
@@ -471,7 +459,7 @@ template_load(const char *path, struct diags *d)
 	if ((root = ydoc_load(path, d)) == NULL)
 		return NULL;
 	t = xcalloc(1, sizeof *t);
-	t->name = xstrdup(base_name(path, name, sizeof name));
+	t->name = xstrdup(ydoc_name(path, name, sizeof name));
 	t->path = xstrdup(path);
 	t->paper = 9;
 	t->margin[0] = t->margin[1] = 15 / 25.4;

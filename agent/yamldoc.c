@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -427,4 +428,17 @@ yget_bool(const struct ynode *n, const char *what, int *out, struct diags *d)
 		return -1;
 	}
 	return 0;
+}
+
+const char *
+ydoc_name(const char *path, char *buf, size_t len)
+{
+	const char *b = strrchr(path, '/');
+	size_t n;
+
+	snprintf(buf, len, "%s", b != NULL ? b + 1 : path);
+	n = strlen(buf);
+	if (n > 5 && strcmp(buf + n - 5, ".yaml") == 0)
+		buf[n - 5] = '\0';
+	return buf;
 }

@@ -38,6 +38,11 @@ struct ynode *ydoc_load(const char *path, struct diags *d);
 /* The same over len bytes in memory; name stands for the file in positions. */
 struct ynode *ydoc_load_mem(const char *name, const char *buf, size_t len, struct diags *d);
 void ydoc_free(struct ynode *root);
+/*
+ * A document's name: path without its folder and its final ".yaml" (rules/transport.yaml is
+ * transport), written into buf of len bytes, which is returned.
+ */
+const char *ydoc_name(const char *path, char *buf, size_t len);
 
 /* The kind as a word for messages: "a string", "a list", "a mapping". */
 const char *ynode_kind_name(const struct ynode *n);

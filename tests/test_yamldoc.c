@@ -161,6 +161,21 @@ test_getters(void **state)
 	ydoc_free(root);
 }
 
+/* A rule's or template's name is its file's, without the folder and the final .yaml only. */
+static void
+test_name(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_string_equal(ydoc_name("rules/transport.yaml", buf, sizeof buf), "transport");
+	assert_string_equal(ydoc_name("/etc/formagent/templates/a.yamlx.yaml", buf, sizeof buf),
+	                    "a.yamlx");
+	assert_string_equal(ydoc_name("school-entry.v2.yaml", buf, sizeof buf), "school-entry.v2");
+	assert_string_equal(ydoc_name(".yaml", buf, sizeof buf), ".yaml");
+	assert_string_equal(ydoc_name("plain", buf, sizeof buf), "plain");
+}
+
 int
 main(void)
 {
@@ -168,6 +183,7 @@ main(void)
 	    cmocka_unit_test(test_positions),   cmocka_unit_test(test_refusals),
 	    cmocka_unit_test(test_depth_limit), cmocka_unit_test(test_node_limit),
 	    cmocka_unit_test(test_keys),        cmocka_unit_test(test_getters),
+	    cmocka_unit_test(test_name),
 	};
 
 	return cmocka_run_group_tests_name("yamldoc", tests, NULL, NULL);
