@@ -696,18 +696,6 @@ out:
 /* Longest name a claimed file keeps: its claim id (about 50 bytes) must fit in NAME_MAX too. */
 #define MAX_KEPT_NAME 180
 
-/* name cut to at most max bytes at a character boundary, its extension kept. */
-static char *
-cut_name(const char *name, size_t max)
-{
-	const char *dot = strrchr(name, '.');
-	size_t ext = dot != NULL && strlen(dot) < 16 ? strlen(dot) : 0, k = max - ext;
-
-	while (k > 0 && ((unsigned char)name[k] & 0xc0) == 0x80)
-		k--;
-	return xasprintf("%.*s%s", (int)k, name, ext > 0 ? dot : "");
-}
-
 /* Takes one settled file from the inbox. */
 static void
 take(struct agent *a, const struct spool *sp, const char *name)
@@ -733,7 +721,7 @@ take(struct agent *a, const struct spool *sp, const char *name)
 	 * A name too long to carry a claim id is cut (keeping its extension): from here on the file
 	 * goes by the cut name, and the claimed record keeps the whole one.
 	 */
-	kept = strlen(name) > MAX_KEPT_NAME ? cut_name(name, MAX_KEPT_NAME) : xstrdup(name);
+	kept = strlen(name) > MAX_KEPT_NAME ? utf8_cut_name(name, MAX_KEPT_NAME) : xstrdup(name);
 	wname = xasprintf("%s.%s", claim, kept);
 	rc = spool_claim(sp->inbox, name, sp->work, wname, &cause);
 	e = errno;

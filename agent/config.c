@@ -98,17 +98,14 @@ load_spool_options(struct spool *sp, const struct ynode *s, struct diags *d)
 	const char *str;
 	int64_t x;
 	size_t i;
+	int watch;
 
 	sp->settle_ms = 1000;
 	sp->rescan_s = 60;
 	sp->max_bytes = 64LL * 1024 * 1024;
-	if ((v = ymap_get(s, "watch")) != NULL && yget_str(v, "watch", &str, d) == 0) {
-		for (i = 0; modes[i] != NULL; i++)
-			if (strcmp(str, modes[i]) == 0)
-				sp->watch = (int)i;
-		if (modes[sp->watch] == NULL || strcmp(str, modes[sp->watch]) != 0)
-			ydiag(d, v, "'%s' is not a valid watch (one of: auto, inotify, poll)", str);
-	}
+	if ((v = ymap_get(s, "watch")) != NULL &&
+	    yget_enum(v, "watch", modes, YWORDS(modes), &watch, d) == 0)
+		sp->watch = watch;
 	if ((v = ymap_get(s, "settle_ms")) != NULL &&
 	    yget_int(v, "settle_ms", 0, 600000, &x, d) == 0)
 		sp->settle_ms = (int)x;

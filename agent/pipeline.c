@@ -131,13 +131,7 @@ output_name(const struct name_pattern *np, const struct mapped *m)
 	}
 	if (b.len > 200) {
 		/* Keep the extension: a cut name must still open in Excel. */
-		const char *dot = strrchr(b.p, '.');
-		int k = 180;
-		char *cut;
-
-		while (k > 0 && ((unsigned char)b.p[k] & 0xc0) == 0x80)
-			k--; /* not inside a character */
-		cut = xasprintf("%.*s%s", k, b.p, dot != NULL ? dot : "");
+		char *cut = utf8_cut_name(b.p, 185);
 
 		free(b.p);
 		return cut;

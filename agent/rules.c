@@ -140,42 +140,18 @@ string_list(const struct ynode *n, const char *what, size_t *count, struct diags
 	return v;
 }
 
-static int
-get_word(const struct ynode *n, const char *what, const char *const *words, size_t nwords, int *out,
-         struct diags *d)
+/*
+ * The encodings' names (reader.c's table) for yget_enum in w of ENC_COUNT: without "auto" where a
+ * file written must name its encoding. Returns w.
+ */
+static const char *const *
+encoding_words(const char **w, int with_auto)
 {
-	const char *s, *near;
-	size_t i;
+	int i;
 
-	if (yget_str(n, what, &s, d) == -1)
-		return -1;
-	for (i = 0; i < nwords; i++)
-		if (words[i] != NULL && strcmp(s, words[i]) == 0) {
-			*out = (int)i;
-			return 0;
-		}
-	{
-		const char **list = xcalloc(nwords + 1, sizeof *list);
-		size_t k = 0;
-
-		for (i = 0; i < nwords; i++)
-			if (words[i] != NULL)
-				list[k++] = words[i];
-		near = diag_nearest(s, list);
-		if (near != NULL)
-			ydiag(d, n, "'%s' is not a valid %s: did you mean '%s'?", s, what, near);
-		else {
-			char buf[256] = "";
-
-			for (i = 0; i < k; i++) {
-				strncat(buf, i > 0 ? ", " : "", sizeof buf - strlen(buf) - 1);
-				strncat(buf, list[i], sizeof buf - strlen(buf) - 1);
-			}
-			ydiag(d, n, "'%s' is not a valid %s (one of: %s)", s, what, buf);
-		}
-		free(list);
-	}
-	return -1;
+	for (i = 0; i < ENC_COUNT; i++)
+		w[i] = i == ENC_AUTO && !with_auto ? NULL : encoding_name((enum encoding)i);
+	return w;
 }
 
 /* min/max of a field: numbers for int and yen, dates for date, lengths for text. */
@@ -272,7 +248,7 @@ finder_done:
 	if ((v = ymap_get(m, "label")) != NULL && yget_str(v, "label", &s, d) == 0)
 		f->label = xstrdup(s);
 	if ((v = ymap_get(m, "type")) != NULL &&
-	    get_word(v, "type", ftype_names, FT_COUNT, &x, d) == 0)
+	    yget_enum(v, "type", ftype_names, FT_COUNT, &x, d) == 0)
 		f->type = (enum ftype)x;
 	if ((v = ymap_get(m, "transforms")) != NULL) {
 		if (v->kind != Y_SEQ || v->n > MAX_TRANSFORMS)
@@ -284,7 +260,8 @@ finder_done:
 			for (i = 0; i < TT_COUNT; i++)
 				names[i] = text_transform_name((enum text_transform)i);
 			for (i = 0; i < v->n; i++)
-				if (get_word(v->items[i], "transform", names, TT_COUNT, &x, d) == 0)
+				if (yget_enum(v->items[i], "transform", names, TT_COUNT, &x, d) ==
+				    0)
 					f->transforms[f->ntransforms++] = x;
 		}
 	}
@@ -736,8 +713,7 @@ load_name(struct rule *r, struct name_pattern *np, const struct ynode *n, const 
 static void
 load_outputs(struct rule *r, const struct ynode *m, struct diags *d)
 {
-	static const char *const vf[VF_COUNT] = {"auto",     "iso",        "wareki",
-	                                         "yyyymmdd", "yyyy/mm/dd", "grouped"};
+	const char *words[ENC_COUNT];
 	const struct ynode *o, *v, *cols, *c;
 	const char *s;
 	size_t i;
@@ -791,9 +767,7 @@ load_outputs(struct rule *r, const struct ynode *m, struct diags *d)
 		else
 			load_name(r, &r->import_name, v, NULL, d);
 		if ((v = ymap_get(o, "encoding")) != NULL &&
-		    get_word(v, "encoding",
-		             (const char *const[]){NULL, "utf-8", "cp932", "shift_jis", "euc-jp"},
-		             5, &x, d) == 0)
+		    yget_enum(v, "encoding", encoding_words(words, 0), ENC_COUNT, &x, d) == 0)
 			r->import_encoding = (enum encoding)x;
 		if ((v = ymap_get(o, "header")) != NULL)
 			yget_bool(v, "header", &r->import_header, d);
@@ -822,7 +796,7 @@ load_outputs(struct rule *r, const struct ynode *m, struct diags *d)
 			         (ic->field = rule_field(r, s)) == FIELD_NONE)
 				no_field(r, v, s, d);
 			if ((v = ymap_get(c, "format")) != NULL &&
-			    get_word(v, "format", vf, VF_COUNT, &x, d) == 0)
+			    yget_enum(v, "format", vformat_names, VF_COUNT, &x, d) == 0)
 				ic->format = (enum vformat)x;
 			ic->gannen = 1;
 			if ((v = ymap_get(c, "gannen")) != NULL)
@@ -868,6 +842,7 @@ load_replace(struct rule *r, const struct ynode *m, struct diags *d)
 struct rule *
 rule_load(const char *path, const struct eras *eras, struct diags *d)
 {
+	const char *words[ENC_COUNT];
 	const struct ynode *root, *v, *m;
 	struct ynode *doc;
 	struct rule *r;
@@ -913,20 +888,18 @@ rule_load(const char *path, const struct eras *eras, struct diags *d)
 	if ((m = ymap_get(root, "input")) != NULL &&
 	    (ymap_check_keys(m, rule_input_keys, "input", d) == 0 || m->kind == Y_MAP)) {
 		if ((v = ymap_get(m, "format")) != NULL &&
-		    get_word(v, "format", (const char *const[]){"csv", "text", "pdf", "image"}, 4,
-		             &x, d) == 0)
+		    yget_enum(v, "format", (const char *const[]){"csv", "text", "pdf", "image"}, 4,
+		              &x, d) == 0)
 			r->input = (enum rinput)x;
 		if ((v = ymap_get(m, "per")) != NULL &&
-		    get_word(v, "per", (const char *const[]){"file", "page"}, 2, &x, d) == 0)
+		    yget_enum(v, "per", (const char *const[]){"file", "page"}, 2, &x, d) == 0)
 			r->per_page = x == 1;
 		if ((v = ymap_get(m, "min_confidence")) != NULL &&
 		    yget_int(v, "min_confidence", 0, 100, &n64, d) == 0)
 			r->min_confidence = (int)n64;
 		load_replace(r, ymap_get(m, "replace"), d);
 		if ((v = ymap_get(m, "encoding")) != NULL &&
-		    get_word(v, "encoding",
-		             (const char *const[]){"auto", "utf-8", "cp932", "shift_jis", "euc-jp"},
-		             5, &x, d) == 0)
+		    yget_enum(v, "encoding", encoding_words(words, 1), ENC_COUNT, &x, d) == 0)
 			r->encoding = (enum encoding)x;
 	}
 	if (r->input == IN_CSV && (r->per_page || ymap_get(m, "min_confidence") != NULL ||

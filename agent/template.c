@@ -87,33 +87,6 @@ cell_ref_parse(const char *s, int *r1, int *c1, int *r2, int *c2)
 }
 
 static int
-get_enum(const struct ynode *n, const char *what, const char *const *words, int *out,
-         struct diags *d)
-{
-	const char *s, *near;
-	int i;
-
-	if (yget_str(n, what, &s, d) == -1)
-		return -1;
-	for (i = 0; words[i] != NULL; i++)
-		if (strcmp(s, words[i]) == 0) {
-			*out = i;
-			return 0;
-		}
-	if ((near = diag_nearest(s, words)) != NULL)
-		ydiag(d, n, "'%s' is not a valid %s: did you mean '%s'?", s, what, near);
-	else {
-		char list[256] = "";
-
-		for (i = 0; words[i] != NULL; i++)
-			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-			         i > 0 ? ", " : "", words[i]);
-		ydiag(d, n, "'%s' is not a valid %s (one of: %s)", s, what, list);
-	}
-	return -1;
-}
-
-static int
 get_color(const struct ynode *n, const char *what, uint32_t *out, struct diags *d)
 {
 	const char *s;
@@ -180,11 +153,14 @@ load_style(struct tstyle *st, const struct ynode *m, struct diags *d)
 		yget_bool(v, "wrap", &st->wrap, d);
 	if ((v = ymap_get(m, "shrink")) != NULL)
 		yget_bool(v, "shrink", &st->shrink, d);
-	if ((v = ymap_get(m, "border")) != NULL && get_enum(v, "border", borders, &x, d) == 0)
+	if ((v = ymap_get(m, "border")) != NULL &&
+	    yget_enum(v, "border", borders, YWORDS(borders), &x, d) == 0)
 		st->border = (enum tborder)x;
-	if ((v = ymap_get(m, "align")) != NULL && get_enum(v, "align", haligns, &x, d) == 0)
+	if ((v = ymap_get(m, "align")) != NULL &&
+	    yget_enum(v, "align", haligns, YWORDS(haligns), &x, d) == 0)
 		st->align = x == 0 ? TA_DEFAULT : x == 1 ? TA_LEFT : x == 2 ? TA_CENTER : TA_RIGHT;
-	if ((v = ymap_get(m, "valign")) != NULL && get_enum(v, "valign", valigns, &x, d) == 0)
+	if ((v = ymap_get(m, "valign")) != NULL &&
+	    yget_enum(v, "valign", valigns, YWORDS(valigns), &x, d) == 0)
 		st->valign = x == 0 ? TA_DEFAULT : x == 1 ? TA_TOP : x == 2 ? TA_CENTER : TA_BOTTOM;
 	if ((v = ymap_get(m, "num_format")) != NULL && yget_str(v, "num_format", &s, d) == 0)
 		st->num_format = xstrdup(s);
@@ -225,7 +201,8 @@ load_cell(struct template *t, struct tcell *c, const struct ynode *m, struct dia
 		ydiag(d, m, "a cell has either 'text' or 'field', not both");
 	if ((v = ymap_get(m, "style")) != NULL)
 		find_style(t, v, &c->style, d);
-	if ((v = ymap_get(m, "as")) != NULL && get_enum(v, "as", as_words, &x, d) == 0)
+	if ((v = ymap_get(m, "as")) != NULL &&
+	    yget_enum(v, "as", as_words, YWORDS(as_words), &x, d) == 0)
 		c->as = (enum tas)x;
 	c->gannen = 1;
 	if ((v = ymap_get(m, "gannen")) != NULL)
@@ -258,7 +235,8 @@ load_column(struct template *t, struct tcolumn *c, const struct ynode *m, struct
 		yget_double(v, "width", 0.5, 255, &c->width, d);
 	if ((v = ymap_get(m, "style")) != NULL)
 		find_style(t, v, &c->style, d);
-	if ((v = ymap_get(m, "as")) != NULL && get_enum(v, "as", as_words, &x, d) == 0)
+	if ((v = ymap_get(m, "as")) != NULL &&
+	    yget_enum(v, "as", as_words, YWORDS(as_words), &x, d) == 0)
 		c->as = (enum tas)x;
 	c->gannen = 1;
 	if ((v = ymap_get(m, "gannen")) != NULL)
@@ -361,7 +339,7 @@ load_body(struct template *t, const struct ynode *root, struct diags *d)
 
 	if ((v = ymap_get(root, "kind")) == NULL)
 		ydiag(d, root, "a template needs 'kind' (form or ledger)");
-	else if (get_enum(v, "kind", kinds, &x, d) == 0)
+	else if (yget_enum(v, "kind", kinds, YWORDS(kinds), &x, d) == 0)
 		t->kind = (enum tkind)x;
 	if ((v = ymap_get(root, "sheet")) != NULL && yget_str(v, "sheet", &s, d) == 0) {
 		if (strlen(s) == 0 || strlen(s) > 31 * 3 || strpbrk(s, "[]:*?/\\") != NULL)
@@ -372,10 +350,11 @@ load_body(struct template *t, const struct ynode *root, struct diags *d)
 		else
 			t->sheet = xstrdup(s);
 	}
-	if ((v = ymap_get(root, "paper")) != NULL && get_enum(v, "paper", papers, &x, d) == 0)
+	if ((v = ymap_get(root, "paper")) != NULL &&
+	    yget_enum(v, "paper", papers, YWORDS(papers), &x, d) == 0)
 		t->paper = paper_codes[x];
 	if ((v = ymap_get(root, "orientation")) != NULL &&
-	    get_enum(v, "orientation", orients, &x, d) == 0)
+	    yget_enum(v, "orientation", orients, YWORDS(orients), &x, d) == 0)
 		t->landscape = x;
 	if ((m = ymap_get(root, "margins_mm")) != NULL &&
 	    ymap_check_keys(m, template_margin_keys, "margins_mm", d) == 0) {

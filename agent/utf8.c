@@ -180,3 +180,17 @@ utf8_repair(const char *s)
 	out[o] = '\0';
 	return out;
 }
+
+char *
+utf8_cut_name(const char *name, size_t max)
+{
+	const char *dot = strrchr(name, '.');
+	size_t ext = dot != NULL && strlen(dot) < 16 ? strlen(dot) : 0, k;
+
+	if (strlen(name) <= max)
+		return xstrdup(name);
+	k = max > ext ? max - ext : 0;
+	while (k > 0 && ((unsigned char)name[k] & 0xc0) == 0x80)
+		k--; /* not inside a character */
+	return xasprintf("%.*s%s", (int)k, name, ext > 0 ? dot : "");
+}

@@ -31,4 +31,10 @@ void utf8_pad(FILE *fp, const char *s, size_t w);
  */
 char *utf8_repair(const char *s);
 
+/*
+ * name cut to at most max bytes at a character boundary, its extension (a final dot and fewer
+ * than 16 bytes after it) kept whole, so a cut name still opens in its program. Caller frees.
+ */
+char *utf8_cut_name(const char *name, size_t max);
+
 #endif

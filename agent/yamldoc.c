@@ -442,3 +442,41 @@ ydoc_name(const char *path, char *buf, size_t len)
 		buf[n - 5] = '\0';
 	return buf;
 }
+
+int
+yget_enum(const struct ynode *n, const char *what, const char *const *words, size_t nwords,
+          int *out, struct diags *d)
+{
+	const char *s, *near;
+	size_t i;
+
+	if (yget_str(n, what, &s, d) == -1)
+		return -1;
+	for (i = 0; i < nwords; i++)
+		if (words[i] != NULL && strcmp(s, words[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	{
+		const char **list = xcalloc(nwords + 1, sizeof *list);
+		size_t k = 0;
+
+		for (i = 0; i < nwords; i++)
+			if (words[i] != NULL)
+				list[k++] = words[i];
+		near = diag_nearest(s, list);
+		if (near != NULL)
+			ydiag(d, n, "'%s' is not a valid %s: did you mean '%s'?", s, what, near);
+		else {
+			char buf[256] = "";
+
+			for (i = 0; i < k; i++) {
+				strncat(buf, i > 0 ? ", " : "", sizeof buf - strlen(buf) - 1);
+				strncat(buf, list[i], sizeof buf - strlen(buf) - 1);
+			}
+			ydiag(d, n, "'%s' is not a valid %s (one of: %s)", s, what, buf);
+		}
+		free(list);
+	}
+	return -1;
+}

@@ -70,6 +70,14 @@ int yget_int(const struct ynode *n, const char *what, int64_t min, int64_t max, 
 int yget_double(const struct ynode *n, const char *what, double min, double max, double *out,
                 struct diags *d);
 int yget_bool(const struct ynode *n, const char *what, int *out, struct diags *d);
+/*
+ * One of nwords words (a NULL among them is a hole, never matched): *out gets its index. An
+ * unknown word is reported with the nearest one, or with the whole list.
+ */
+int yget_enum(const struct ynode *n, const char *what, const char *const *words, size_t nwords,
+              int *out, struct diags *d);
+/* The words of a NULL-terminated array, for yget_enum. */
+#define YWORDS(a) (sizeof(a) / sizeof *(a)-1)
 
 /* Reports a problem at node n. */
 void ydiag(struct diags *d, const struct ynode *n, const char *fmt, ...)

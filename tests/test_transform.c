@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "transform.h"
+#include "utf8.h"
 
 struct date_ok {
 	const char *in;
@@ -598,6 +599,38 @@ test_transform_names(void **state)
 	assert_null(text_transform_name(TT_COUNT));
 }
 
+/*
+ * A long name is cut at a character, never inside one, and keeps its extension; a short name is
+ * left whole. (utf8.c, used for claimed names and for output names made from claim data.)
+ */
+static void
+test_cut_name(void **state)
+{
+	char *cut;
+	size_t i;
+
+	(void)state;
+	cut = utf8_cut_name("short.csv", 20);
+	assert_string_equal(cut, "short.csv");
+	free(cut);
+	/* 12 bytes of 札幌 and a .csv: 10 bytes leave 6 for the stem, two whole characters. */
+	cut = utf8_cut_name("札幌札幌.csv", 10);
+	assert_string_equal(cut, "札幌.csv");
+	free(cut);
+	/* 9 bytes leave 5: one whole character, never a part of the second. */
+	cut = utf8_cut_name("札幌札幌.csv", 9);
+	assert_string_equal(cut, "札.csv");
+	free(cut);
+	for (i = 4; i < 30; i++) {
+		size_t bad;
+
+		cut = utf8_cut_name("令和6年4月の通院移送費.xlsx", i);
+		assert_true(strlen(cut) <= i || i < 5);
+		assert_true(utf8_valid(cut, strlen(cut), &bad));
+		free(cut);
+	}
+}
+
 int
 main(void)
 {
@@ -619,6 +652,7 @@ main(void)
 	    cmocka_unit_test(test_halfwidth_kana_range),
 
 	    cmocka_unit_test(test_transform_names),
+	    cmocka_unit_test(test_cut_name),
 	};
 
 	return cmocka_run_group_tests_name("transform", tests, NULL, NULL);
