@@ -184,7 +184,7 @@ vertical_rules(PopplerPage *page, double min_mm, double *xs, size_t max, double 
                double *bottom)
 {
 	double w, h;
-	int pw, ph, x, y, run, stride, start;
+	int pw, ph, x, y, run, stride, start, first = -2, last = -2;
 	cairo_surface_t *surf;
 	cairo_t *cr;
 	unsigned char *px;
@@ -223,12 +223,15 @@ vertical_rules(PopplerPage *page, double min_mm, double *xs, size_t max, double 
 		if (longest / SCALE < min_mm * PT_PER_MM)
 			continue;
 		/* One line is several pixels wide: keep its middle. */
-		if (n > 0 && x / SCALE - xs[n - 1] < 1.0) {
-			xs[n - 1] = (xs[n - 1] + x / SCALE) / 2;
+		if (n > 0 && x == last + 1) {
+			xs[n - 1] = (first + x) / 2.0 / SCALE;
+			last = x;
 			continue;
 		}
-		if (n < max)
+		if (n < max) {
+			first = last = x;
 			xs[n++] = x / SCALE;
+		}
 		if (lstart / SCALE < *top)
 			*top = lstart / SCALE;
 		if ((lstart + longest) / SCALE > *bottom)
