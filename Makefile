@@ -292,6 +292,7 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/lib/sysusers.d/formagent.conf \
 		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/formagent.conf \
 		$(DESTDIR)$(PREFIX)/share/formagent/fonts.conf
+	-rmdir $(DESTDIR)$(PREFIX)/share/formagent 2>/dev/null
 
 clean:
 	rm -rf build demo

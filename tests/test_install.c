@@ -68,6 +68,7 @@ test_install_layout(void **state)
 	free(out);
 	assert_true(exists(dest, "/usr/local/bin/formagent"));
 	assert_true(exists(dest, "/usr/local/share/man/man1/formagent.1"));
+	assert_true(exists(dest, "/usr/local/share/formagent/fonts.conf"));
 	assert_true(exists(dest, "/etc/formagent/formagent.yaml"));
 	assert_true(exists(dest, "/etc/formagent/rules/transport.yaml"));
 	assert_true(exists(dest, "/etc/formagent/rules/household-goods.yaml"));
