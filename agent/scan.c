@@ -394,8 +394,9 @@ truncated_label(const char *l, const char *end, const char *lab)
 }
 
 /*
- * The label's end in the line l..end, or NULL: as printed (spaces OCR put in taken out), or,
- * when near is set, with one character wrong (a short label: its last character lost).
+ * The label's end in the line l..end (just past its last character, before any space after
+ * it), or NULL: as printed (spaces OCR put in taken out), or, when near is set, with one
+ * character wrong (a short label: its last character lost).
  */
 static const char *
 label_end(const char *l, const char *end, const char *lab, int near)
@@ -408,7 +409,7 @@ label_end(const char *l, const char *end, const char *lab, int near)
 
 	if (!near) {
 		if (labn > 0 && (p = strstr(sq, lab)) != NULL)
-			out = l + map[(size_t)(p - sq) + labn];
+			out = l + map[(size_t)(p - sq) + labn - 1] + 1;
 		free(sq);
 		free(map);
 		return out;
@@ -420,7 +421,7 @@ label_end(const char *l, const char *end, const char *lab, int near)
 	n = code_points(sq, strlen(sq), cp, at);
 	ln = code_points(lab, labn, lcp, lat);
 	if (ln >= NEAR_LABEL_MIN && (hit = near_label(cp, n, lcp, ln)) > 0)
-		out = l + map[at[hit]];
+		out = l + map[at[hit] - 1] + 1;
 	else
 		out = truncated_label(l, end, lab);
 	free(cp);
@@ -433,17 +434,20 @@ label_end(const char *l, const char *end, const char *lab, int near)
 }
 
 /*
- * Where the label (squeezed) is printed in text: as printed first, anywhere on the page; only then
- * with a character misread. Returns the end of the label, and its line in *line..*end; NULL when
- * it is nowhere.
+ * Where label is printed in text: as printed first, anywhere on the page; only then with a
+ * character misread. Returns the end of the label, and its line in *line..*end; NULL when it is
+ * nowhere.
  */
 static const char *
-find_label(const char *text, const char *lab, const char **line, const char **end)
+find_label(const char *text, const char *label, const char **line, const char **end)
 {
-	const char *l, *e, *v;
+	const char *l, *e, *v = NULL;
+	size_t *map;
+	char *lab = squeeze(label, strlen(label), &map);
 	int near;
 
-	for (near = 0; near <= 1; near++)
+	free(map);
+	for (near = 0; near <= 1 && v == NULL; near++)
 		for (l = text; *l != '\0'; l = *e == '\n' ? e + 1 : e) {
 			e = strchr(l, '\n');
 			if (e == NULL)
@@ -451,10 +455,11 @@ find_label(const char *text, const char *lab, const char **line, const char **en
 			if ((v = label_end(l, e, lab, near)) != NULL) {
 				*line = l;
 				*end = e;
-				return v;
+				break;
 			}
 		}
-	return NULL;
+	free(lab);
+	return v;
 }
 
 /*
@@ -464,13 +469,8 @@ find_label(const char *text, const char *lab, const char **line, const char **en
 static struct range
 find_after(const struct rule *r, const char *text, const char *label)
 {
-	const char *l, *end, *v;
-	size_t *map;
-	char *lab = squeeze(label, strlen(label), &map);
+	const char *l, *end, *v = find_label(text, label, &l, &end);
 
-	free(map);
-	v = find_label(text, lab, &l, &end);
-	free(lab);
 	if (v == NULL)
 		return (struct range){NULL, 0};
 	v = skip_separators(v);
@@ -540,20 +540,10 @@ found_at(const struct scanned *s, size_t off, size_t n, struct found *f)
 static int
 label_corner(const struct scanned *s, const char *label, int *page, double *x, double *y)
 {
-	const char *l, *end, *v;
-	size_t *map, off, i;
-	char *lab = squeeze(label, strlen(label), &map);
+	const char *l, *end, *v = find_label(s->text.p, label, &l, &end);
+	size_t off, i;
 
-	free(map);
-	v = find_label(s->text.p, lab, &l, &end);
-	free(lab);
-	if (v == NULL)
-		return 0;
-	/* The label's end is given past the spaces after it (a label is matched without them). */
-	while (v > l && (v[-1] == ' ' || v[-1] == '\t' ||
-	                 (v - l >= 3 && memcmp(v - 3, "\xe3\x80\x80", 3) == 0)))
-		v -= v[-1] == ' ' || v[-1] == '\t' ? 1 : 3;
-	if (v == l)
+	if (v == NULL || v == l)
 		return 0;
 	off = (size_t)(v - s->text.p) - 1;
 	for (i = 0; i < s->nspans; i++) {
@@ -660,20 +650,18 @@ scan_find(const struct rule *r, const struct scanned *s)
 
 	for (i = 0; i < r->nfields; i++) {
 		fd = &r->fields[i];
-		if (fd->area_page > 0) {
+		if (fd->area_page > 0)
 			find_area(s, fd, &f[i]);
-			if (fd->type == FT_YEN)
-				ocr_thousands(s, &f[i]);
-			continue;
+		else {
+			if (fd->after != NULL)
+				v = find_after(r, s->text.p, fd->after);
+			else if (fd->finder_src != NULL)
+				v = find_regex(s->text.p, &fd->finder);
+			else
+				continue; /* computed, not read */
+			if (v.p != NULL)
+				found_at(s, (size_t)(v.p - s->text.p), v.n, &f[i]);
 		}
-		if (fd->after != NULL)
-			v = find_after(r, s->text.p, fd->after);
-		else if (fd->finder_src != NULL)
-			v = find_regex(s->text.p, &fd->finder);
-		else
-			continue;
-		if (v.p != NULL)
-			found_at(s, (size_t)(v.p - s->text.p), v.n, &f[i]);
 		if (fd->type == FT_YEN)
 			ocr_thousands(s, &f[i]);
 	}
