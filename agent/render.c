@@ -86,7 +86,6 @@ make_formats(lxw_workbook *wb, const struct template *t, int wrap, lxw_format **
 			format_set_align(f[i], LXW_ALIGN_VERTICAL_CENTER);
 		else if (s->valign == TA_BOTTOM)
 			format_set_align(f[i], LXW_ALIGN_VERTICAL_BOTTOM);
-
 		if (s->num_format != NULL)
 			format_set_num_format(f[i], s->num_format);
 		if (s->has_fill) {
@@ -384,10 +383,12 @@ struct ledger {
 	lxw_format **fmts, *plain;
 	lxw_format **wraps, *wrap_plain; /* the same styles, wrapping a value too long to fit */
 	double *width;                   /* per column: what its values need so far */
-	const char **text;               /* per column: the row being added, as cell_text() */
-	char **made;
-	double *num;
-	lxw_format **rowfmt;
+	struct lcell {                   /* per column: the row being added */
+		const char *text;        /* as cell_text() gives it */
+		char *made;
+		double num;
+		lxw_format *fmt;
+	} * cells;
 	lxw_row_t row;   /* the next row to write */
 	lxw_row_t first; /* the first claim row */
 	int64_t *totals;
@@ -399,59 +400,6 @@ static double
 wrap_at(const struct template *t, size_t i)
 {
 	return (t->columns[i].width > 0 ? t->columns[i].width : DEFAULT_UNITS) * WRAP_GROWTH;
-}
-
-struct ledger *
-ledger_open(const struct rule *r, const char *path, const char *tmpdir, const char *input_name,
-            char **cause)
-{
-	const struct template *t = r->ledger;
-	lxw_workbook_options opt = {1, (char *)tmpdir, 0};
-	struct ledger *l;
-	double need;
-	size_t i;
-	char *s;
-
-	l = xcalloc(1, sizeof *l);
-	l->r = r;
-	if ((l->wb = workbook_new_opt(path, &opt)) == NULL) {
-		*cause = xasprintf("cannot create the workbook %s", path);
-		free(l);
-		return NULL;
-	}
-	l->path = xstrdup(path);
-	l->ws = workbook_add_worksheet(l->wb, t->sheet);
-	l->fmts = make_formats(l->wb, t, 0, &l->plain);
-	l->wraps = make_formats(l->wb, t, 1, &l->wrap_plain);
-	l->totals = xcalloc(t->ncolumns + 1, sizeof *l->totals);
-	l->width = xcalloc(t->ncolumns + 1, sizeof *l->width);
-	l->text = xcalloc(t->ncolumns + 1, sizeof *l->text);
-	l->made = xcalloc(t->ncolumns + 1, sizeof *l->made);
-	l->num = xcalloc(t->ncolumns + 1, sizeof *l->num);
-	l->rowfmt = xcalloc(t->ncolumns + 1, sizeof *l->rowfmt);
-	page_setup(l->ws, t);
-	/* A column is at least as wide as the template says and its header needs (up to the
-	 * growth a text column may take: a header wraps). Its width is set when the ledger is
-	 * closed, from every value it then holds. */
-	for (i = 0; i < t->ncolumns; i++) {
-		l->width[i] = t->columns[i].width > 0 ? t->columns[i].width : DEFAULT_UNITS;
-		need = units_needed(t, t->header_style, t->columns[i].header);
-		if (need > l->width[i])
-			l->width[i] = need < wrap_at(t, i) ? need : wrap_at(t, i);
-	}
-	/* Rows in order, as constant-memory mode requires: title, source, header. */
-	worksheet_write_string(l->ws, 0, 0, t->title != NULL ? t->title : r->title,
-	                       t->title_style >= 0 ? l->fmts[t->title_style] : l->plain);
-	s = xasprintf("%s: %s", r->title, input_name);
-	worksheet_write_string(l->ws, 1, 0, s, l->plain);
-	free(s);
-	for (i = 0; i < t->ncolumns; i++)
-		worksheet_write_string(l->ws, 2, (lxw_col_t)i, t->columns[i].header,
-		                       t->header_style >= 0 ? l->fmts[t->header_style] : l->plain);
-	worksheet_freeze_panes(l->ws, 3, 0);
-	worksheet_repeat_rows(l->ws, 2, 2);
-	l->row = l->first = 3;
-	return l;
 }
 
 /*
@@ -477,6 +425,54 @@ fit(struct ledger *l, size_t i, int style, const char *shown, int is_text, int *
 	return style >= 0 ? l->fmts[style] : l->plain;
 }
 
+struct ledger *
+ledger_open(const struct rule *r, const char *path, const char *tmpdir, const char *input_name,
+            char **cause)
+{
+	const struct template *t = r->ledger;
+	lxw_workbook_options opt = {1, (char *)tmpdir, 0};
+	struct ledger *l;
+	size_t i;
+	char *s;
+	int lines;
+
+	l = xcalloc(1, sizeof *l);
+	l->r = r;
+	if ((l->wb = workbook_new_opt(path, &opt)) == NULL) {
+		*cause = xasprintf("cannot create the workbook %s", path);
+		free(l);
+		return NULL;
+	}
+	l->path = xstrdup(path);
+	l->ws = workbook_add_worksheet(l->wb, t->sheet);
+	l->fmts = make_formats(l->wb, t, 0, &l->plain);
+	l->wraps = make_formats(l->wb, t, 1, &l->wrap_plain);
+	l->totals = xcalloc(t->ncolumns + 1, sizeof *l->totals);
+	l->width = xcalloc(t->ncolumns + 1, sizeof *l->width);
+	l->cells = xcalloc(t->ncolumns + 1, sizeof *l->cells);
+	page_setup(l->ws, t);
+	/* A column is at least as wide as the template says and its header needs (up to the
+	 * growth a text column may take: a header wraps). Its width is set when the ledger is
+	 * closed, from every value it then holds. */
+	for (i = 0; i < t->ncolumns; i++) {
+		l->width[i] = t->columns[i].width > 0 ? t->columns[i].width : DEFAULT_UNITS;
+		fit(l, i, t->header_style, t->columns[i].header, 1, &lines);
+	}
+	/* Rows in order, as constant-memory mode requires: title, source, header. */
+	worksheet_write_string(l->ws, 0, 0, t->title != NULL ? t->title : r->title,
+	                       t->title_style >= 0 ? l->fmts[t->title_style] : l->plain);
+	s = xasprintf("%s: %s", r->title, input_name);
+	worksheet_write_string(l->ws, 1, 0, s, l->plain);
+	free(s);
+	for (i = 0; i < t->ncolumns; i++)
+		worksheet_write_string(l->ws, 2, (lxw_col_t)i, t->columns[i].header,
+		                       t->header_style >= 0 ? l->fmts[t->header_style] : l->plain);
+	worksheet_freeze_panes(l->ws, 3, 0);
+	worksheet_repeat_rows(l->ws, 2, 2);
+	l->row = l->first = 3;
+	return l;
+}
+
 /* The height in points of a claim's row of lines lines, in the largest font of its columns. */
 static double
 row_height(const struct template *t, int lines)
@@ -497,10 +493,8 @@ ledger_add(struct ledger *l, const struct mapped *m, char **cause)
 	const struct template *t = l->r->ledger;
 	const struct tcolumn *c;
 	lxw_error e = LXW_NO_ERROR;
-	lxw_format **fmt = l->rowfmt;
-	const char **text = l->text;
+	struct lcell *cell;
 	char *shown;
-	double *num = l->num;
 	int f, lines, most = 1;
 	size_t i;
 
@@ -508,14 +502,15 @@ ledger_add(struct ledger *l, const struct mapped *m, char **cause)
 	for (i = 0; i < t->ncolumns; i++) {
 		c = &t->columns[i];
 		f = l->r->ledger_bind[i];
-		text[i] = cell_text(m, f, c->as, c->gannen, &num[i], &l->made[i]);
-		fmt[i] = c->style >= 0 ? l->fmts[c->style] : l->plain;
-		if (text[i] != NULL)
-			fmt[i] = fit(l, i, c->style, text[i], 1, &lines);
+		cell = &l->cells[i];
+		cell->text = cell_text(m, f, c->as, c->gannen, &cell->num, &cell->made);
+		cell->fmt = c->style >= 0 ? l->fmts[c->style] : l->plain;
+		if (cell->text != NULL)
+			cell->fmt = fit(l, i, c->style, cell->text, 1, &lines);
 		else if (is_number(m, f)) {
-			shown = number_shown(m, f, num[i],
+			shown = number_shown(m, f, cell->num,
 			                     c->style >= 0 ? t->styles[c->style].num_format : NULL);
-			fmt[i] = fit(l, i, c->style, shown, 0, &lines);
+			cell->fmt = fit(l, i, c->style, shown, 0, &lines);
 			free(shown);
 		} else
 			lines = 1;
@@ -527,10 +522,12 @@ ledger_add(struct ledger *l, const struct mapped *m, char **cause)
 	for (i = 0; i < t->ncolumns; i++) {
 		c = &t->columns[i];
 		f = l->r->ledger_bind[i];
+		cell = &l->cells[i];
 		if (e == LXW_NO_ERROR)
-			e = put_value(l->ws, l->row, (lxw_col_t)i, m, f, text[i], num[i], fmt[i]);
-		free(l->made[i]);
-		l->made[i] = NULL;
+			e = put_value(l->ws, l->row, (lxw_col_t)i, m, f, cell->text, cell->num,
+			              cell->fmt);
+		free(cell->made);
+		cell->made = NULL;
 		if (c->total && f >= 0 && m->v[f].t == V_INT &&
 		    __builtin_add_overflow(l->totals[i], m->v[f].i, &l->totals[i]))
 			l->overflow = 1;
@@ -548,10 +545,7 @@ ledger_free(struct ledger *l)
 	free(l->fmts);
 	free(l->wraps);
 	free(l->width);
-	free(l->text);
-	free(l->made);
-	free(l->num);
-	free(l->rowfmt);
+	free(l->cells);
 	free(l->totals);
 	free(l);
 }
