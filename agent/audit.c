@@ -1,5 +1,5 @@
 /*
- * Appending to, indexing and verifying the hash-chained audit log. Records are built with jansson
+ * Appending to and verifying the hash-chained audit log. Records are built with jansson
  * and hashed with hash.c; the only text assembled here is the hash member appended to jansson's
  * canonical output, which holds nothing but hex digits.
  *
@@ -26,11 +26,6 @@
 #define HASH_SUFFIX_LEN (sizeof ",\"hash\":\"\"}" - 1 + 64)
 #define MAX_LINE        (64 * 1024 * 1024)
 
-struct seen {
-	char *sha256;
-	char *claim;
-};
-
 struct audit {
 	char *dir;
 	int dirfd;
@@ -41,12 +36,6 @@ struct audit {
 	size_t keylen;
 	int64_t seq;
 	char prev[HASH_HEX];
-	char **claims; /* claim ids with a completion */
-	size_t nclaims, capclaims;
-	struct seen *seen; /* input hashes with a completion */
-	size_t nseen, capseen;
-	struct seen *settled; /* scanned claims a correction made the forms of */
-	size_t nsettled, capsettled;
 };
 
 void
@@ -171,39 +160,6 @@ split_line(const char *line, size_t len, size_t *canon_len, char hash[HASH_HEX])
 	return canon;
 }
 
-static void
-index_record(struct audit *a, json_t *rec)
-{
-	const char *claim, *sha;
-	json_t *input;
-
-	if (strcmp(json_string_value(json_object_get(rec, "event")) ?: "", "completed") != 0)
-		return;
-	claim = json_string_value(json_object_get(rec, "claim"));
-	input = json_object_get(rec, "input");
-	if (claim != NULL) {
-		xgrow(&a->claims, &a->capclaims, a->nclaims, sizeof *a->claims);
-		a->claims[a->nclaims++] = xstrdup(claim);
-	}
-	/* A correction that made its forms settled the claim it names, for good. */
-	if (claim != NULL &&
-	    strcmp(json_string_value(json_object_get(rec, "result")) ?: "", "produced") == 0 &&
-	    (sha = json_string_value(
-	         json_object_get(json_object_get(rec, "corrects"), "sha256"))) != NULL) {
-		xgrow(&a->settled, &a->capsettled, a->nsettled, sizeof *a->settled);
-		a->settled[a->nsettled].sha256 = xstrdup(sha);
-		a->settled[a->nsettled++].claim = xstrdup(claim);
-	}
-	sha = json_string_value(json_object_get(input, "sha256"));
-	/* A duplicate's hash is already known under the first claim. */
-	if (sha != NULL && claim != NULL && audit_input_seen(a, sha) == NULL &&
-	    strcmp(json_string_value(json_object_get(rec, "outcome")) ?: "", "duplicate") != 0) {
-		xgrow(&a->seen, &a->capseen, a->nseen, sizeof *a->seen);
-		a->seen[a->nseen].sha256 = xstrdup(sha);
-		a->seen[a->nseen++].claim = xstrdup(claim);
-	}
-}
-
 /*
  * Calls fn with each whole record of buf (len bytes of a log file) and its hash, in order, until fn
  * returns non-zero. Lines that are not records are passed over: verify is what reports them.
@@ -232,7 +188,7 @@ records_in(const char *buf, size_t len, int (*fn)(void *ctx, json_t *rec, const 
 	}
 }
 
-/* The chain's head and the index follow each record of the log as it is read. */
+/* The chain's head follows each record of the log as it is read. */
 static int
 take_record(void *ctx, json_t *rec, const char *hash)
 {
@@ -240,13 +196,12 @@ take_record(void *ctx, json_t *rec, const char *hash)
 
 	a->seq = json_integer_value(json_object_get(rec, "seq"));
 	memcpy(a->prev, hash, HASH_HEX);
-	index_record(a, rec);
 	return 0;
 }
 
 /*
- * Reads one file: indexes its records, takes the last record's seq and hash, and cuts off a last
- * line left incomplete by a crash.
+ * Reads one file: takes the last record's seq and hash, and cuts off a last line left incomplete
+ * by a crash.
  */
 static int
 load_file(struct audit *a, const char *path, int repair, char **cause)
@@ -312,9 +267,13 @@ audit_open(const char *dir, const char *key_file, char **cause)
 	}
 	if (key_file != NULL && read_key(a, key_file, cause) == -1)
 		goto fail;
+	/*
+	 * The head is the newest file's last record; an older file is read only when the newest
+	 * holds none (a crash cut its only line).
+	 */
 	files = audit_files(dir, &n);
-	for (i = 0; i < n; i++)
-		if (load_file(a, files[i], i == n - 1, cause) == -1) {
+	for (i = n; i > 0 && a->seq == 0; i--)
+		if (load_file(a, files[i - 1], i == n, cause) == -1) {
 			files_free(files, n);
 			goto fail;
 		}
@@ -323,31 +282,6 @@ audit_open(const char *dir, const char *key_file, char **cause)
 fail:
 	audit_close(a);
 	return NULL;
-}
-
-/* Releases the index of completed claims and inputs. */
-static void
-index_free(struct audit *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->nclaims; i++)
-		free(a->claims[i]);
-	for (i = 0; i < a->nseen; i++) {
-		free(a->seen[i].sha256);
-		free(a->seen[i].claim);
-	}
-	for (i = 0; i < a->nsettled; i++) {
-		free(a->settled[i].sha256);
-		free(a->settled[i].claim);
-	}
-	free(a->claims);
-	free(a->seen);
-	free(a->settled);
-	a->claims = NULL;
-	a->seen = NULL;
-	a->settled = NULL;
-	a->nclaims = a->nseen = a->nsettled = 0;
 }
 
 void
@@ -359,45 +293,11 @@ audit_close(struct audit *a)
 		close(a->fd);
 	if (a->dirfd > 0)
 		close(a->dirfd);
-	index_free(a);
 	if (a->key != NULL)
 		explicit_bzero(a->key, a->keylen);
 	free(a->key);
 	free(a->dir);
 	free(a);
-}
-
-int
-audit_claim_completed(const struct audit *a, const char *claim)
-{
-	size_t i;
-
-	for (i = 0; i < a->nclaims; i++)
-		if (strcmp(a->claims[i], claim) == 0)
-			return 1;
-	return 0;
-}
-
-const char *
-audit_input_seen(const struct audit *a, const char *sha256)
-{
-	size_t i;
-
-	for (i = 0; i < a->nseen; i++)
-		if (strcmp(a->seen[i].sha256, sha256) == 0)
-			return a->seen[i].claim;
-	return NULL;
-}
-
-const char *
-audit_claim_settled(const struct audit *a, const char *sha256)
-{
-	size_t i;
-
-	for (i = 0; i < a->nsettled; i++)
-		if (strcmp(a->settled[i].sha256, sha256) == 0)
-			return a->settled[i].claim;
-	return NULL;
 }
 
 /* Opens the file for the day of time (YYYY-MM-DD...), creating it 0640. */
@@ -503,14 +403,6 @@ audit_append(struct audit *a, const char *event, json_t *rec, char **cause)
 	a->good += (off_t)strlen(line);
 	a->seq++;
 	memcpy(a->prev, hash, HASH_HEX);
-	{
-		json_t *copy = json_loads(canon, 0, NULL);
-
-		if (copy != NULL) {
-			index_record(a, copy);
-			json_decref(copy);
-		}
-	}
 	rc = 0;
 out:
 	free(line);
@@ -766,7 +658,6 @@ audit_head(char *const *files, size_t n, FILE *out)
 			free(cause);
 			return 1;
 		}
-	index_free(&a);
 	if (a.seq == 0)
 		return 1;
 	fprintf(out, "%" PRId64 ":%s\n", a.seq, a.prev);

@@ -4,7 +4,8 @@
  * can read). A record's line is its canonical JSON (keys sorted, no spaces) with
  * ,"hash":"<hex>"} appended, and the hash covers exactly the bytes before it, so any change to
  * any byte of a line, a missing line or lines out of order is found by audit_verify(). This room
- * knows nothing of claims beyond the JSON it is handed.
+ * knows nothing of claims beyond the JSON it is handed: record.c writes the records and reads
+ * back what the log says about claims.
  */
 #ifndef FORMAGENT_AUDIT_H
 #define FORMAGENT_AUDIT_H
@@ -29,16 +30,6 @@ void audit_close(struct audit *a);
  * append would chain to, and the caller must not act as if it had been recorded.
  */
 int audit_append(struct audit *a, const char *event, json_t *rec, char **cause);
-
-/* Whether a "completed" record for this claim id is in the log. */
-int audit_claim_completed(const struct audit *a, const char *claim);
-/* The claim id of an earlier completion of an input with this SHA-256, or NULL. */
-const char *audit_input_seen(const struct audit *a, const char *sha256);
-/*
- * The claim id of the correction that made the forms of the scanned claim with this SHA-256, or
- * NULL: such a claim is never corrected, and so paid, again.
- */
-const char *audit_claim_settled(const struct audit *a, const char *sha256);
 
 /*
  * Verifies files (in the order given, which should be date order) as one chain. Prints

@@ -25,6 +25,8 @@
 #include "ruletest.h"
 #include "transform.h"
 #include "spool.h"
+#include "status.h"
+#include "record.h"
 #include "xmalloc.h"
 
 #ifndef FORMAGENT_VERSION
@@ -166,6 +168,15 @@ cmd_check(int argc, char **argv)
 	return 0;
 }
 
+/* The name a path was given as: what the gate and the reasons call the file. */
+static const char *
+base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
 /* Where `process` writes when --out is not given: the spool whose rules take the file. */
 static const struct spool *
 spool_for(const struct config *c, const char *rule)
@@ -191,11 +202,15 @@ cmd_process(int argc, char **argv)
 	};
 	struct pipeline_opts o;
 	struct file_result res;
+	struct admit_opts ao = {0};
+	struct admitted ad;
+	struct history *hist;
 	const struct spool *sp;
 	const char *cfg = NULL, *out = NULL;
 	struct config *c;
 	char *cause = NULL;
-	int ch, rc, worst = 0, quiet = 0, i;
+	int ch, worst = 0, quiet = 0, i;
+	enum outcome oc;
 	size_t k;
 
 	memset(&o, 0, sizeof o);
@@ -259,6 +274,18 @@ cmd_process(int argc, char **argv)
 	o.preview = stdout;
 	o.tmpdir = c->tmpdir;
 	o.progress = !o.dry_run && !quiet && isatty(STDERR_FILENO);
+	/* What the agent has already processed is refused here too: it must not be paid twice. */
+	if ((hist = history_load(c->audit_dir, &cause)) == NULL) {
+		fprintf(stderr, "formagent: %s\n", cause);
+		free(cause);
+		config_free(c);
+		return 2;
+	}
+	ao.history = hist;
+	if ((sp = spool_for(c, o.rule)) != NULL) {
+		ao.max_bytes = sp->max_bytes;
+		ao.review_dir = sp->review;
+	}
 	for (i = optind; i < argc; i++) {
 		if (out != NULL) {
 			o.out_dir = o.reject_dir = out;
@@ -269,6 +296,7 @@ cmd_process(int argc, char **argv)
 		} else {
 			fputs("formagent: process: no --out and no spool in the configuration\n",
 			      stderr);
+			history_free(hist);
 			config_free(c);
 			return 2;
 		}
@@ -278,19 +306,26 @@ cmd_process(int argc, char **argv)
 		     (o.review_dir != NULL && spool_mkdirs(o.review_dir, &cause) == -1))) {
 			fprintf(stderr, "formagent: %s\n", cause);
 			free(cause);
+			history_free(hist);
 			config_free(c);
 			return 2;
 		}
-		rc = pipeline_file(c, argv[i], &o, &res);
-		if (rc == 4)
-			rc = 1; /* a claim for review: like a rejected row, a person has work to do
-			         */
-		if (rc > worst)
-			worst = rc;
+		/* The same gate as the agent's: a refusal has one wording. */
+		if (admit(argv[i], base_of(argv[i]), &ao, &ad, &cause) == -1) {
+			fprintf(stderr, "formagent: %s\n", cause);
+			free(cause);
+			cause = NULL;
+			worst = 2;
+			continue;
+		}
+		oc = pipeline_file(c, &ad, &o, &res);
+		admitted_clear(&ad);
+		if (outcome_exit(oc) > worst)
+			worst = outcome_exit(oc);
 		if (!quiet && !(o.dry_run && o.json)) {
 			FILE *fp = o.dry_run ? stderr : stdout;
 
-			if (res.failed)
+			if (res.outcome != OUTCOME_PRODUCED && res.outcome != OUTCOME_PARTLY_REJECTED)
 				fprintf(stderr, "%s: not processed: %s\n", argv[i], res.reason);
 			else
 				fprintf(fp, "%s: rule %s, %lu rows: %lu produced, %lu rejected\n",
@@ -301,6 +336,7 @@ cmd_process(int argc, char **argv)
 		}
 		file_result_free(&res);
 	}
+	history_free(hist);
 	config_free(c);
 	return worst;
 }
@@ -492,7 +528,7 @@ cmd_status(int argc, char **argv)
 		}
 		cfg = optarg;
 	}
-	return agent_status(config_path(cfg), stdout);
+	return status_print(config_path(cfg), stdout);
 }
 
 /*

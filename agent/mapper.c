@@ -540,3 +540,25 @@ mapped_free(struct mapped *m)
 	m->errs = NULL;
 	m->caperrs = 0;
 }
+
+void
+mapped_copy(struct mapped *dst, const struct mapped *src)
+{
+	size_t i, n = src->rule->nfields;
+
+	memset(dst, 0, sizeof *dst);
+	dst->rule = src->rule;
+	dst->row = src->row;
+	dst->input = src->input;
+	dst->v = xcalloc(n + 1, sizeof *dst->v);
+	for (i = 0; i < n; i++) {
+		dst->v[i] = src->v[i];
+		if (src->v[i].s != NULL)
+			dst->v[i].s = xstrdup(src->v[i].s);
+	}
+	for (i = 0; i < src->nerrs; i++) {
+		mapper_add_error(dst, src->errs[i].field, src->errs[i].column, src->errs[i].value,
+		                 xstrdup(src->errs[i].message));
+		dst->errs[i].check = src->errs[i].check;
+	}
+}

@@ -62,6 +62,8 @@ void mapper_add_error(struct mapped *m, int field, const char *column, const cha
 void mapped_clear(struct mapped *m);
 /* Releases everything mapper_map() allocated. */
 void mapped_free(struct mapped *m);
+/* A deep copy of src into dst (free with mapped_free()); dst->input stays borrowed from src's. */
+void mapped_copy(struct mapped *dst, const struct mapped *src);
 
 /* A field (or pseudo-field) as text in the given format; NULL when empty. Caller frees. */
 char *mapped_text(const struct mapped *m, int field, enum vformat f);

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "mapper.h"
 #include "pipeline.h"
+#include "record.h"
 #include "render.h"
 #include "spool.h"
 #include "transform.h"
@@ -57,6 +58,8 @@ struct run {
 
 	struct timespec t0, tlast;
 	unsigned long total_rows; /* claims in the file, from the first pass */
+	int stop_seen;            /* a stop request was seen, at stop_at */
+	struct timespec stop_at;
 
 	/* A correction file's values: per claim (a page, or 0 for the whole file), per field. */
 	struct fixset *fixes;
@@ -610,12 +613,14 @@ choose_rule(struct run *run, enum encoding sniffed, char ***names, char **cause)
 	return NULL;
 }
 
-static int
-fail_file(struct run *run, char *cause)
+/* The file is refused whole (as kind: rejected, or a duplicate), with its reason file. */
+static enum outcome
+refuse_file(struct run *run, enum outcome kind, char *cause)
 {
 	char *err = NULL, *summary;
 
-	run->res->failed = 1;
+	run->res->outcome = kind;
+	free(run->res->reason);
 	run->res->reason = cause;
 	if (!run->o->dry_run && run->o->reject_dir != NULL) {
 		summary = xasprintf(_("the file was not processed: %s"), cause);
@@ -623,22 +628,48 @@ fail_file(struct run *run, char *cause)
 			/* Without its reason the file must not be moved: retry it later. */
 			log_err("%s", err);
 			free(err);
-			run->res->io_error = 1;
+			run->res->outcome = OUTCOME_RETRY;
 		}
 		free(summary);
 	}
-	return 2;
+	return run->res->outcome;
+}
+
+static enum outcome
+fail_file(struct run *run, char *cause)
+{
+	return refuse_file(run, OUTCOME_REJECTED, cause);
 }
 
 /* An output could not be written: the file is not at fault, and nothing is said to the clerk. */
-static int
+static enum outcome
 io_fail(struct run *run, char *cause)
 {
-	run->res->failed = 1;
-	run->res->io_error = 1;
+	run->res->outcome = OUTCOME_RETRY;
 	free(run->res->reason); /* a rejection said first no longer stands */
 	run->res->reason = cause;
-	return 2;
+	return OUTCOME_RETRY;
+}
+
+/*
+ * Whether the caller asked the file to be abandoned: a second stop request, or a first one the
+ * file has not finished within the grace time of.
+ */
+static int
+stop_asked(struct run *run)
+{
+	struct timespec now;
+
+	if (run->o->stop == NULL || *run->o->stop == 0)
+		return 0;
+	if (*run->o->stop >= 2)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!run->stop_seen) {
+		run->stop_seen = 1;
+		run->stop_at = now;
+	}
+	return elapsed(&run->stop_at, &now) * 1000 >= run->o->stop_grace_ms;
 }
 
 static void
@@ -698,7 +729,7 @@ process_rows(struct run *run, struct reader *rd, char **cause)
 
 	memset(&m, 0, sizeof m);
 	while ((rc = reader_next(rd, &rec, cause)) == 1) {
-		if (run->o->cancelled != NULL && run->o->cancelled(run->o->ctx)) {
+		if (stop_asked(run)) {
 			rc = ROWS_CANCELLED;
 			break;
 		}
@@ -733,8 +764,8 @@ process_rows(struct run *run, struct reader *rd, char **cause)
 				break;
 			}
 		}
-		if (run->o->on_row != NULL)
-			run->o->on_row(run->o->ctx, &m);
+		if (run->o->rows != NULL)
+			rowset_add(run->o->rows, &m);
 		progress(run, 0);
 	}
 	mapped_free(&m);
@@ -1034,8 +1065,8 @@ scan_claim(struct run *run, const struct scanned *sc, unsigned long row, int che
 		}
 	}
 	preview_row(run, &m);
-	if (run->o->on_row != NULL)
-		run->o->on_row(run->o->ctx, &m); /* what was read goes on record, paid or not */
+	if (run->o->rows != NULL)
+		rowset_add(run->o->rows, &m); /* what was read goes on record, paid or not */
 	if (m.nerrs == 0) {
 		run->res->produced++;
 		rc = 0;
@@ -1266,12 +1297,11 @@ scan_claims(struct run *run, struct scanned *sc)
 		free(review.p);
 		return 0;
 	}
-	run->res->review = 1;
-	run->res->failed = 1;
+	run->res->outcome = OUTCOME_REVIEW;
 	free(run->res->reason);
 	run->res->reason =
 	    xstrdup(_("the claim needs a person to look at it (see its .review.txt)"));
-	rc = 4;
+	rc = OUTCOME_REVIEW;
 	if (!run->o->dry_run) {
 		dir = run->o->review_dir != NULL ? run->o->review_dir : run->o->reject_dir;
 		if (r->per_page && run->res->produced > 0)
@@ -1498,71 +1528,39 @@ fix_claim(struct run *run, int fd)
 	return rc;
 }
 
-int
-pipeline_file(const struct config *c, const char *path, const struct pipeline_opts *o,
+enum outcome
+pipeline_file(const struct config *c, const struct admitted *in, const struct pipeline_opts *o,
               struct file_result *res)
 {
 	struct run run;
 	struct reader *rd = NULL;
 	const struct record *rec;
 	enum encoding sniffed;
-	struct stat st;
 	char *cause = NULL, **names = NULL;
-	const char *slash;
 	unsigned long nrec;
-	long long max;
-	int fd, rc;
+	int fd = in->fd, rc;
 
 	memset(res, 0, sizeof *res);
 	memset(&run, 0, sizeof run);
 	run.c = c;
 	run.o = o;
 	run.res = res;
-	slash = strrchr(path, '/');
-	run.base = o->input_name != NULL ? o->input_name : slash != NULL ? slash + 1 : path;
+	run.base = in->name;
 	/* The name goes into reasons, records and ledgers, which hold text, not bytes. */
 	if (!utf8_valid(run.base, strlen(run.base), NULL))
 		run.base = run.base_owned = utf8_repair(run.base);
 	run.stem = stem_of(run.base);
 	clock_gettime(CLOCK_MONOTONIC, &run.t0);
 	run.tlast = run.t0;
-
-	/* Only a regular file is read, and never through a symbolic link. */
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		if (spool_transient(errno)) {
-			rc = io_fail(&run, xasprintf("cannot open %s: %s", path, strerror(errno)));
-			goto out;
-		}
-		rc = fail_file(
-		    &run, xasprintf(_("cannot open: %s"),
-		                    errno == ELOOP ? _("it is a symbolic link") : strerror(errno)));
-		goto out;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		rc = fail_file(&run, xstrdup(_("not a regular file")));
-		goto out;
-	}
-	res->size = (long long)st.st_size;
-	res->uid = (unsigned)st.st_uid;
-	max = o->max_bytes > 0 ? o->max_bytes : PIPELINE_MAX_BYTES;
-	if (st.st_size > max) {
-		rc = fail_file(&run,
-		               xasprintf(_("the file is %lld bytes, more than the %lld allowed"),
-		                         (long long)st.st_size, max));
-		goto out;
-	}
-	if (o->single_link && st.st_nlink > 1) {
-		rc = fail_file(&run, xasprintf(_("the file has %lu hard links: a file that is also "
-		                                 "elsewhere is not taken"),
-		                               (unsigned long)st.st_nlink));
-		goto out;
-	}
-	if (o->input_sha256 != NULL)
-		snprintf(res->sha256, sizeof res->sha256, "%s", o->input_sha256);
-	else if (hash_fd(fd, res->sha256, NULL) == -1) {
-		rc = spool_transient(errno)
-		         ? io_fail(&run, xasprintf("cannot read %s: %s", path, strerror(errno)))
-		         : fail_file(&run, xasprintf(_("cannot read: %s"), strerror(errno)));
+	res->size = in->size;
+	res->uid = in->uid;
+	snprintf(res->sha256, sizeof res->sha256, "%s", in->sha256);
+	if (in->refusal != ADMIT_OK) {
+		rc = refuse_file(&run,
+		                 in->refusal == ADMIT_DUPLICATE || in->refusal == ADMIT_IN_REVIEW
+		                     ? OUTCOME_DUPLICATE
+		                     : OUTCOME_REJECTED,
+		                 xstrdup(in->reason));
 		goto out;
 	}
 	if (strlen(run.base) > strlen(PIPELINE_FIX_SUFFIX) &&
@@ -1606,8 +1604,7 @@ pipeline_file(const struct config *c, const char *path, const struct pipeline_op
 	run.hdr = NULL; /* the record goes with the next read */
 	rc = process_rows(&run, rd, &cause);
 	if (rc == ROWS_CANCELLED) {
-		res->cancelled = 1;
-		rc = 3; /* run_clear() removes the temporary outputs */
+		rc = OUTCOME_CANCELLED; /* run_clear() removes the temporary outputs */
 		goto out;
 	}
 	if (rc == ROWS_BAD_FILE) {
@@ -1619,19 +1616,18 @@ pipeline_file(const struct config *c, const char *path, const struct pipeline_op
 		rc = io_fail(&run, cause != NULL ? cause : xstrdup("cannot write an output"));
 		goto out;
 	}
-	rc = res->rejected > 0 ? 1 : 0;
+	rc = res->rejected > 0 ? OUTCOME_PARTLY_REJECTED : OUTCOME_PRODUCED;
 out:
 	/*
 	 * Every output is renamed into place; before the caller records them, the renames must be
 	 * durable. A failed sync is an I/O error: the file is done again, outputs and all.
 	 */
-	if (!res->io_error && ((run.sync_out && spool_sync_dir(o->out_dir, &cause) == -1) ||
+	if (rc != OUTCOME_RETRY && ((run.sync_out && spool_sync_dir(o->out_dir, &cause) == -1) ||
 	                       (run.sync_rej && spool_sync_dir(o->reject_dir, &cause) == -1) ||
 	                       (run.sync_review && spool_sync_dir(o->review_dir, &cause) == -1)))
 		rc = io_fail(&run, cause);
 	reader_free(rd);
-	if (fd != -1)
-		close(fd);
 	run_clear(&run);
-	return rc;
+	res->outcome = (enum outcome)rc;
+	return res->outcome;
 }

@@ -7,14 +7,18 @@
 #ifndef FORMAGENT_PIPELINE_H
 #define FORMAGENT_PIPELINE_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "admit.h"
 #include "config.h"
+#include "outcome.h"
 
 #define PIPELINE_MAX_BYTES (64LL * 1024 * 1024)
 
 struct mapped;
+struct rowset;
 
 struct pipeline_opts {
 	const char *out_dir;      /* forms, ledger, import file */
@@ -22,21 +26,21 @@ struct pipeline_opts {
 	const char *review_dir;   /* text claims a person must look at (NULL: reject_dir) */
 	const char *tmpdir;       /* libxlsxwriter's scratch files; NULL for the default */
 	const char *rule;         /* use this rule instead of matching, or NULL */
-	const char *input_name;   /* the name the file was dropped as, when path is a work name */
-	long long max_bytes;      /* 0 for PIPELINE_MAX_BYTES */
-	int single_link;          /* refuse a file with more than one hard link */
-	const char *input_sha256; /* the input's SHA-256 when the caller has it, or NULL */
 	int dry_run;              /* write nothing; print each row's fields to preview */
 	int json;                 /* with dry_run: JSON Lines instead of a table */
 	unsigned long only_row;   /* with dry_run: show this row only (0: all) */
 	int cells; /* with dry_run: show the row's form cells as they would be filled */
 	FILE *preview;
 	int progress; /* rows, rate and time left on stderr */
-	/* Asked between rows: non-zero abandons the file (outputs removed, input untouched). */
-	int (*cancelled)(void *ctx);
-	/* Told every row's mapping, after its outputs are written: for the audit record. */
-	void (*on_row)(void *ctx, const struct mapped *m);
-	void *ctx;
+	/*
+	 * Read between rows, set by the caller's signal handler: the number of stop requests. At
+	 * two, or at one once stop_grace_ms have passed since the pipeline first saw it, the file
+	 * is abandoned (outputs removed, input untouched). NULL: never.
+	 */
+	const volatile sig_atomic_t *stop;
+	int stop_grace_ms;
+	/* Every claim's mapping goes here once its outputs are written: for the audit record. */
+	struct rowset *rows;
 };
 
 struct output {
@@ -55,12 +59,9 @@ struct correction {
 
 struct file_result {
 	const struct rule *rule;
+	enum outcome outcome;
 	unsigned long rows, produced, rejected;
-	int failed;    /* the file as a whole could not be processed */
-	int io_error;  /* an output could not be written: not the file's fault, try again later */
-	int cancelled; /* abandoned on request */
-	int review;    /* a text claim not sure enough to pay: its .review.txt says why */
-	char *reason;  /* why, when failed */
+	char *reason;  /* why the file was refused, waits in review, or must be done again */
 	int64_t total; /* the sum of the ledger's totalled column */
 	struct output *outputs;
 	size_t noutputs;
@@ -82,13 +83,14 @@ struct file_result {
 #define PIPELINE_FIX_SUFFIX ".fix.txt"
 
 /*
- * Processes the file at path. Returns 0 when every row produced its outputs, 1 when some rows
- * were rejected, 2 when the file could not be processed (res->reason says why; a reason file is
- * written unless dry_run or io_error), 3 when cancelled, 4 when a text claim goes to review
- * (res->review; its .review.txt is in review_dir). Free res with file_result_free().
+ * Processes the file the gate let through (in->fd), or writes the reason of its refusal. Returns
+ * the outcome, also in res->outcome: rejected and duplicate with a reason file in reject_dir
+ * (unless dry_run), review with the claim's .review.txt in review_dir, retry when an output could
+ * not be written (nothing is said to the clerk then). res->reason says why. Free res with
+ * file_result_free().
  */
-int pipeline_file(const struct config *c, const char *path, const struct pipeline_opts *o,
-                  struct file_result *res);
+enum outcome pipeline_file(const struct config *c, const struct admitted *in,
+                           const struct pipeline_opts *o, struct file_result *res);
 void file_result_free(struct file_result *res);
 
 #endif

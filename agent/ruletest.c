@@ -17,6 +17,7 @@
 #include "reader.h"
 #include "ruletest.h"
 #include "xmalloc.h"
+#include "record.h"
 #include "yamldoc.h"
 
 const char *const ruletest_keys[] = {"tests", NULL};
@@ -56,10 +57,10 @@ cell_text(const struct rule *r, const struct mapped *m, size_t i)
 	return mapped_text(m, f, VF_AUTO);
 }
 
+/* One row the pipeline reported, as the test compares it. */
 static void
-on_row(void *ctx, const struct mapped *m)
+seen_add(struct run *run, const struct mapped *m)
 {
-	struct run *run = ctx;
 	const struct rule *r = m->rule;
 	struct seen_row *sr;
 	struct buf b = {0};
@@ -363,10 +364,15 @@ run_case(const struct config *c, const struct rule *r, const struct ynode *tc, F
 	struct file_result res;
 	struct run run = {r, NULL, 0};
 	struct diags d = {0};
+	struct admit_opts ao = {0};
+	struct admitted ad;
+	struct rowset *rows = NULL;
 	char tmpl[] = "/tmp/formagent-ruletest.XXXXXX", *dir, *input, *path, *cause = NULL;
-	const char *file = NULL, *s;
+	char *stem = NULL;
+	const char *file = NULL, *s, *dot;
 	enum encoding enc = ENC_UTF8;
 	int failed = 0, x;
+	size_t k;
 
 	if (ymap_check_keys(tc, ruletest_case_keys, "a test case", &d) == -1) {
 		diags_print(out, &d);
@@ -406,17 +412,32 @@ run_case(const struct config *c, const struct rule *r, const struct ynode *tc, F
 	memset(&o, 0, sizeof o);
 	o.out_dir = o.reject_dir = dir;
 	o.rule = r->name;
-	o.on_row = on_row;
-	o.ctx = &run;
+	o.rows = rows = rowset_new(1);
 	o.tmpdir = c->tmpdir;
-	pipeline_file(c, path, &o, &res);
+	if (admit(path, input, &ao, &ad, &cause) == -1) {
+		fail_at(out, tc, &failed, "%s", cause);
+		free(cause);
+		goto out;
+	}
+	pipeline_file(c, &ad, &o, &res);
+	admitted_clear(&ad);
 	/* A scanned claim sent to review is checked like a rejected row, by its reasons. */
-	if (res.failed && !res.review) {
+	if (res.outcome != OUTCOME_PRODUCED && res.outcome != OUTCOME_PARTLY_REJECTED &&
+	    res.outcome != OUTCOME_REVIEW) {
 		fail_at(out, tc, &failed, "the file was not processed: %s", res.reason);
 		file_result_free(&res);
 		goto out;
 	}
 	file_result_free(&res);
+	/* {_input}: the name without its extension, as the pipeline gives it. */
+	dot = strrchr(input, '.');
+	stem = dot != NULL && dot != input ? xstrndup(input, (size_t)(dot - input)) : xstrdup(input);
+	for (k = 0; k < rowset_count(rows); k++) {
+		struct mapped m = *rowset_mapped(rows, k);
+
+		m.input = stem;
+		seen_add(&run, &m);
+	}
 	if ((v = ymap_get(tc, "rows")) != NULL && v->kind == Y_SEQ)
 		check_rows(&run, v, out, &failed);
 	if ((v = ymap_get(tc, "cells")) != NULL && v->kind == Y_SEQ)
@@ -425,7 +446,9 @@ run_case(const struct config *c, const struct rule *r, const struct ynode *tc, F
 		check_import(r, dir, input, v, out, &failed);
 out:
 	run_clear(&run);
+	rowset_free(rows);
 	remove_dir(dir);
+	free(stem);
 	free(path);
 	free(input);
 	return failed == 0;

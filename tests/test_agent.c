@@ -386,6 +386,98 @@ test_written_in_pieces(void **state)
 	env_free(&e);
 }
 
+/* The reason text after "not processed: " (or "was not processed: ") up to its line's end. */
+static char *
+reason_in(const char *text)
+{
+	const char *p = strstr(text, "not processed: ");
+
+	if (p == NULL)
+		return NULL;
+	p += strlen("not processed: ");
+	return strndup(p, strcspn(p, "\n"));
+}
+
+/*
+ * `process` and the agent go through one gate: a symbolic link, a hard link, a file too large
+ * and a duplicate are refused by both with the same reason, word for word.
+ */
+static void
+test_one_gate(void **state)
+{
+	static const char *const names[] = {"tiny-link.csv", "tiny-hard.csv", "tiny-large.csv",
+	                                     "tiny-again.csv"};
+	char *p, *q, *err, *text, *by_process[4], *by_agent;
+	struct env e;
+	size_t i;
+
+	(void)state;
+	env_new(&e, "settle_ms: 100, max_bytes: 64", "language: en");
+	/* A first file the agent pays; the same bytes come back as tiny-again.csv. */
+	env_start(&e, "--once");
+	drop(&e, "tiny-first.csv", "a,b\r\nx,1\r\n");
+	assert_int_equal(env_wait(&e, 30000), 0);
+	assert_int_equal(count_in(&e, "done", "tiny-first.csv"), 1);
+
+	p = pathf("%s/tiny-link.csv", e.dir);
+	assert_int_equal(symlink("/etc/hostname", p), 0);
+	free(p);
+	p = pathf("%s/hard-target.csv", e.dir);
+	spits(p, "a,b\r\ny,2\r\n");
+	q = pathf("%s/tiny-hard.csv", e.dir);
+	assert_int_equal(link(p, q), 0);
+	free(p);
+	free(q);
+	p = pathf("%s/tiny-large.csv", e.dir);
+	spits(p, "a,b\r\nzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz,3\r\n");
+	free(p);
+	p = pathf("%s/tiny-again.csv", e.dir);
+	spits(p, "a,b\r\nx,1\r\n");
+	free(p);
+	for (i = 0; i < 4; i++) {
+		p = pathf("%s/%s", e.dir, names[i]);
+		assert_int_equal(run_agent(NULL, NULL, &err, "process -q -c '%s' --out '%s/p' '%s'",
+		                           e.cfg, e.dir, p),
+		                 2);
+		free(err);
+		q = pathf("%s/p/%s.reason.txt", e.dir, names[i]);
+		text = slurp(q, NULL);
+		assert_non_null(text);
+		by_process[i] = reason_in(text);
+		assert_non_null(by_process[i]);
+		free(text);
+		free(q);
+		/* The same file into the inbox, the link and the hard link as they are. */
+		q = pathf("mv '%s' '%s/inbox/'", p, e.dir);
+		assert_int_equal(system(q), 0);
+		free(q);
+		free(p);
+	}
+	env_start(&e, "--once");
+	assert_int_equal(env_wait(&e, 30000), 0);
+	for (i = 0; i < 4; i++) {
+		p = pathf("rejected/%s.reason.txt", names[i]);
+		q = pathf("%s/%s", e.dir, p);
+		text = slurp(q, NULL);
+		assert_non_null(text);
+		by_agent = reason_in(text);
+		assert_non_null(by_agent);
+		assert_string_equal(by_agent, by_process[i]);
+		free(by_agent);
+		free(by_process[i]);
+		free(text);
+		free(q);
+		free(p);
+	}
+	assert_file_says(&e, "rejected/tiny-link.csv.reason.txt", "symbolic link");
+	assert_file_says(&e, "rejected/tiny-hard.csv.reason.txt", "more than one hard link");
+	assert_file_says(&e, "rejected/tiny-large.csv.reason.txt", "more than the 64 allowed");
+	assert_file_says(&e, "rejected/tiny-again.csv.reason.txt", "was already processed as claim");
+	assert_int_equal(audit_count(&e, "completed", "tiny-again.csv", "duplicate"), 1);
+	assert_log_verifies(&e);
+	env_free(&e);
+}
+
 static void
 test_renamed_in_and_special_files(void **state)
 {
@@ -1166,6 +1258,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_files_before_start, cleanup),
 	    cmocka_unit_test_teardown(test_written_in_pieces, cleanup),
 	    cmocka_unit_test_teardown(test_renamed_in_and_special_files, cleanup),
+	    cmocka_unit_test_teardown(test_one_gate, cleanup),
 	    cmocka_unit_test_teardown(test_scanned_claims_and_review, cleanup),
 	    cmocka_unit_test_teardown(test_scanned_correction, cleanup),
 	    cmocka_unit_test_teardown(test_reload_keeps_old_rules, cleanup),

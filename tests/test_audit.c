@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "audit.h"
+#include "record.h"
 #include "auditview.h"
 #include "testutil.h"
 #include "xlsxread.h"
@@ -317,6 +318,7 @@ static void
 test_index_and_repair(void **state)
 {
 	char *dir = tmpdir_new(), *path = write_log(dir, NULL, 3), *cause = NULL, *text;
+	struct history *h;
 	struct audit *a;
 	size_t len;
 	int fd;
@@ -333,12 +335,15 @@ test_index_and_repair(void **state)
 	text = slurp(path, &len);
 	assert_int_equal(text[len - 1], '\n');
 	free(text);
-	/* The last record was a completion of claim c2 with input hash def. */
-	assert_int_equal(audit_claim_completed(a, "c2"), 1);
-	assert_int_equal(audit_claim_completed(a, "c1"), 0);
-	assert_string_equal(audit_input_seen(a, "def"), "c2");
-	assert_null(audit_input_seen(a, "abc"));
 	audit_close(a);
+	/* The last record was a completion of claim c2 with input hash def. */
+	h = history_load(dir, &cause);
+	assert_non_null(h);
+	assert_int_equal(history_completed(h, "c2"), 1);
+	assert_int_equal(history_completed(h, "c1"), 0);
+	assert_string_equal(history_seen(h, "def"), "c2");
+	assert_null(history_seen(h, "abc"));
+	history_free(h);
 	free(path);
 	rmtree(dir);
 	free(dir);

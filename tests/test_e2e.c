@@ -442,7 +442,7 @@ test_file_level_failures(void **state)
 	free(p);
 	assert_int_equal(
 	    run_agent(NULL, NULL, &err, "process -c '%s' --out '%s' '%s'", config, out, dir), 2);
-	assert_non_null(strstr(err, "通常のファイルではありません"));
+	assert_non_null(strstr(err, "フォルダです"));
 	free(err);
 	assert_int_equal(count_files(out, ".tmp"), 0);
 	free(out);

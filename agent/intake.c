@@ -1,0 +1,268 @@
+/*
+ * The claimed file's path through the rooms: admit → pipeline → record → spool move. Each step
+ * reports to this one, and this one reports to the agent; nothing here knows of signals, timers
+ * or the status file.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "admit.h"
+#include "intake.h"
+#include "log.h"
+#include "pipeline.h"
+#include "record.h"
+#include "spool.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+/* Longest name a claimed file keeps: its claim id (about 50 bytes) must fit in NAME_MAX too. */
+#define MAX_KEPT_NAME 180
+
+void
+intake_result_clear(struct intake_result *r)
+{
+	free(r->name);
+	free(r->cause);
+	memset(r, 0, sizeof *r);
+}
+
+static void
+suspend(struct intake_result *r, char *cause, int log_failed)
+{
+	r->next = INTAKE_SUSPEND;
+	free(r->cause);
+	r->cause = cause;
+	r->log_failed = log_failed;
+}
+
+/* The original name of a work file: the part after the claim id. */
+static const char *
+work_name_of(const char *wname)
+{
+	const char *dot = strchr(wname, '.');
+
+	return dot != NULL && dot[1] != '\0' ? dot + 1 : wname;
+}
+
+static char *
+claim_of(const char *wname)
+{
+	const char *dot = strchr(wname, '.');
+
+	return dot != NULL ? xstrndup(wname, (size_t)(dot - wname)) : xstrdup(wname);
+}
+
+int
+intake_ours(const struct intake *in, const char *wname)
+{
+	char *claim = claim_of(wname), *tag = xasprintf("-%s-", in->host_tag);
+	int ours = strstr(claim, tag) != NULL;
+
+	free(tag);
+	free(claim);
+	return ours;
+}
+
+/*
+ * A claim in review whose correction made its forms leaves review for done/, and its .review.txt
+ * goes. Done after the correction's record: a crash before leaves it in review, where the record
+ * says it was settled, and the gate takes it out then.
+ */
+static void
+out_of_review(const struct spool *sp, const char *name)
+{
+	char *final = NULL, *cause = NULL, *safe, *note, *esc;
+
+	if (spool_move(sp->review, name, sp->done, name, &final, &cause) == -1) {
+		esc = log_escape(cause, 0);
+		log_err("spool %s: %s", sp->name, esc);
+		free(esc);
+		free(cause);
+		return;
+	}
+	free(final);
+	safe = spool_safe_name(name, 180);
+	note = xasprintf("%s/%s.review.txt", sp->review, safe);
+	if (unlink(note) == -1 && errno != ENOENT)
+		log_err("spool %s: cannot remove %s: %s", sp->name, note, strerror(errno));
+	free(note);
+	free(safe);
+}
+
+static const char *
+folder_for(const struct spool *sp, enum outcome o)
+{
+	switch (o) {
+	case OUTCOME_REVIEW:
+		return sp->review;
+	case OUTCOME_REJECTED:
+	case OUTCOME_DUPLICATE:
+		return sp->rejected;
+	default:
+		return sp->done;
+	}
+}
+
+static void
+log_outcome(const struct spool *sp, const char *esc, const struct file_result *res, int resumed)
+{
+	if (res->outcome == OUTCOME_REVIEW)
+		log_info("spool %s: %s: review (in %s, with its .review.txt)", sp->name, esc,
+		         sp->review);
+	else if (res->outcome != OUTCOME_PRODUCED && res->outcome != OUTCOME_PARTLY_REJECTED)
+		log_info("spool %s: %s: %s (the reason is in its .reason.txt)", sp->name, esc,
+		         outcome_name(res->outcome));
+	else
+		log_info("spool %s: %s: %s (rule %s: %lu rows, %lu produced, %lu rejected)%s",
+		         sp->name, esc, outcome_name(res->outcome), res->rule->name, res->rows,
+		         res->produced, res->rejected, resumed ? ", resumed" : "");
+}
+
+void
+intake_finish(struct intake *in, const struct spool *sp, const char *wname,
+              struct intake_result *r)
+{
+	/* name is the file's bytes, for moving it; records and the status file get it as text. */
+	const char *name = work_name_of(wname);
+	char *claim = claim_of(wname), *path = xasprintf("%s/%s", sp->work, wname);
+	char *final = NULL, *cause = NULL, *esc = log_escape(name, 200);
+	struct admit_opts ao = {0};
+	struct pipeline_opts o = {0};
+	struct file_result res = {0};
+	struct admitted ad;
+	struct rowset *rows = rowset_new(0);
+	int resumed;
+
+	memset(r, 0, sizeof *r);
+	r->name = utf8_repair(name);
+	ao.max_bytes = sp->max_bytes;
+	ao.history = recorder_history(in->rec);
+	ao.claim = claim;
+	ao.review_dir = sp->review;
+	if (admit(path, name, &ao, &ad, &cause) == -1) {
+		if (spool_transient(errno))
+			suspend(r, cause, 0);
+		else {
+			r->next = INTAKE_SKIPPED;
+			log_err("spool %s: %s: %s", sp->name, esc, strerror(errno));
+			free(cause);
+		}
+		goto out;
+	}
+	o.out_dir = sp->out;
+	o.reject_dir = sp->rejected;
+	o.review_dir = sp->review;
+	o.tmpdir = in->cfg->tmpdir;
+	o.stop = in->stop;
+	o.stop_grace_ms = in->cfg->stop_grace_ms;
+	o.rows = rows;
+	switch (pipeline_file(in->cfg, &ad, &o, &res)) {
+	case OUTCOME_CANCELLED:
+		r->next = INTAKE_STOPPED;
+		log_info("spool %s: %s: stopped; it is finished at the next start", sp->name, esc);
+		goto out;
+	case OUTCOME_RETRY:
+		suspend(r, xasprintf("cannot write the outputs of %s: %s", esc, res.reason), 0);
+		goto out;
+	default:
+		break;
+	}
+	if (ad.refusal == ADMIT_SETTLED)
+		out_of_review(sp, ad.settled);
+	resumed = history_completed(recorder_history(in->rec), claim);
+	if (record_event(in->rec, "completed",
+	                 record_completed(sp->name, claim, name, res.outcome, resumed, &res, rows),
+	                 &cause) == -1) {
+		/* It stays in work/: done again, and recorded, once the log can be written. */
+		suspend(r, cause, 1);
+		goto out;
+	}
+	/* The inbox too: its entry's removal by the claim must not come back after a crash. */
+	if (spool_move(sp->work, wname, folder_for(sp, res.outcome), name, &final, &cause) == -1 ||
+	    spool_sync_dir(sp->inbox, &cause) == -1) {
+		/* Recorded but still in work/: the retry finishes it again, as "resumed". */
+		suspend(r, cause, 0);
+		goto out;
+	}
+	if (res.corrects != NULL &&
+	    (res.outcome == OUTCOME_PRODUCED || res.outcome == OUTCOME_PARTLY_REJECTED))
+		out_of_review(sp, res.corrects);
+	log_outcome(sp, esc, &res, resumed);
+	r->next = INTAKE_DONE;
+	r->outcome = res.outcome;
+out:
+	admitted_clear(&ad);
+	rowset_free(rows);
+	file_result_free(&res);
+	free(final);
+	free(esc);
+	free(path);
+	free(claim);
+}
+
+void
+intake_take(struct intake *in, const struct spool *sp, const char *name,
+            struct intake_result *r)
+{
+	char *path = xasprintf("%s/%s", sp->inbox, name), *wname, *cause = NULL, *claim;
+	char stamp[32], *kept, *in_work, *esc;
+	struct stat st;
+	struct tm tm;
+	time_t t;
+	int rc, e;
+
+	memset(r, 0, sizeof *r);
+	r->next = INTAKE_SKIPPED;
+	rc = lstat(path, &st);
+	free(path);
+	if (rc == -1)
+		return; /* gone */
+	t = time(NULL);
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	claim = xasprintf("%s-%s-%ld-%lu", stamp, in->host_tag, (long)getpid(), ++in->seq);
+	/*
+	 * A name too long to carry a claim id is cut (keeping its extension): from here on the file
+	 * goes by the cut name, and the claimed record keeps the whole one.
+	 */
+	kept = strlen(name) > MAX_KEPT_NAME ? utf8_cut_name(name, MAX_KEPT_NAME) : xstrdup(name);
+	wname = xasprintf("%s.%s", claim, kept);
+	rc = spool_claim(sp->inbox, name, sp->work, wname, &cause);
+	e = errno;
+	in_work = xasprintf("%s/%s", sp->work, wname);
+	if (rc == -1 && !spool_transient(e) && access(in_work, F_OK) != 0) {
+		/*
+		 * This one file cannot be moved (the share's permissions, say): it stays in the
+		 * inbox, the log says why, and the other files go on; it is tried again later.
+		 */
+		esc = log_escape(cause, 0);
+		log_err("spool %s: %s", sp->name, esc);
+		free(esc);
+		free(cause);
+		r->next = INTAKE_LATER;
+	} else if (rc == -1) {
+		/*
+		 * Not claimed for want of disk (still in the inbox, taken again after the retry),
+		 * or claimed but not durably (in work/, where the retry's resume finishes it).
+		 */
+		suspend(r, cause, 0);
+	} else if (rc == 0 &&
+	           record_event(in->rec, "claimed",
+	                        record_claimed(sp->name, claim, kept, strcmp(kept, name) != 0 ? name
+	                                                                                 : NULL,
+	                                       (long long)st.st_size),
+	                        &cause) == -1) {
+		suspend(r, cause, 1);
+	} else if (rc == 0) {
+		intake_finish(in, sp, wname, r);
+	}
+	/* rc 1: another agent was first. */
+	free(in_work);
+	free(kept);
+	free(claim);
+	free(wname);
+}

@@ -1,0 +1,423 @@
+/*
+ * The records formagent writes about claims, and the history it reads back from the log. Values
+ * reach a record only from fields a rule marks audit: a claimant's name never does, nor does a
+ * reason that could quote one.
+ */
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "mapper.h"
+#include "pipeline.h"
+#include "record.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+#ifndef FORMAGENT_VERSION
+#define FORMAGENT_VERSION "0.0.0"
+#endif
+
+struct pair {
+	char *sha256;
+	char *claim;
+};
+
+struct history {
+	char **claims; /* claim ids with a completion */
+	size_t nclaims, capclaims;
+	struct pair *seen; /* input hashes with a completion */
+	size_t nseen, capseen;
+	struct pair *settled; /* scanned claims a correction made the forms of */
+	size_t nsettled, capsettled;
+};
+
+struct recorder {
+	struct audit *audit;
+	struct history *h;
+	char host[256];
+};
+
+struct rowset {
+	int keep;
+	json_t *rows;
+	struct mapped *kept;
+	size_t nkept, capkept;
+};
+
+static int
+take(void *ctx, json_t *rec)
+{
+	history_add(ctx, rec);
+	return 0;
+}
+
+struct history *
+history_load(const char *dir, char **cause)
+{
+	struct history *h = xcalloc(1, sizeof *h);
+	char **files;
+	size_t n, i;
+	int rc;
+
+	files = audit_files(dir, &n);
+	rc = audit_each(files, n, take, h);
+	for (i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+	if (rc == -1) {
+		*cause = xasprintf("cannot read the audit log in %s", dir);
+		history_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+static void
+pairs_free(struct pair *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(p[i].sha256);
+		free(p[i].claim);
+	}
+	free(p);
+}
+
+void
+history_free(struct history *h)
+{
+	size_t i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < h->nclaims; i++)
+		free(h->claims[i]);
+	free(h->claims);
+	pairs_free(h->seen, h->nseen);
+	pairs_free(h->settled, h->nsettled);
+	free(h);
+}
+
+int
+history_completed(const struct history *h, const char *claim)
+{
+	size_t i;
+
+	for (i = 0; i < h->nclaims; i++)
+		if (strcmp(h->claims[i], claim) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+find(const struct pair *p, size_t n, const char *sha256)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(p[i].sha256, sha256) == 0)
+			return p[i].claim;
+	return NULL;
+}
+
+const char *
+history_seen(const struct history *h, const char *sha256)
+{
+	return find(h->seen, h->nseen, sha256);
+}
+
+const char *
+history_settled(const struct history *h, const char *sha256)
+{
+	return find(h->settled, h->nsettled, sha256);
+}
+
+static void
+add_pair(struct pair **v, size_t *n, size_t *cap, const char *sha256, const char *claim)
+{
+	xgrow(v, cap, *n, sizeof **v);
+	(*v)[*n].sha256 = xstrdup(sha256);
+	(*v)[(*n)++].claim = xstrdup(claim);
+}
+
+static const char *
+member(json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s != NULL ? s : "";
+}
+
+void
+history_add(struct history *h, json_t *rec)
+{
+	const char *claim = json_string_value(json_object_get(rec, "claim")), *sha;
+
+	if (strcmp(member(rec, "event"), "completed") != 0 || claim == NULL)
+		return;
+	xgrow(&h->claims, &h->capclaims, h->nclaims, sizeof *h->claims);
+	h->claims[h->nclaims++] = xstrdup(claim);
+	/* A correction that made its forms settled the claim it names, for good. */
+	sha = json_string_value(json_object_get(json_object_get(rec, "corrects"), "sha256"));
+	if (sha != NULL && strcmp(member(rec, "result"), "produced") == 0)
+		add_pair(&h->settled, &h->nsettled, &h->capsettled, sha, claim);
+	/* A duplicate's hash is already known under the first claim. */
+	sha = json_string_value(json_object_get(json_object_get(rec, "input"), "sha256"));
+	if (sha != NULL && history_seen(h, sha) == NULL &&
+	    strcmp(member(rec, "outcome"), "duplicate") != 0)
+		add_pair(&h->seen, &h->nseen, &h->capseen, sha, claim);
+}
+
+struct recorder *
+recorder_open(const char *dir, const char *key_file, char **cause)
+{
+	struct recorder *rc = xcalloc(1, sizeof *rc);
+
+	if ((rc->audit = audit_open(dir, key_file, cause)) == NULL ||
+	    (rc->h = history_load(dir, cause)) == NULL) {
+		recorder_close(rc);
+		return NULL;
+	}
+	gethostname(rc->host, sizeof rc->host - 1);
+	return rc;
+}
+
+void
+recorder_close(struct recorder *rc)
+{
+	if (rc == NULL)
+		return;
+	audit_close(rc->audit);
+	history_free(rc->h);
+	free(rc);
+}
+
+const struct history *
+recorder_history(const struct recorder *rc)
+{
+	return rc->h;
+}
+
+int
+record_event(struct recorder *rc, const char *event, json_t *rec, char **cause)
+{
+	int ret;
+
+	json_object_set_new(rec, "agent",
+	                    json_pack("{s:s, s:s, s:I}", "version", FORMAGENT_VERSION, "host",
+	                              rc->host, "pid", (json_int_t)getpid()));
+	if ((ret = audit_append(rc->audit, event, rec, cause)) == 0) {
+		json_object_set_new(rec, "event", json_string(event));
+		history_add(rc->h, rec);
+	}
+	json_decref(rec);
+	return ret;
+}
+
+struct rowset *
+rowset_new(int keep)
+{
+	struct rowset *rs = xcalloc(1, sizeof *rs);
+
+	rs->keep = keep;
+	rs->rows = json_array();
+	return rs;
+}
+
+void
+rowset_free(struct rowset *rs)
+{
+	size_t i;
+
+	if (rs == NULL)
+		return;
+	json_decref(rs->rows);
+	for (i = 0; i < rs->nkept; i++)
+		mapped_free(&rs->kept[i]);
+	free(rs->kept);
+	free(rs);
+}
+
+size_t
+rowset_count(const struct rowset *rs)
+{
+	return rs->nkept;
+}
+
+const struct mapped *
+rowset_mapped(const struct rowset *rs, size_t i)
+{
+	return &rs->kept[i];
+}
+
+json_t *
+rowset_json(const struct rowset *rs)
+{
+	return rs->rows;
+}
+
+/*
+ * Whether a reason may go on record as the mapper wrote it: a message may quote a value, so only
+ * when every value it can quote is of an audited field.
+ */
+static int
+quotable(const struct rule *r, const struct map_error *e)
+{
+	size_t j;
+
+	if (e->check >= 0) {
+		for (j = 0; j < r->nfields; j++)
+			if (r->checks[e->check].uses[j] && !r->fields[j].audit)
+				return 0;
+		return 1;
+	}
+	return e->field < 0 || r->fields[e->field].audit;
+}
+
+void
+rowset_add(struct rowset *rs, const struct mapped *m)
+{
+	const struct rule *r = m->rule;
+	json_t *row, *fields = json_object(), *reasons = json_array();
+	const struct map_error *e;
+	const char *msg;
+	char *v;
+	size_t i;
+
+	if (rs->keep) {
+		xgrow(&rs->kept, &rs->capkept, rs->nkept, sizeof *rs->kept);
+		mapped_copy(&rs->kept[rs->nkept], m);
+		rs->kept[rs->nkept++].input = NULL;
+	}
+	for (i = 0; i < r->nfields; i++) {
+		if (!r->fields[i].audit || m->v[i].t == V_NULL)
+			continue;
+		if (m->v[i].t == V_INT)
+			json_object_set_new(fields, r->fields[i].name, json_integer(m->v[i].i));
+		else {
+			v = mapped_text(m, (int)i, VF_ISO);
+			json_object_set_new(fields, r->fields[i].name, json_string(v));
+			free(v);
+		}
+	}
+	for (i = 0; i < m->nerrs; i++) {
+		e = &m->errs[i];
+		msg = quotable(r, e)
+		          ? e->message
+		          : "the value was refused (not recorded: the field is not audited)";
+		json_array_append_new(reasons,
+		                      json_pack("{s:s?, s:s}", "field",
+		                                e->field >= 0 ? r->fields[e->field].name : NULL,
+		                                "message", msg));
+	}
+	row = json_pack("{s:I, s:s, s:o}", "row", (json_int_t)m->row, "outcome",
+	                m->nerrs == 0 ? "produced" : "rejected", "fields", fields);
+	if (m->nerrs > 0)
+		json_object_set_new(row, "reasons", reasons);
+	else
+		json_decref(reasons);
+	json_array_append_new(rs->rows, row);
+}
+
+json_t *
+record_claimed(const char *spool, const char *claim, const char *name, const char *original,
+               long long size)
+{
+	char *shown = utf8_repair(name);
+	json_t *rec = json_pack("{s:s, s:s, s:{s:s, s:I}}", "spool", spool, "claim", claim,
+	                        "input", "name", shown, "size", (json_int_t)size);
+
+	free(shown);
+	if (original != NULL) {
+		shown = utf8_repair(original);
+		json_object_set_new(json_object_get(rec, "input"), "original_name",
+		                    json_string(shown));
+		free(shown);
+	}
+	return rec;
+}
+
+/* Who dropped the file: the uid, and the account's name when the host knows it. */
+static void
+owner_json(json_t *input, unsigned uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	json_object_set_new(input, "uid", json_integer(uid));
+	if (getpwuid_r((uid_t)uid, &pw, buf, sizeof buf, &res) == 0 && res != NULL)
+		json_object_set_new(input, "owner", json_string(pw.pw_name));
+}
+
+static json_t *
+outputs_json(const struct file_result *res)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < res->noutputs; i++)
+		json_array_append_new(arr,
+		                      json_pack("{s:s, s:s, s:I}", "name", res->outputs[i].name,
+		                                "sha256", res->outputs[i].sha256, "size",
+		                                (json_int_t)res->outputs[i].size));
+	return arr;
+}
+
+/* What a correction file put right: values only of audited fields, never a name. */
+static json_t *
+corrects_json(const struct file_result *res)
+{
+	json_t *fields = json_array(), *f;
+	char *shown = utf8_repair(res->corrects);
+	size_t i;
+
+	for (i = 0; i < res->ncorrections; i++) {
+		const struct correction *c = &res->corrections[i];
+
+		f = json_pack("{s:s, s:I}", "field", c->field, "claim", (json_int_t)c->claim);
+		if (c->fixed != NULL) {
+			json_object_set_new(f, "read",
+			                    c->read != NULL ? json_string(c->read) : json_null());
+			json_object_set_new(f, "fixed", json_string(c->fixed));
+		}
+		json_array_append_new(fields, f);
+	}
+	f = json_pack("{s:s, s:s, s:o}", "name", shown, "sha256", res->corrects_sha256, "fields",
+	              fields);
+	free(shown);
+	return f;
+}
+
+json_t *
+record_completed(const char *spool, const char *claim, const char *name, enum outcome result,
+                 int resumed, const struct file_result *res, struct rowset *rs)
+{
+	char *shown = utf8_repair(name);
+	json_t *rec, *input;
+
+	input = json_pack("{s:s, s:I, s:s}", "name", shown, "size", (json_int_t)res->size,
+	                  "sha256", res->sha256);
+	free(shown);
+	owner_json(input, res->uid);
+	rec = json_pack("{s:s, s:s, s:s, s:s, s:o, s:O, s:{s:I, s:I, s:I, s:I}, s:o}", "spool",
+	                spool, "claim", claim, "outcome",
+	                resumed ? "resumed" : outcome_name(result), "result",
+	                outcome_name(result), "input", input, "rows", rowset_json(rs), "totals",
+	                "rows", (json_int_t)res->rows, "produced", (json_int_t)res->produced,
+	                "rejected", (json_int_t)res->rejected, "amount", (json_int_t)res->total,
+	                "outputs", outputs_json(res));
+	if (res->rule != NULL)
+		json_object_set_new(
+		    rec, "rule",
+		    json_pack("{s:s, s:s}", "name", res->rule->name, "version", res->rule->version));
+	/* Why the file was refused, or waits; a row's reasons are in its row. */
+	if (res->reason != NULL && (result == OUTCOME_REJECTED || result == OUTCOME_REVIEW ||
+	                            result == OUTCOME_DUPLICATE))
+		json_object_set_new(rec, "reason", json_string(res->reason));
+	if (res->corrects != NULL && res->corrects_sha256[0] != '\0')
+		json_object_set_new(rec, "corrects", corrects_json(res));
+	return rec;
+}

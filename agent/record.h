@@ -1,0 +1,84 @@
+/*
+ * What the audit log says about claims: the records formagent writes (claimed, completed, and the
+ * agent's own events) and what the log already holds about earlier files (the history). audit.c
+ * chains and verifies JSON and knows nothing of claims; this room is the one that does, and the
+ * one writer of records, so a record and the history it feeds never disagree.
+ *
+ * Rows are reported here, one by one, by the pipeline (a rowset), not to the agent: the completed
+ * record is built from the rowset and the file's result.
+ */
+#ifndef FORMAGENT_RECORD_H
+#define FORMAGENT_RECORD_H
+
+#include <jansson.h>
+
+#include "outcome.h"
+
+struct mapped;
+struct file_result;
+
+/*
+ * The history: which claims completed, which inputs (by SHA-256) completed under which claim,
+ * and which scanned claims a correction settled. Built from the log's files; kept current by
+ * record_event().
+ */
+struct history;
+
+/* Reads every file of the log in dir (none yet: an empty history). NULL with *cause. */
+struct history *history_load(const char *dir, char **cause);
+void history_free(struct history *h);
+/* Whether a "completed" record for this claim id is in the log. */
+int history_completed(const struct history *h, const char *claim);
+/* The claim id of an earlier completion of an input with this SHA-256, or NULL (borrowed). */
+const char *history_seen(const struct history *h, const char *sha256);
+/*
+ * The claim id of the correction that made the forms of the scanned claim with this SHA-256, or
+ * NULL: such a claim is never corrected, and so paid, again.
+ */
+const char *history_settled(const struct history *h, const char *sha256);
+/* Takes one record of the log (an event's JSON, borrowed) into the history. */
+void history_add(struct history *h, json_t *rec);
+
+/* The one writer of records: the audit log, its history, and who writes. */
+struct recorder;
+
+/* Opens the log in dir (see audit_open()) and reads its history. NULL with *cause. */
+struct recorder *recorder_open(const char *dir, const char *key_file, char **cause);
+void recorder_close(struct recorder *rc);
+const struct history *recorder_history(const struct recorder *rc);
+/*
+ * Appends a record of event with rec's members (rec is taken, and released) and who wrote it
+ * (version, host, pid). 0, or -1 with *cause: then nothing was recorded.
+ */
+int record_event(struct recorder *rc, const char *event, json_t *rec, char **cause);
+
+/* A file's rows as its completed record holds them. */
+struct rowset;
+
+/*
+ * keep: also keep each row's whole mapping, every field and every reason (for `formagent test`,
+ * whose claims are fictional). The JSON holds only fields marked audit, and reasons that quote
+ * nothing else, either way.
+ */
+struct rowset *rowset_new(int keep);
+void rowset_free(struct rowset *rs);
+void rowset_add(struct rowset *rs, const struct mapped *m);
+/* The rows so far, as a JSON array (borrowed). */
+json_t *rowset_json(const struct rowset *rs);
+/* With keep: how many rows, and row i's mapping (borrowed; its input name is not kept). */
+size_t rowset_count(const struct rowset *rs);
+const struct mapped *rowset_mapped(const struct rowset *rs, size_t i);
+
+/* The "claimed" record of a file taken into work/; original is its name before it was cut. */
+json_t *record_claimed(const char *spool, const char *claim, const char *name,
+                       const char *original, long long size);
+/*
+ * The "completed" record of a claimed file: its input, rule, rows (rs's, taken), totals,
+ * outputs, the reason when refused, and what a correction put right (rs is borrowed). resumed: the
+ * log already holds a completion of this claim (a crash came between the record and the move).
+ */
+json_t *record_completed(const char *spool, const char *claim, const char *name,
+                         enum outcome result, int resumed, const struct file_result *res,
+                         struct rowset *rs);
+
+#endif
