@@ -204,7 +204,7 @@ cmd_process(int argc, char **argv)
 	struct file_result res;
 	struct admit_opts ao = {0};
 	struct admitted ad;
-	struct history *hist;
+	struct history *hist = NULL;
 	const struct spool *sp;
 	const char *cfg = NULL, *out = NULL;
 	struct config *c;
@@ -274,8 +274,12 @@ cmd_process(int argc, char **argv)
 	o.preview = stdout;
 	o.tmpdir = c->tmpdir;
 	o.progress = !o.dry_run && !quiet && isatty(STDERR_FILENO);
-	/* What the agent has already processed is refused here too: it must not be paid twice. */
-	if ((hist = history_load(c->audit_dir, &cause)) == NULL) {
+	/*
+	 * Writing where the agent does (no --out), what the audit log says was processed is refused
+	 * as it would be in the inbox: it must not be paid twice. With --out the forms go to a
+	 * folder of the user's choosing (a reprint, a look), and the log is not asked.
+	 */
+	if (out == NULL && (hist = history_load(c->audit_dir, &cause)) == NULL) {
 		fprintf(stderr, "formagent: %s\n", cause);
 		free(cause);
 		config_free(c);

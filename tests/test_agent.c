@@ -400,7 +400,8 @@ reason_in(const char *text)
 
 /*
  * `process` and the agent go through one gate: a symbolic link, a hard link, a file too large
- * and a duplicate are refused by both with the same reason, word for word.
+ * and a duplicate are refused by both with the same reason, word for word (what process prints,
+ * and what the agent's reason file says).
  */
 static void
 test_one_gate(void **state)
@@ -436,17 +437,17 @@ test_one_gate(void **state)
 	free(p);
 	for (i = 0; i < 4; i++) {
 		p = pathf("%s/%s", e.dir, names[i]);
-		assert_int_equal(run_agent(NULL, NULL, &err, "process -q -c '%s' --out '%s/p' '%s'",
-		                           e.cfg, e.dir, p),
-		                 2);
-		free(err);
-		q = pathf("%s/p/%s.reason.txt", e.dir, names[i]);
-		text = slurp(q, NULL);
-		assert_non_null(text);
-		by_process[i] = reason_in(text);
-		assert_non_null(by_process[i]);
-		free(text);
+		/*
+		 * Without --out, process writes where the agent does, and so is refused what the
+		 * audit log says was processed; with it (the first three), the files go elsewhere.
+		 */
+		q = i < 3 ? pathf("--out '%s/p'", e.dir) : strdup("");
+		assert_int_equal(
+		    run_agent(NULL, NULL, &err, "process -c '%s' %s '%s'", e.cfg, q, p), 2);
 		free(q);
+		by_process[i] = reason_in(err);
+		assert_non_null(by_process[i]);
+		free(err);
 		/* The same file into the inbox, the link and the hard link as they are. */
 		q = pathf("mv '%s' '%s/inbox/'", p, e.dir);
 		assert_int_equal(system(q), 0);
