@@ -14,6 +14,7 @@
 #include "admit.h"
 #include "config.h"
 #include "outcome.h"
+#include "outputs.h"
 
 #define PIPELINE_MAX_BYTES (64LL * 1024 * 1024)
 
@@ -43,11 +44,6 @@ struct pipeline_opts {
 	struct rowset *rows;
 };
 
-struct output {
-	char *name; /* in out_dir, or reject_dir for the rejected rows and the reason */
-	char sha256[65];
-	long long size;
-};
 
 /* A value a clerk put right in a correction file (NAME.fix.txt), as the audit log keeps it. */
 struct correction {

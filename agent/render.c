@@ -307,10 +307,10 @@ lxw_fail(lxw_error e, const char *what, char **cause)
 }
 
 int
-render_form(const struct rule *r, const struct mapped *m, const char *path, const char *tmpdir,
-            time_t created, char **cause)
+render_form(const struct rule *r, const struct template_out *form, const struct mapped *m,
+            const char *path, const char *tmpdir, time_t created, char **cause)
 {
-	const struct template *t = r->form;
+	const struct template *t = form->t;
 	lxw_workbook_options opt = {0, (char *)tmpdir, 0};
 	const struct tcell *c;
 	lxw_format **fmts, *plain, *f, *box;
@@ -338,8 +338,8 @@ render_form(const struct rule *r, const struct mapped *m, const char *path, cons
 		if (c->text != NULL)
 			e = worksheet_write_string(ws, (lxw_row_t)c->r1, (lxw_col_t)c->c1, c->text,
 			                           f);
-		else if (r->form_bind[i] != FIELD_NONE)
-			e = put(ws, (lxw_row_t)c->r1, (lxw_col_t)c->c1, m, r->form_bind[i], c->as,
+		else if (form->bind[i] != FIELD_NONE)
+			e = put(ws, (lxw_row_t)c->r1, (lxw_col_t)c->c1, m, form->bind[i], c->as,
 			        c->gannen, f);
 		else if (c->r2 == c->r1 && c->c2 == c->c1)
 			e = worksheet_write_blank(ws, (lxw_row_t)c->r1, (lxw_col_t)c->c1, f);
@@ -377,6 +377,7 @@ render_form(const struct rule *r, const struct mapped *m, const char *path, cons
 
 struct ledger {
 	const struct rule *r;
+	const struct template_out *lo;
 	char *path;
 	lxw_workbook *wb;
 	lxw_worksheet *ws;
@@ -409,7 +410,7 @@ wrap_at(const struct template *t, size_t i)
 static lxw_format *
 fit(struct ledger *l, size_t i, int style, const char *shown, int is_text, int *lines)
 {
-	const struct template *t = l->r->ledger;
+	const struct template *t = l->lo->t;
 	double need = units_needed(t, style, shown), at = wrap_at(t, i);
 
 	*lines = 1;
@@ -426,10 +427,10 @@ fit(struct ledger *l, size_t i, int style, const char *shown, int is_text, int *
 }
 
 struct ledger *
-ledger_open(const struct rule *r, const char *path, const char *tmpdir, const char *input_name,
-            char **cause)
+ledger_open(const struct rule *r, const struct template_out *lo, const char *path,
+            const char *tmpdir, const char *input_name, char **cause)
 {
-	const struct template *t = r->ledger;
+	const struct template *t = lo->t;
 	lxw_workbook_options opt = {1, (char *)tmpdir, 0};
 	struct ledger *l;
 	size_t i;
@@ -438,6 +439,7 @@ ledger_open(const struct rule *r, const char *path, const char *tmpdir, const ch
 
 	l = xcalloc(1, sizeof *l);
 	l->r = r;
+	l->lo = lo;
 	if ((l->wb = workbook_new_opt(path, &opt)) == NULL) {
 		*cause = xasprintf("cannot create the workbook %s", path);
 		free(l);
@@ -490,7 +492,7 @@ row_height(const struct template *t, int lines)
 int
 ledger_add(struct ledger *l, const struct mapped *m, char **cause)
 {
-	const struct template *t = l->r->ledger;
+	const struct template *t = l->lo->t;
 	const struct tcolumn *c;
 	lxw_error e = LXW_NO_ERROR;
 	struct lcell *cell;
@@ -501,7 +503,7 @@ ledger_add(struct ledger *l, const struct mapped *m, char **cause)
 	/* What each cell shows decides the row's height, which is set before its cells. */
 	for (i = 0; i < t->ncolumns; i++) {
 		c = &t->columns[i];
-		f = l->r->ledger_bind[i];
+		f = l->lo->bind[i];
 		cell = &l->cells[i];
 		cell->text = cell_text(m, f, c->as, c->gannen, &cell->num, &cell->made);
 		cell->fmt = c->style >= 0 ? l->fmts[c->style] : l->plain;
@@ -521,7 +523,7 @@ ledger_add(struct ledger *l, const struct mapped *m, char **cause)
 		worksheet_set_row(l->ws, l->row, row_height(t, most), NULL);
 	for (i = 0; i < t->ncolumns; i++) {
 		c = &t->columns[i];
-		f = l->r->ledger_bind[i];
+		f = l->lo->bind[i];
 		cell = &l->cells[i];
 		if (e == LXW_NO_ERROR)
 			e = put_value(l->ws, l->row, (lxw_col_t)i, m, f, cell->text, cell->num,
@@ -553,7 +555,7 @@ ledger_free(struct ledger *l)
 int
 ledger_close(struct ledger *l, time_t created, char **cause)
 {
-	const struct template *t = l->r->ledger;
+	const struct template *t = l->lo->t;
 	lxw_format *tf = t->total_style >= 0 ? l->fmts[t->total_style] : l->plain;
 	const char *label = t->total_label != NULL ? t->total_label : "合計";
 	char from[8], *formula, *shown;

@@ -14,16 +14,26 @@
 #include "rules.h"
 
 /*
+ * A rule's form or ledger output (the output kinds "form" and "ledger", in forms.c): the
+ * template, and the field each of its cells (a form) or columns (a ledger) shows.
+ */
+struct template_out {
+	char *template;           /* the template's name */
+	const struct template *t; /* resolved by rule_resolve() */
+	int *bind;                /* per cell or column: a field, a pseudo-field or FIELD_NONE */
+};
+
+/*
  * Writes the claim's form to path. created is the workbook's creation time (the claim's date),
  * so the same claim always gives the same bytes. Returns 0, or -1 with *cause.
  */
-int render_form(const struct rule *r, const struct mapped *m, const char *path, const char *tmpdir,
-                time_t created, char **cause);
+int render_form(const struct rule *r, const struct template_out *form, const struct mapped *m,
+                const char *path, const char *tmpdir, time_t created, char **cause);
 
 struct ledger;
 /* Starts the batch's ledger at path, in libxlsxwriter's constant-memory mode. NULL with *cause. */
-struct ledger *ledger_open(const struct rule *r, const char *path, const char *tmpdir,
-                           const char *input_name, char **cause);
+struct ledger *ledger_open(const struct rule *r, const struct template_out *lo, const char *path,
+                           const char *tmpdir, const char *input_name, char **cause);
 int ledger_add(struct ledger *l, const struct mapped *m, char **cause);
 /* Writes the total row and closes the workbook; frees l either way. */
 int ledger_close(struct ledger *l, time_t created, char **cause);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hash.h"
+#include "outputs.h"
 #include "rules.h"
 #include "transform.h"
 #include "xmalloc.h"
@@ -28,11 +29,6 @@ const char *const rule_field_keys[] = {
     "min",  "max",  "lookup", "after", "regex",      "area",     "min_confidence", NULL};
 const char *const rule_lookup_keys[] = {"file", NULL};
 const char *const rule_check_keys[] = {"expr", "message", NULL};
-const char *const rule_outputs_keys[] = {"form", "ledger", "import", "created", NULL};
-const char *const rule_form_keys[] = {"template", "name", NULL};
-const char *const rule_ledger_keys[] = {"template", "name", NULL};
-const char *const rule_import_keys[] = {"name", "encoding", "header", "columns", NULL};
-const char *const rule_import_column_keys[] = {"header", "field", "format", "gannen", NULL};
 
 static const char *const ftype_names[FT_COUNT] = {
     [FT_TEXT] = "text",
@@ -40,7 +36,7 @@ static const char *const ftype_names[FT_COUNT] = {
     [FT_YEN] = "yen",
     [FT_DATE] = "date",
 };
-static const char *const vformat_names[VF_COUNT] = {
+static const char *const vformat_words[VF_COUNT] = {
     [VF_AUTO] = "auto",    [VF_ISO] = "iso",          [VF_WAREKI] = "wareki",
     [VF_YMD] = "yyyymmdd", [VF_SLASH] = "yyyy/mm/dd", [VF_GROUPED] = "grouped",
 };
@@ -54,7 +50,13 @@ ftype_name(enum ftype t)
 const char *
 vformat_name(enum vformat f)
 {
-	return f < VF_COUNT ? vformat_names[f] : "?";
+	return f < VF_COUNT ? vformat_words[f] : "?";
+}
+
+const char *const *
+vformat_names(void)
+{
+	return vformat_words;
 }
 
 static int
@@ -96,8 +98,8 @@ rule_field_name(const struct rule *r, int field)
 }
 
 /* Reports an unknown field name, suggesting the nearest. */
-static void
-no_field(const struct rule *r, const struct ynode *at, const char *name, struct diags *d)
+void
+rule_no_field(const struct rule *r, const struct ynode *at, const char *name, struct diags *d)
 {
 	const char **names = xcalloc(r->nfields + 3, sizeof *names);
 	const char *near;
@@ -144,7 +146,7 @@ string_list(const struct ynode *n, const char *what, size_t *count, struct diags
  * The encodings' names (reader.c's table) for yget_enum in w of ENC_COUNT: without "auto" where a
  * file written must name its encoding. Returns w.
  */
-static const char *const *
+const char *const *
 encoding_words(const char **w, int with_auto)
 {
 	int i;
@@ -623,7 +625,7 @@ check_message(struct rule *r, const struct ynode *at, const char *msg, struct di
 		}
 		name = xstrndup(p + 1, (size_t)(e - p - 1));
 		if (rule_field(r, name) == FIELD_NONE)
-			no_field(r, at, name, d);
+			rule_no_field(r, at, name, d);
 		free(name);
 		p = e + 1;
 	}
@@ -694,7 +696,7 @@ load_name(struct rule *r, struct name_pattern *np, const struct ynode *n, const 
 			}
 			name = xstrndup(p + 1, (size_t)(b - p - 1));
 			if ((f = rule_field(r, name)) == FIELD_NONE)
-				no_field(r, n, name, d);
+				rule_no_field(r, n, name, d);
 			free(name);
 			np->parts[np->n].lit = NULL;
 			np->parts[np->n++].field = f;
@@ -710,103 +712,55 @@ load_name(struct rule *r, struct name_pattern *np, const struct ynode *n, const 
 	}
 }
 
+/* The outputs section: "created", and a section for each kind of the table it names. */
 static void
 load_outputs(struct rule *r, const struct ynode *m, struct diags *d)
 {
-	const char *words[ENC_COUNT];
-	const struct ynode *o, *v, *cols, *c;
+	const struct output_kind *k;
+	const struct ynode *o, *v;
+	struct rule_output *ro;
+	struct buf kinds = {0};
 	const char *s;
+	char *what;
 	size_t i;
-	int x;
 
 	r->line_outputs = m->line;
 	r->col_outputs = m->col;
-	if (ymap_check_keys(m, rule_outputs_keys, "outputs", d) == -1 && m->kind != Y_MAP)
+	if (ymap_check_keys(m, output_section_keys(), "outputs", d) == -1 && m->kind != Y_MAP)
 		return;
 	if ((v = ymap_get(m, "created")) != NULL && yget_str(v, "created", &s, d) == 0) {
 		if ((r->created_field = rule_field(r, s)) < 0)
-			no_field(r, v, s, d);
+			rule_no_field(r, v, s, d);
 		else if (r->fields[r->created_field].type != FT_DATE)
 			ydiag(d, v, "'created' names a date field; '%s' is %s", s,
 			      ftype_name(r->fields[r->created_field].type));
 	}
-	if ((o = ymap_get(m, "form")) != NULL &&
-	    (ymap_check_keys(o, rule_form_keys, "the form output", d) == 0 || o->kind == Y_MAP)) {
-		if ((v = ymap_get(o, "template")) == NULL)
-			ydiag(d, o, "the form output needs 'template'");
-		else if (yget_str(v, "template", &s, d) == 0)
-			r->form_template = xstrdup(s);
-		if ((v = ymap_get(o, "name")) == NULL)
-			ydiag(d, o, "the form output needs 'name' (like \"%s-{case_no}.xlsx\")",
-			      r->name);
-		else
-			load_name(r, &r->form_name, v, ".xlsx", d);
-	}
-	if ((o = ymap_get(m, "ledger")) != NULL &&
-	    (ymap_check_keys(o, rule_ledger_keys, "the ledger output", d) == 0 ||
-	     o->kind == Y_MAP)) {
-		if ((v = ymap_get(o, "template")) == NULL)
-			ydiag(d, o, "the ledger output needs 'template'");
-		else if (yget_str(v, "template", &s, d) == 0)
-			r->ledger_template = xstrdup(s);
-		if ((v = ymap_get(o, "name")) == NULL)
-			ydiag(d, o,
-			      "the ledger output needs 'name' (like \"{_input}.ledger.xlsx\")");
-		else
-			load_name(r, &r->ledger_name, v, ".xlsx", d);
-	}
-	if ((o = ymap_get(m, "import")) != NULL &&
-	    (ymap_check_keys(o, rule_import_keys, "the import output", d) == 0 ||
-	     o->kind == Y_MAP)) {
-		r->has_import = 1;
-		r->import_encoding = ENC_CP932;
-		r->import_header = 1;
-		if ((v = ymap_get(o, "name")) == NULL)
-			ydiag(d, o,
-			      "the import output needs 'name' (like \"{_input}.import.csv\")");
-		else
-			load_name(r, &r->import_name, v, NULL, d);
-		if ((v = ymap_get(o, "encoding")) != NULL &&
-		    yget_enum(v, "encoding", encoding_words(words, 0), ENC_COUNT, &x, d) == 0)
-			r->import_encoding = (enum encoding)x;
-		if ((v = ymap_get(o, "header")) != NULL)
-			yget_bool(v, "header", &r->import_header, d);
-		if ((cols = ymap_get(o, "columns")) == NULL || cols->kind != Y_SEQ ||
-		    cols->n == 0) {
-			ydiag(d, cols != NULL ? cols : o,
-			      "the import output needs 'columns': a list of {header, field}");
-			return;
+	for (i = 0; output_kinds[i] != NULL; i++) {
+		k = output_kinds[i];
+		buf_add(&kinds, i == 0 ? "" : output_kinds[i + 1] == NULL ? " or " : ", ",
+		        i == 0 ? 0 : output_kinds[i + 1] == NULL ? 4 : 2);
+		buf_add(&kinds, k->key, strlen(k->key));
+		if ((o = ymap_get(m, k->key)) == NULL)
+			continue;
+		what = xasprintf("the %s output", k->key);
+		if (ymap_check_keys(o, k->keys, what, d) == -1 && o->kind != Y_MAP) {
+			free(what);
+			continue;
 		}
-		r->import_cols = xcalloc(cols->n, sizeof *r->import_cols);
-		for (i = 0; i < cols->n; i++) {
-			struct import_col *ic = &r->import_cols[r->nimport++];
-
-			c = cols->items[i];
-			ic->field = FIELD_NONE;
-			if (ymap_check_keys(c, rule_import_column_keys, "an import column", d) ==
-			        -1 &&
-			    c->kind != Y_MAP)
-				continue;
-			if ((v = ymap_get(c, "header")) != NULL &&
-			    yget_str(v, "header", &s, d) == 0)
-				ic->header = xstrdup(s);
-			if ((v = ymap_get(c, "field")) == NULL)
-				ydiag(d, c, "an import column needs 'field'");
-			else if (yget_str(v, "field", &s, d) == 0 &&
-			         (ic->field = rule_field(r, s)) == FIELD_NONE)
-				no_field(r, v, s, d);
-			if ((v = ymap_get(c, "format")) != NULL &&
-			    yget_enum(v, "format", vformat_names, VF_COUNT, &x, d) == 0)
-				ic->format = (enum vformat)x;
-			ic->gannen = 1;
-			if ((v = ymap_get(c, "gannen")) != NULL)
-				yget_bool(v, "gannen", &ic->gannen, d);
-			if (ic->header == NULL)
-				ic->header = xstrdup(rule_field_name(r, ic->field));
-		}
+		r->outputs = xreallocarray(r->outputs, r->noutputs + 1, sizeof *r->outputs);
+		ro = &r->outputs[r->noutputs++];
+		memset(ro, 0, sizeof *ro);
+		ro->kind = k;
+		if ((v = ymap_get(o, "name")) == NULL)
+			ydiag(d, o, "%s needs 'name' (like \"%s\")", what, k->example);
+		else
+			load_name(r, &ro->name, v, k->ext, d);
+		ro->conf = k->load(r, o, d);
+		free(what);
 	}
-	if (r->form_template == NULL && r->ledger_template == NULL && !r->has_import)
-		ydiag(d, m, "a rule needs at least one output: form, ledger or import");
+	if (r->noutputs == 0)
+		ydiag(d, m, "a rule needs at least one output: %s", kinds.p);
+	free(kinds.p);
 }
 
 /*
@@ -949,96 +903,27 @@ out:
 	return r;
 }
 
-static const struct template *
-find_template(const char *name, struct template *const *t, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(t[i]->name, name) == 0)
-			return t[i];
-	return NULL;
-}
-
-static int
-template_file_exists(const char *dir, const char *name)
-{
-	char *p;
-	int ok;
-
-	if (dir == NULL)
-		return 0;
-	p = xasprintf("%s/%s.yaml", dir, name);
-	ok = access(p, F_OK) == 0;
-	free(p);
-	return ok;
-}
-
 int
 rule_resolve(struct rule *r, struct template *const *templates, size_t n, const char *templates_dir,
              struct diags *d)
 {
-	const struct template *t;
 	size_t before = d->n, i;
 
-	if (r->form_template != NULL) {
-		if ((t = find_template(r->form_template, templates, n)) == NULL) {
-			if (!template_file_exists(templates_dir, r->form_template))
-				diags_add(
-				    d, r->path, r->line_outputs, r->col_outputs,
-				    "rule '%s' names the form template '%s', which does not exist",
-				    r->name, r->form_template);
-		} else if (t->kind != TK_FORM)
-			diags_add(d, r->path, r->line_outputs, r->col_outputs,
-			          "'%s' is a ledger template, not a form", t->name);
-		else {
-			r->form = t;
-			r->form_bind = xcalloc(t->ncells + 1, sizeof *r->form_bind);
-			for (i = 0; i < t->ncells; i++) {
-				r->form_bind[i] = FIELD_NONE;
-				if (t->cells[i].field == NULL)
-					continue;
-				if ((r->form_bind[i] = rule_field(r, t->cells[i].field)) ==
-				    FIELD_NONE)
-					diags_add(d, t->path, t->cells[i].line, t->cells[i].col,
-					          "the cell shows field '%s', which rule '%s' does "
-					          "not produce",
-					          t->cells[i].field, r->name);
-			}
-		}
-	}
-	if (r->ledger_template != NULL) {
-		if ((t = find_template(r->ledger_template, templates, n)) == NULL) {
-			if (!template_file_exists(templates_dir, r->ledger_template))
-				diags_add(d, r->path, r->line_outputs, r->col_outputs,
-				          "rule '%s' names the ledger template '%s', which does "
-				          "not exist",
-				          r->name, r->ledger_template);
-		} else if (t->kind != TK_LEDGER)
-			diags_add(d, r->path, r->line_outputs, r->col_outputs,
-			          "'%s' is a form template, not a ledger", t->name);
-		else {
-			r->ledger = t;
-			r->ledger_bind = xcalloc(t->ncolumns + 1, sizeof *r->ledger_bind);
-			for (i = 0; i < t->ncolumns; i++) {
-				r->ledger_bind[i] = rule_field(r, t->columns[i].field);
-				if (r->ledger_bind[i] == FIELD_NONE)
-					diags_add(d, t->path, t->columns[i].line, t->columns[i].col,
-					          "the column shows field '%s', which rule '%s' "
-					          "does not produce",
-					          t->columns[i].field, r->name);
-				else if (t->columns[i].total &&
-				         (r->ledger_bind[i] < 0 ||
-				          (r->fields[r->ledger_bind[i]].type != FT_INT &&
-				           r->fields[r->ledger_bind[i]].type != FT_YEN)))
-					diags_add(
-					    d, t->path, t->columns[i].line, t->columns[i].col,
-					    "the column totals field '%s', which is not a number",
-					    t->columns[i].field);
-			}
-		}
-	}
+	for (i = 0; i < r->noutputs; i++)
+		if (r->outputs[i].kind->resolve != NULL)
+			r->outputs[i].kind->resolve(r, &r->outputs[i], templates, n, templates_dir, d);
 	return d->n == before ? 0 : -1;
+}
+
+const struct rule_output *
+rule_output(const struct rule *r, const struct output_kind *kind)
+{
+	size_t i;
+
+	for (i = 0; i < r->noutputs; i++)
+		if (r->outputs[i].kind == kind)
+			return &r->outputs[i];
+	return NULL;
 }
 
 static int
@@ -1064,12 +949,17 @@ int
 rule_version(struct rule *r, struct diags *d)
 {
 	struct hash_ctx *h = hash_begin();
+	const char *file;
+	size_t i;
 	int rc = 0;
 
-	if (hash_file_into(h, r->path, d) == -1 ||
-	    (r->form != NULL && hash_file_into(h, r->form->path, d) == -1) ||
-	    (r->ledger != NULL && hash_file_into(h, r->ledger->path, d) == -1))
+	if (hash_file_into(h, r->path, d) == -1)
 		rc = -1;
+	for (i = 0; i < r->noutputs; i++)
+		if (r->outputs[i].kind->version_file != NULL &&
+		    (file = r->outputs[i].kind->version_file(&r->outputs[i])) != NULL &&
+		    hash_file_into(h, file, d) == -1)
+			rc = -1;
 	if (hash_end(h, r->version) == -1)
 		rc = -1;
 	return rc;
@@ -1131,26 +1021,21 @@ rule_free(struct rule *r)
 		free(r->checks[i].message);
 		free(r->checks[i].uses);
 	}
-	for (i = 0; i < r->nimport; i++)
-		free(r->import_cols[i].header);
-	name_free(&r->form_name);
-	name_free(&r->ledger_name);
-	name_free(&r->import_name);
+	for (i = 0; i < r->noutputs; i++) {
+		name_free(&r->outputs[i].name);
+		r->outputs[i].kind->free(r->outputs[i].conf);
+	}
+	free(r->outputs);
 	for (i = 0; i < r->nreplace; i++) {
 		free(r->replace_from[i]);
 		free(r->replace_to[i]);
 	}
 	free(r->replace_from);
 	free(r->replace_to);
-	free(r->import_cols);
 	free(r->globs);
 	free(r->header);
 	free(r->fields);
 	free(r->checks);
-	free(r->form_template);
-	free(r->form_bind);
-	free(r->ledger_template);
-	free(r->ledger_bind);
 	free(r->name);
 	free(r->path);
 	free(r->title);

@@ -17,6 +17,7 @@
 #include "reader.h"
 #include "template.h"
 #include "transform.h"
+#include "yamldoc.h"
 
 enum ftype { FT_TEXT, FT_INT, FT_YEN, FT_DATE, FT_COUNT };
 
@@ -92,13 +93,6 @@ struct check_def {
 /* How a value is written as text (import CSV, file names). */
 enum vformat { VF_AUTO, VF_ISO, VF_WAREKI, VF_YMD, VF_SLASH, VF_GROUPED, VF_COUNT };
 
-struct import_col {
-	char *header;
-	int field;
-	enum vformat format;
-	int gannen; /* with wareki: year 1 as 元年 (the default) or 1年 */
-};
-
 /* A file-name pattern: literal parts and fields, "transport-{case_no}-{visit_on}.xlsx". */
 struct name_part {
 	char *lit; /* literal text, or NULL for a field */
@@ -107,6 +101,15 @@ struct name_part {
 struct name_pattern {
 	struct name_part *parts;
 	size_t n;
+};
+
+struct output_kind; /* outputs.h: the table of kinds */
+
+/* One output a rule asks for (a section of its outputs). */
+struct rule_output {
+	const struct output_kind *kind;
+	struct name_pattern name;
+	void *conf; /* the kind's own settings: made by its load(), freed by its free() */
 };
 
 struct rule {
@@ -136,23 +139,8 @@ struct rule {
 	size_t nlookups;
 	int created_field; /* a date field: the workbooks' creation time, for reproducible bytes */
 
-	char *form_template;
-	const struct template *form; /* resolved by rules_resolve() */
-	struct name_pattern form_name;
-	int *form_bind; /* per template cell: field index, pseudo-field or FIELD_NONE */
-
-	char *ledger_template;
-	const struct template *ledger;
-	struct name_pattern ledger_name;
-	int *ledger_bind; /* per ledger column */
-
-	struct name_pattern import_name;
-	int has_import;
-	enum encoding import_encoding;
-	int import_header;
-	struct import_col *import_cols;
-	size_t nimport;
-
+	struct rule_output *outputs; /* in the order of the table of kinds */
+	size_t noutputs;
 	int line_outputs, col_outputs;
 };
 
@@ -170,6 +158,12 @@ int rule_resolve(struct rule *r, struct template *const *templates, size_t n,
 /* Computes r->version from the files' bytes; -1 (with a problem in d) if one cannot be read. */
 int rule_version(struct rule *r, struct diags *d);
 
+/* The rule's output of this kind, or NULL when it has none. */
+const struct rule_output *rule_output(const struct rule *r, const struct output_kind *kind);
+/* Reports name as no field of r (with the fields it has) at at. */
+void rule_no_field(const struct rule *r, const struct ynode *at, const char *name,
+                   struct diags *d);
+
 /* The index of the field called name (or a pseudo-field), or FIELD_NONE. */
 int rule_field(const struct rule *r, const char *name);
 /* The field's name for messages, including the pseudo-fields. */
@@ -177,6 +171,13 @@ const char *rule_field_name(const struct rule *r, int field);
 
 const char *ftype_name(enum ftype t);
 const char *vformat_name(enum vformat f);
+/* The words of the formats, VF_COUNT of them, for yget_enum(). */
+const char *const *vformat_names(void);
+/*
+ * The encodings' words into w (ENC_COUNT of them, for yget_enum()): "auto" among them only with
+ * with_auto. Returns w.
+ */
+const char *const *encoding_words(const char **w, int with_auto);
 
 /* Keys the loader accepts, per section, NULL-terminated: for docs and tests. */
 extern const char *const rule_keys[];
@@ -185,11 +186,6 @@ extern const char *const rule_input_keys[];
 extern const char *const rule_field_keys[];
 extern const char *const rule_area_keys[];
 extern const char *const rule_check_keys[];
-extern const char *const rule_outputs_keys[];
-extern const char *const rule_form_keys[];
-extern const char *const rule_ledger_keys[];
-extern const char *const rule_import_keys[];
-extern const char *const rule_import_column_keys[];
 extern const char *const rule_lookup_keys[];
 
 #endif

@@ -12,7 +12,10 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "export.h"
 #include "mapper.h"
+#include "outputs.h"
+#include "render.h"
 #include "pipeline.h"
 #include "reader.h"
 #include "ruletest.h"
@@ -40,13 +43,14 @@ struct run {
 	const struct rule *r;
 	struct seen_row *rows;
 	size_t nrows;
+	const struct template_out *form; /* the rule's form output, or NULL */
 };
 
 static char *
-cell_text(const struct rule *r, const struct mapped *m, size_t i)
+cell_text(const struct template_out *form, const struct mapped *m, size_t i)
 {
-	const struct tcell *c = &r->form->cells[i];
-	int f = r->form_bind[i];
+	const struct tcell *c = &form->t->cells[i];
+	int f = form->bind[i];
 
 	if (c->text != NULL)
 		return xstrdup(c->text);
@@ -85,10 +89,10 @@ seen_add(struct run *run, const struct mapped *m)
 		buf_add(&b, m->errs[i].message, strlen(m->errs[i].message));
 	}
 	sr->reasons = b.p;
-	if (r->form != NULL && m->nerrs == 0) {
-		sr->cells = xcalloc(r->form->ncells + 1, sizeof *sr->cells);
-		for (i = 0; i < r->form->ncells; i++)
-			sr->cells[i] = cell_text(r, m, i);
+	if (run->form != NULL && m->nerrs == 0) {
+		sr->cells = xcalloc(run->form->t->ncells + 1, sizeof *sr->cells);
+		for (i = 0; i < run->form->t->ncells; i++)
+			sr->cells[i] = cell_text(run->form, m, i);
 	}
 }
 
@@ -102,8 +106,8 @@ run_clear(struct run *run)
 			free(run->rows[i].names[j]);
 			free(run->rows[i].values[j]);
 		}
-		if (run->rows[i].cells != NULL && run->r->form != NULL)
-			for (j = 0; j < run->r->form->ncells; j++)
+		if (run->rows[i].cells != NULL && run->form != NULL)
+			for (j = 0; j < run->form->t->ncells; j++)
 				free(run->rows[i].cells[j]);
 		free(run->rows[i].cells);
 		free(run->rows[i].names);
@@ -209,7 +213,7 @@ check_rows(const struct run *run, const struct ynode *rows, FILE *out, int *fail
 static void
 check_cells(const struct run *run, const struct ynode *cells, FILE *out, int *failed)
 {
-	const struct template *t = run->r->form;
+	const struct template *t = run->form != NULL ? run->form->t : NULL;
 	const struct ynode *e, *v, *c, *val;
 	const struct seen_row *sr;
 	int r1, c1, r2, c2;
@@ -253,11 +257,19 @@ static void
 check_import(const struct rule *r, const char *dir, const char *input, const struct ynode *lines,
              FILE *out, int *failed)
 {
-	char *stem = xstrdup(input), *dot = strrchr(stem, '.'), *path, *raw, *text, *nl;
+	const struct rule_output *ro = rule_output(r, &import_kind);
+	char *stem, *dot, *path, *raw, *text, *nl;
 	struct decoder *dc = NULL;
 	struct stat st;
 	size_t i, bad;
 	FILE *fp;
+
+	if (ro == NULL) {
+		fail_at(out, lines, failed, "rule %s has no import output", r->name);
+		return;
+	}
+	stem = xstrdup(input);
+	dot = strrchr(stem, '.');
 
 	if (dot != NULL)
 		*dot = '\0';
@@ -265,11 +277,10 @@ check_import(const struct rule *r, const char *dir, const char *input, const str
 	{
 		struct buf b = {0};
 
-		for (i = 0; i < r->import_name.n; i++) {
-			const char *part = r->import_name.parts[i].lit != NULL
-			                       ? r->import_name.parts[i].lit
-			                   : r->import_name.parts[i].field == FIELD_INPUT ? stem
-			                                                                  : "";
+		for (i = 0; i < ro->name.n; i++) {
+			const char *part = ro->name.parts[i].lit != NULL ? ro->name.parts[i].lit
+			                   : ro->name.parts[i].field == FIELD_INPUT ? stem
+			                                                            : "";
 			buf_add(&b, part, strlen(part));
 		}
 		path = xasprintf("%s/%s", dir, b.p != NULL ? b.p : "");
@@ -287,7 +298,7 @@ check_import(const struct rule *r, const char *dir, const char *input, const str
 		free(path);
 		return;
 	}
-	dc = decoder_new(r->import_encoding);
+	dc = decoder_new(((const struct import_out *)ro->conf)->encoding);
 	if (decoder_run(dc, raw, strlen(raw), &text, &bad) == -1)
 		text = xstrdup("");
 	for (i = 0; i < lines->n; i++) {
@@ -362,7 +373,8 @@ run_case(const struct config *c, const struct rule *r, const struct ynode *tc, F
 	const struct ynode *v, *csv;
 	struct pipeline_opts o;
 	struct file_result res;
-	struct run run = {r, NULL, 0};
+	const struct rule_output *form = rule_output(r, &form_kind);
+	struct run run = {r, NULL, 0, form != NULL ? form->conf : NULL};
 	struct diags d = {0};
 	struct admit_opts ao = {0};
 	struct admitted ad;

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "expr.h"
+#include "outputs.h"
 #include "reader.h"
 #include "ruletest.h"
 #include "rules.h"
@@ -34,11 +35,6 @@ static const char *const *const key_lists[] = {
     rule_field_keys,
     rule_area_keys,
     rule_check_keys,
-    rule_outputs_keys,
-    rule_form_keys,
-    rule_ledger_keys,
-    rule_import_keys,
-    rule_import_column_keys,
     template_keys,
     template_style_keys,
     template_cell_keys,
@@ -64,6 +60,16 @@ known_words(size_t *n)
 	for (i = 0; i < sizeof key_lists / sizeof key_lists[0]; i++)
 		for (j = 0; key_lists[i][j] != NULL; j++)
 			v[(*n)++] = strdup(key_lists[i][j]);
+	/* The output kinds, from their table: a new kind's keys are found here without a word. */
+	for (j = 0; output_section_keys()[j] != NULL; j++)
+		v[(*n)++] = strdup(output_section_keys()[j]);
+	for (i = 0; output_kinds[i] != NULL; i++) {
+		for (j = 0; output_kinds[i]->keys[j] != NULL; j++)
+			v[(*n)++] = strdup(output_kinds[i]->keys[j]);
+		for (j = 0; output_kinds[i]->inner_keys != NULL && output_kinds[i]->inner_keys[j];
+		     j++)
+			v[(*n)++] = strdup(output_kinds[i]->inner_keys[j]);
+	}
 	for (i = 0; i < TT_COUNT; i++)
 		v[(*n)++] = strdup(text_transform_name((enum text_transform)i));
 	for (i = 0; i < FT_COUNT; i++)

@@ -15,6 +15,7 @@
 
 #include "export.h"
 #include "mapper.h"
+#include "outputs.h"
 #include "testutil.h"
 #include "transform.h"
 
@@ -211,9 +212,9 @@ test_export_line(void **state)
 	char *cause = NULL, *utf8;
 
 	(void)state;
-	assert_int_equal(export_header(rule, &b, &cause), 0);
+	assert_int_equal(export_header(rule_output(rule, &import_kind)->conf, &b, &cause), 0);
 	map_row(row, 6, &m);
-	assert_int_equal(export_line(rule, &m, &b, &cause), 0);
+	assert_int_equal(export_line(rule_output(rule, &import_kind)->conf, &m, &b, &cause), 0);
 	mapped_free(&m);
 	utf8 = from_cp932(b.p, b.len);
 	assert_string_equal(
@@ -223,7 +224,7 @@ test_export_line(void **state)
 	/* 𠮷 has no CP932 code: the line is refused and the buffer left as it was. */
 	map_row(emoji, 6, &m);
 	b.len = 0;
-	assert_int_equal(export_line(rule, &m, &b, &cause), -1);
+	assert_int_equal(export_line(rule_output(rule, &import_kind)->conf, &m, &b, &cause), -1);
 	assert_int_equal(b.len, 0);
 	assert_string_equal(cause, "名前: the character '𠮷' (U+20BB7) has no code in cp932, the "
 	                           "import file's encoding");
@@ -293,7 +294,7 @@ test_lookup_and_computed(void **state)
 	assert_string_equal(m.v[0].s, "21");
 	assert_string_equal(m.v[1].s, "9");
 	assert_int_equal(m.v[5].i, 2000);
-	assert_int_equal(export_line(r, &m, &out, &cause), 0);
+	assert_int_equal(export_line(rule_output(r, &import_kind)->conf, &m, &out, &cause), 0);
 	assert_string_equal(out.p, "\"21\",\"2000\",\"令和1年5月1日\",\"令和元年5月31日\"\r\n");
 	mapped_free(&m);
 	for (i = 0; i < 5; i++) {
