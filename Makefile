@@ -65,9 +65,11 @@ endif
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-LIB_SRCS = $(filter-out agent/main.c,$(wildcard agent/*.c))
+# The command line (main.c, tools.c) goes into the program only; the rooms also into the tests.
+CLI_SRCS = agent/main.c agent/tools.c
+LIB_SRCS = $(filter-out $(CLI_SRCS),$(wildcard agent/*.c))
 LIB_OBJS = $(LIB_SRCS:agent/%.c=$(BUILD)/agent/%.o)
-MAIN_OBJ = $(BUILD)/agent/main.o
+MAIN_OBJ = $(CLI_SRCS:agent/%.c=$(BUILD)/agent/%.o)
 UNIT_SRCS = $(wildcard tests/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
 HELPER_OBJS = $(BUILD)/tests/xlsxread.o $(BUILD)/tests/testutil.o

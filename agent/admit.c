@@ -34,8 +34,7 @@ static const char *const refusal_names[ADMIT_COUNT] = {
 const char *
 admit_refusal_name(enum refusal r)
 {
-	return (unsigned)r < ADMIT_COUNT && refusal_names[r] != NULL ? refusal_names[r]
-	                                                              : "unknown";
+	return (unsigned)r < ADMIT_COUNT && refusal_names[r] != NULL ? refusal_names[r] : "unknown";
 }
 
 /* -1 with *cause "what path: error", errno kept for the caller. */
@@ -165,7 +164,8 @@ admit(const char *path, const char *name, const struct admit_opts *o, struct adm
 			return refuse(ad, ADMIT_SYMLINK, kind_reason(ADMIT_SYMLINK));
 		if (spool_transient(errno))
 			return fail(cause, "cannot open", path);
-		return refuse(ad, ADMIT_UNREADABLE, xasprintf(_("cannot open: %s"), strerror(errno)));
+		return refuse(ad, ADMIT_UNREADABLE,
+		              xasprintf(_("cannot open: %s"), strerror(errno)));
 	}
 	/* What was opened is what was looked at: not something put in its place since. */
 	if (fstat(ad->fd, &st) == -1 || st.st_ino != lst.st_ino || st.st_dev != lst.st_dev)
@@ -187,16 +187,18 @@ admit(const char *path, const char *name, const struct admit_opts *o, struct adm
 			return fail(cause, "cannot read", path);
 		}
 		ad->sha256[0] = '\0';
-		return refuse(ad, ADMIT_UNREADABLE, xasprintf(_("cannot read: %s"), strerror(errno)));
+		return refuse(ad, ADMIT_UNREADABLE,
+		              xasprintf(_("cannot read: %s"), strerror(errno)));
 	}
 	/* A file already completed under another claim would be paid twice. */
 	if (o->history != NULL && (seen = history_seen(o->history, ad->sha256)) != NULL &&
 	    (o->claim == NULL || strcmp(seen, o->claim) != 0)) {
 		if (!waits_in_review(o->review_dir, name))
-			return refuse(ad, ADMIT_DUPLICATE,
-			              xasprintf(_("the same file (SHA-256 %.16s...) was already "
-			                          "processed as claim %s; it is not processed twice"),
-			                        ad->sha256, seen));
+			return refuse(
+			    ad, ADMIT_DUPLICATE,
+			    xasprintf(_("the same file (SHA-256 %.16s...) was already "
+			                "processed as claim %s; it is not processed twice"),
+			              ad->sha256, seen));
 		shown = utf8_repair(name);
 		refuse(ad, ADMIT_IN_REVIEW,
 		       xasprintf(_("this claim already waits in review; to correct it, drop %s%s "

@@ -33,14 +33,14 @@ const char *admit_refusal_name(enum refusal r);
 struct admit_opts {
 	long long max_bytes;           /* 0: PIPELINE_MAX_BYTES */
 	const struct history *history; /* the audit log's, or NULL: nothing is a duplicate */
-	const char *claim;             /* this file's own claim id: its own record is no duplicate */
-	const char *review_dir;        /* where scanned claims wait for their corrections, or NULL */
+	const char *claim;      /* this file's own claim id: its own record is no duplicate */
+	const char *review_dir; /* where scanned claims wait for their corrections, or NULL */
 };
 
 /* A file through the gate. */
 struct admitted {
-	int fd;            /* open read-only at offset 0 when admitted, else -1 */
-	const char *name;  /* the name it was dropped as (borrowed from the caller) */
+	int fd;           /* open read-only at offset 0 when admitted, else -1 */
+	const char *name; /* the name it was dropped as (borrowed from the caller) */
 	char sha256[HASH_HEX];
 	long long size;
 	unsigned uid; /* its owner: who dropped it */

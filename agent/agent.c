@@ -66,7 +66,7 @@ struct agent {
 	int64_t watchdog_at;
 	char started[32];
 	char loaded[32];
-	char *host_tag; /* the host name as claims carry it: no '.', which ends a claim id */
+	char *host_tag;   /* the host name as claims carry it: no '.', which ends a claim id */
 	sigset_t waiting; /* the signal mask while waiting or working: the signals let in */
 };
 
@@ -510,10 +510,11 @@ clean_tmp(const struct config *c)
 	int removed = spool_clean_tmp(c->state_dir);
 
 	for (k = 0; k < c->nspools; k++)
-		removed += spool_clean_tmp(c->spools[k].out) + spool_clean_tmp(c->spools[k].rejected);
+		removed +=
+		    spool_clean_tmp(c->spools[k].out) + spool_clean_tmp(c->spools[k].rejected);
 	if (removed > 0)
-		log_info("removed %d temporary file%s left by a run that stopped mid-write", removed,
-		         removed == 1 ? "" : "s");
+		log_info("removed %d temporary file%s left by a run that stopped mid-write",
+		         removed, removed == 1 ? "" : "s");
 }
 
 /* The loop, until a stop request (or, with once, until idle). */

@@ -38,8 +38,7 @@ int export_header(const struct import_out *io, struct buf *b, char **cause);
  * Appends the claim's line to b. Returns 0, or -1 with *cause naming the column and the
  * character the import encoding cannot hold (nothing is substituted); b is then unchanged.
  */
-int export_line(const struct import_out *io, const struct mapped *m, struct buf *b,
-                char **cause);
+int export_line(const struct import_out *io, const struct mapped *m, struct buf *b, char **cause);
 /* Appends the raw fields of a record as a CSV line (for <input>.rejected.csv), bytes unchanged. */
 void export_raw(const struct record *rec, struct buf *b);
 

@@ -128,8 +128,8 @@ ledger_resolve(struct rule *r, struct rule_output *ro, struct template *const *t
 			diags_add(d, to->t->path, c->line, c->col,
 			          "the column shows field '%s', which rule '%s' does not produce",
 			          c->field, r->name);
-		else if (c->total && (f < 0 || (r->fields[f].type != FT_INT &&
-		                                r->fields[f].type != FT_YEN)))
+		else if (c->total &&
+		         (f < 0 || (r->fields[f].type != FT_INT && r->fields[f].type != FT_YEN)))
 			diags_add(d, to->t->path, c->line, c->col,
 			          "the column totals field '%s', which is not a number", c->field);
 	}

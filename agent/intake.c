@@ -123,8 +123,7 @@ log_outcome(const struct spool *sp, const char *esc, const struct file_result *r
 }
 
 void
-intake_finish(struct intake *in, const struct spool *sp, const char *wname,
-              struct intake_result *r)
+intake_finish(struct intake *in, const struct spool *sp, const char *wname, struct intake_result *r)
 {
 	/* name is the file's bytes, for moving it; records and the status file get it as text. */
 	const char *name = work_name_of(wname);
@@ -205,8 +204,7 @@ out:
 }
 
 void
-intake_take(struct intake *in, const struct spool *sp, const char *name,
-            struct intake_result *r)
+intake_take(struct intake *in, const struct spool *sp, const char *name, struct intake_result *r)
 {
 	char *path = xasprintf("%s/%s", sp->inbox, name), *wname, *cause = NULL, *claim;
 	char stamp[32], *kept, *in_work, *esc;
@@ -250,12 +248,11 @@ intake_take(struct intake *in, const struct spool *sp, const char *name,
 		 * or claimed but not durably (in work/, where the retry's resume finishes it).
 		 */
 		suspend(r, cause, 0);
-	} else if (rc == 0 &&
-	           record_event(in->rec, "claimed",
-	                        record_claimed(sp->name, claim, kept, strcmp(kept, name) != 0 ? name
-	                                                                                 : NULL,
-	                                       (long long)st.st_size),
-	                        &cause) == -1) {
+	} else if (rc == 0 && record_event(in->rec, "claimed",
+	                                   record_claimed(sp->name, claim, kept,
+	                                                  strcmp(kept, name) != 0 ? name : NULL,
+	                                                  (long long)st.st_size),
+	                                   &cause) == -1) {
 		suspend(r, cause, 1);
 	} else if (rc == 0) {
 		intake_finish(in, sp, wname, r);

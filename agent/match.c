@@ -14,9 +14,8 @@
 #include "xmalloc.h"
 
 const struct rule *
-match_export(const struct config *c, const char *forced, const char *name,
-             const struct record *hdr, enum encoding sniffed, struct decoder **dcp,
-             char ***names, char **cause)
+match_export(const struct config *c, const char *forced, const char *name, const struct record *hdr,
+             enum encoding sniffed, struct decoder **dcp, char ***names, char **cause)
 {
 	struct buf why = {0};
 	const struct rule *r;
@@ -28,8 +27,7 @@ match_export(const struct config *c, const char *forced, const char *name,
 
 	for (i = 0; i < c->nrules; i++) {
 		r = c->rules[i];
-		if (r->input != IN_CSV ||
-		    (forced != NULL && strcmp(forced, r->name) != 0))
+		if (r->input != IN_CSV || (forced != NULL && strcmp(forced, r->name) != 0))
 			continue;
 		globbed = r->nglobs == 0 || forced != NULL;
 		for (j = 0; j < r->nglobs && !globbed; j++)

@@ -13,7 +13,7 @@ enum outcome {
 	OUTCOME_REVIEW,          /* a scanned claim a person must look at (.review.txt) */
 	OUTCOME_DUPLICATE,       /* refused unread: the same file was already processed */
 	OUTCOME_CANCELLED,       /* abandoned on request: finished at the next start */
-	OUTCOME_RETRY,           /* an output or a read failed, not by the file's fault: again later */
+	OUTCOME_RETRY, /* an output or a read failed, not by the file's fault: again later */
 	OUTCOME_COUNT
 };
 

@@ -31,8 +31,8 @@ output_section_keys(void)
 }
 
 void
-outputs_init(struct outputs *o, const char *out_dir, const char *reject_dir,
-             const char *review_dir, const char *tmpdir, const char *input)
+outputs_init(struct outputs *o, const char *out_dir, const char *reject_dir, const char *review_dir,
+             const char *tmpdir, const char *input)
 {
 	memset(o, 0, sizeof *o);
 	o->out.dir = out_dir;

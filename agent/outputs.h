@@ -34,11 +34,13 @@ struct output {
 };
 
 struct output_kind {
-	const char *key;         /* its section under outputs: */
-	const char *const *keys; /* the keys the section takes, 'name' among them; NULL-terminated */
-	const char *const *inner_keys; /* the keys of its inner mappings (import columns), or NULL */
-	const char *ext;         /* what its name must end in, or NULL */
-	const char *example;     /* a name, for the message when 'name' is missing */
+	const char *key; /* its section under outputs: */
+	const char *const
+	    *keys; /* the keys the section takes, 'name' among them; NULL-terminated */
+	const char *const
+	    *inner_keys;     /* the keys of its inner mappings (import columns), or NULL */
+	const char *ext;     /* what its name must end in, or NULL */
+	const char *example; /* a name, for the message when 'name' is missing */
 	/*
 	 * Whether it may refuse a claim (1 from row()). Such a kind writes nothing of a claim it
 	 * refuses, and comes before every kind that may not, since those write as they go.
@@ -82,10 +84,10 @@ struct place {
 struct outputs {
 	const struct rule *r; /* set once the file's rule is known */
 	struct place out, rejected, review;
-	const char *tmpdir; /* libxlsxwriter's scratch files, or NULL */
-	const char *input;  /* the input's name as text: reasons, ledger titles */
-	void **state;       /* per rule output: its writer's state, once opened */
-	int64_t total;      /* the ledger's total, for the record */
+	const char *tmpdir;  /* libxlsxwriter's scratch files, or NULL */
+	const char *input;   /* the input's name as text: reasons, ledger titles */
+	void **state;        /* per rule output: its writer's state, once opened */
+	int64_t total;       /* the ledger's total, for the record */
 	struct output *list; /* committed, in order */
 	size_t n;
 };

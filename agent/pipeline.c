@@ -118,8 +118,8 @@ write_reason_file(struct run *run, const char *summary, char **cause)
 {
 	char *head = xasprintf(_("file: %s\nrule: %s\n%s\n\n"), run->base,
 	                       run->r != NULL ? run->r->name : _("(none)"), summary);
-	int rc = outputs_note(&run->out, &run->out.rejected, ".reason.txt", head, &run->reasons,
-	                      cause);
+	int rc =
+	    outputs_note(&run->out, &run->out.rejected, ".reason.txt", head, &run->reasons, cause);
 
 	free(head);
 	return rc;
@@ -356,8 +356,8 @@ run_read_all(struct run *run, int fd, struct buf *raw)
 		free(raw->p);
 		raw->p = NULL;
 		return spool_transient(errno)
-		           ? run_io_fail(run,
-		                     xasprintf("cannot read %s: %s", run->base, strerror(errno)))
+		           ? run_io_fail(
+		                 run, xasprintf("cannot read %s: %s", run->base, strerror(errno)))
 		           : run_fail(run, xasprintf(_("cannot read: %s"), strerror(errno)));
 	}
 	return 0;
@@ -394,10 +394,10 @@ pipeline_file(const struct config *c, const struct admitted *in, const struct pi
 	snprintf(res->sha256, sizeof res->sha256, "%s", in->sha256);
 	if (in->refusal != ADMIT_OK) {
 		rc = run_refuse(&run,
-		                 in->refusal == ADMIT_DUPLICATE || in->refusal == ADMIT_IN_REVIEW
-		                     ? OUTCOME_DUPLICATE
-		                     : OUTCOME_REJECTED,
-		                 xstrdup(in->reason));
+		                in->refusal == ADMIT_DUPLICATE || in->refusal == ADMIT_IN_REVIEW
+		                    ? OUTCOME_DUPLICATE
+		                    : OUTCOME_REJECTED,
+		                xstrdup(in->reason));
 		goto out;
 	}
 	if (review_is_fix(run.base)) {

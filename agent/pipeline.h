@@ -22,14 +22,14 @@ struct mapped;
 struct rowset;
 
 struct pipeline_opts {
-	const char *out_dir;      /* forms, ledger, import file */
-	const char *reject_dir;   /* rejected rows and the reason file */
-	const char *review_dir;   /* text claims a person must look at (NULL: reject_dir) */
-	const char *tmpdir;       /* libxlsxwriter's scratch files; NULL for the default */
-	const char *rule;         /* use this rule instead of matching, or NULL */
-	int dry_run;              /* write nothing; print each row's fields to preview */
-	int json;                 /* with dry_run: JSON Lines instead of a table */
-	unsigned long only_row;   /* with dry_run: show this row only (0: all) */
+	const char *out_dir;    /* forms, ledger, import file */
+	const char *reject_dir; /* rejected rows and the reason file */
+	const char *review_dir; /* text claims a person must look at (NULL: reject_dir) */
+	const char *tmpdir;     /* libxlsxwriter's scratch files; NULL for the default */
+	const char *rule;       /* use this rule instead of matching, or NULL */
+	int dry_run;            /* write nothing; print each row's fields to preview */
+	int json;               /* with dry_run: JSON Lines instead of a table */
+	unsigned long only_row; /* with dry_run: show this row only (0: all) */
 	int cells; /* with dry_run: show the row's form cells as they would be filled */
 	FILE *preview;
 	int progress; /* rows, rate and time left on stderr */
@@ -43,7 +43,6 @@ struct pipeline_opts {
 	/* Every claim's mapping goes here once its outputs are written: for the audit record. */
 	struct rowset *rows;
 };
-
 
 /* A value a clerk put right in a correction file (NAME.fix.txt), as the audit log keeps it. */
 struct correction {

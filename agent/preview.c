@@ -74,8 +74,7 @@ preview_width(const struct field_def *f)
 }
 
 static void
-preview_table(const struct pipeline_opts *o, const char *input, const struct mapped *m,
-              int first)
+preview_table(const struct pipeline_opts *o, const char *input, const struct mapped *m, int first)
 {
 	const struct rule *r = m->rule;
 	FILE *fp = o->preview;
@@ -193,8 +192,7 @@ progress_show(const struct pipeline_opts *o, struct progress *p, const char *inp
 	}
 	/* The first pass counted the rows, so the estimate needs no guess at bytes per row. */
 	rate = t > 0 ? (double)rows / t : 0;
-	left = rate > 0 && p->total > rows ? (double)(p->total - rows) / rate
-	           : 0;
+	left = rate > 0 && p->total > rows ? (double)(p->total - rows) / rate : 0;
 	fprintf(stderr, "\r\033[K%s: %lu of %lu rows, %.0f rows/s, %.0f s left", input, rows,
 	        p->total, rate, left);
 	fflush(stderr);

@@ -327,8 +327,8 @@ record_claimed(const char *spool, const char *claim, const char *name, const cha
                long long size)
 {
 	char *shown = utf8_repair(name);
-	json_t *rec = json_pack("{s:s, s:s, s:{s:s, s:I}}", "spool", spool, "claim", claim,
-	                        "input", "name", shown, "size", (json_int_t)size);
+	json_t *rec = json_pack("{s:s, s:s, s:{s:s, s:I}}", "spool", spool, "claim", claim, "input",
+	                        "name", shown, "size", (json_int_t)size);
 
 	free(shown);
 	if (original != NULL) {
@@ -398,24 +398,24 @@ record_completed(const char *spool, const char *claim, const char *name, enum ou
 	char *shown = utf8_repair(name);
 	json_t *rec, *input;
 
-	input = json_pack("{s:s, s:I, s:s}", "name", shown, "size", (json_int_t)res->size,
-	                  "sha256", res->sha256);
+	input = json_pack("{s:s, s:I, s:s}", "name", shown, "size", (json_int_t)res->size, "sha256",
+	                  res->sha256);
 	free(shown);
 	owner_json(input, res->uid);
-	rec = json_pack("{s:s, s:s, s:s, s:s, s:o, s:O, s:{s:I, s:I, s:I, s:I}, s:o}", "spool",
-	                spool, "claim", claim, "outcome",
-	                resumed ? "resumed" : outcome_name(result), "result",
-	                outcome_name(result), "input", input, "rows", rowset_json(rs), "totals",
-	                "rows", (json_int_t)res->rows, "produced", (json_int_t)res->produced,
-	                "rejected", (json_int_t)res->rejected, "amount", (json_int_t)res->total,
-	                "outputs", outputs_json(res));
+	rec =
+	    json_pack("{s:s, s:s, s:s, s:s, s:o, s:O, s:{s:I, s:I, s:I, s:I}, s:o}", "spool", spool,
+	              "claim", claim, "outcome", resumed ? "resumed" : outcome_name(result),
+	              "result", outcome_name(result), "input", input, "rows", rowset_json(rs),
+	              "totals", "rows", (json_int_t)res->rows, "produced",
+	              (json_int_t)res->produced, "rejected", (json_int_t)res->rejected, "amount",
+	              (json_int_t)res->total, "outputs", outputs_json(res));
 	if (res->rule != NULL)
-		json_object_set_new(
-		    rec, "rule",
-		    json_pack("{s:s, s:s}", "name", res->rule->name, "version", res->rule->version));
+		json_object_set_new(rec, "rule",
+		                    json_pack("{s:s, s:s}", "name", res->rule->name, "version",
+		                              res->rule->version));
 	/* Why the file was refused, or waits; a row's reasons are in its row. */
-	if (res->reason != NULL && (result == OUTCOME_REJECTED || result == OUTCOME_REVIEW ||
-	                            result == OUTCOME_DUPLICATE))
+	if (res->reason != NULL &&
+	    (result == OUTCOME_REJECTED || result == OUTCOME_REVIEW || result == OUTCOME_DUPLICATE))
 		json_object_set_new(rec, "reason", json_string(res->reason));
 	if (res->corrects != NULL && res->corrects_sha256[0] != '\0')
 		json_object_set_new(rec, "corrects", corrects_json(res));

@@ -70,8 +70,8 @@ size_t rowset_count(const struct rowset *rs);
 const struct mapped *rowset_mapped(const struct rowset *rs, size_t i);
 
 /* The "claimed" record of a file taken into work/; original is its name before it was cut. */
-json_t *record_claimed(const char *spool, const char *claim, const char *name,
-                       const char *original, long long size);
+json_t *record_claimed(const char *spool, const char *claim, const char *name, const char *original,
+                       long long size);
 /*
  * The "completed" record of a claimed file: its input, rule, rows (rs's, taken), totals,
  * outputs, the reason when refused, and what a correction put right (rs is borrowed). resumed: the

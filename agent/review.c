@@ -307,10 +307,9 @@ review_fix_file(struct run *run, int fd)
 	if (raw.len == 0 || decoder_run(run->dc, raw.p, raw.len, &text, &bad) == -1) {
 		free(raw.p);
 		free(text);
-		return run_fail(run,
-		                 xstrdup(raw.len == 0 ? _("the file is empty")
-		                                      : _("the file is neither UTF-8 nor CP932 "
-		                                          "text")));
+		return run_fail(run, xstrdup(raw.len == 0 ? _("the file is empty")
+		                                          : _("the file is neither UTF-8 nor CP932 "
+		                                              "text")));
 	}
 	free(raw.p);
 	path = xasprintf("%s/%s", dir, name);
@@ -321,9 +320,9 @@ review_fix_file(struct run *run, int fd)
 			close(ofd);
 		free(text);
 		return run_fail(run, xasprintf(_("no claim named %s waits in review: a correction "
-		                                  "file is named after the claim it corrects, "
-		                                  "followed by %s"),
-		                                name, PIPELINE_FIX_SUFFIX));
+		                                 "file is named after the claim it corrects, "
+		                                 "followed by %s"),
+		                               name, PIPELINE_FIX_SUFFIX));
 	}
 	if ((r = match_scanned(run->c, run->o->rule, name)) == NULL) {
 		close(ofd);

@@ -11,8 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hash.h"
-#include "outputs.h"
+#include "ruleload.h"
 #include "rules.h"
 #include "transform.h"
 #include "xmalloc.h"
@@ -23,11 +22,9 @@ const char *const rule_keys[] = {"name",   "title",  "match",   "input", "lookup
 const char *const rule_match_keys[] = {"glob", "header", NULL};
 const char *const rule_input_keys[] = {"format",         "encoding", "per",
                                        "min_confidence", "replace",  NULL};
-const char *const rule_area_keys[] = {"page", "label", "x", "y", "width", "height", NULL};
 const char *const rule_field_keys[] = {
     "from", "expr", "label",  "type",  "transforms", "required", "audit",          "pattern",
     "min",  "max",  "lookup", "after", "regex",      "area",     "min_confidence", NULL};
-const char *const rule_lookup_keys[] = {"file", NULL};
 const char *const rule_check_keys[] = {"expr", "message", NULL};
 
 static const char *const ftype_names[FT_COUNT] = {
@@ -177,9 +174,6 @@ get_limit(const struct eras *eras, const struct field_def *f, const struct ynode
 	                INT64_C(999999999999), out, d);
 }
 
-static void load_finder(struct rule *r, struct field_def *f, const struct ynode *m,
-                        struct diags *d);
-
 static void
 load_field(struct rule *r, struct field_def *f, const struct ynode *key, const struct ynode *m,
            struct diags *d)
@@ -202,7 +196,7 @@ load_field(struct rule *r, struct field_def *f, const struct ynode *key, const s
 		return;
 	f->lookup = -1;
 	if (r->input != IN_CSV) {
-		load_finder(r, f, m, d);
+		rule_load_finder(r, f, m, d);
 		goto finder_done;
 	}
 	if ((v = ymap_get(m, "after")) != NULL || (v = ymap_get(m, "regex")) != NULL ||
@@ -293,238 +287,6 @@ finder_done:
 		ydiag(d, m, "field '%s': 'lookup' applies to text fields", f->name);
 	if (f->label == NULL)
 		f->label = xstrdup(f->from != NULL ? f->from : f->name);
-}
-
-/*
- * A field printed in a fixed place: area: {page, x, y, width, height}, millimetres from the
- * page's top left corner. Only pages with places have it: a PDF or an image, not OCR text.
- */
-static void
-load_area(struct rule *r, struct field_def *f, const struct ynode *m, struct diags *d)
-{
-	const struct ynode *v;
-	double *at[] = {&f->area_x, &f->area_y, &f->area_w, &f->area_h};
-	const char *names[] = {"x", "y", "width", "height"};
-	int64_t page = 1;
-	size_t i;
-
-	if (m->kind != Y_MAP) {
-		ydiag(d, m, "'area' is {page: N, x: MM, y: MM, width: MM, height: MM}");
-		return;
-	}
-	if (ymap_check_keys(m, rule_area_keys, "an area", d) == -1)
-		return;
-	if (r->input == IN_TEXT)
-		ydiag(d, m,
-		      "'area' needs the places on a page: 'input: {format: pdf}' or '{format: "
-		      "image}'; OCR text has none");
-	if ((v = ymap_get(m, "page")) != NULL && yget_int(v, "page", 1, 9999, &page, d) == -1)
-		return;
-	if ((v = ymap_get(m, "label")) != NULL) {
-		if (v->kind != Y_SCALAR || v->value[0] == '\0') {
-			ydiag(d, v,
-			      "'label' is the text printed on the form to measure the area from");
-			return;
-		}
-		f->area_label = xstrdup(v->value);
-	}
-	/* From a label, the area may lie left of or above its corner. */
-	for (i = 0; i < 4; i++) {
-		if ((v = ymap_get(m, names[i])) == NULL) {
-			ydiag(d, m, "'area' needs '%s' (millimetres)", names[i]);
-			return;
-		}
-		if (yget_double(v, names[i],
-		                i >= 2                  ? 0.1
-		                : f->area_label != NULL ? -2000
-		                                        : 0,
-		                2000, at[i], d) == -1)
-			return;
-	}
-	f->area_page = (int)page;
-	f->from = xstrdup(f->name);
-}
-
-/*
- * A text rule's field: found after a printed label, by a regular expression with one group, or
- * computed. f->from gets the label (or the field's name) so reasons can name where it was looked
- * for.
- */
-static void
-load_finder(struct rule *r, struct field_def *f, const struct ynode *m, struct diags *d)
-{
-	const struct ynode *a = ymap_get(m, "after"), *x = ymap_get(m, "regex"), *v;
-	const struct ynode *ar = ymap_get(m, "area");
-	const char *s;
-	char err[256];
-	int64_t i;
-	int rc;
-
-	f->min_confidence = -1;
-	if ((v = ymap_get(m, "min_confidence")) != NULL &&
-	    yget_int(v, "min_confidence", 0, 100, &i, d) == 0)
-		f->min_confidence = (int)i;
-	if ((v = ymap_get(m, "from")) != NULL) {
-		ydiag(d, v,
-		      "field '%s': a scanned claim has no columns; find the value with 'after: "
-		      "LABEL', 'regex:' or 'area:'",
-		      f->name);
-		return;
-	}
-	if ((a != NULL) + (x != NULL) + (ar != NULL) + (ymap_get(m, "expr") != NULL) != 1) {
-		ydiag(d, m,
-		      "field '%s' needs one of 'after' (the printed label it follows), 'regex' (a "
-		      "pattern with one group), 'area' (where it is printed) or 'expr' (how it is "
-		      "computed)",
-		      f->name);
-		return;
-	}
-	if (ar != NULL) {
-		load_area(r, f, ar, d);
-		return;
-	}
-	if (a != NULL && yget_str(a, "after", &s, d) == 0) {
-		if (s[0] == '\0')
-			ydiag(d, a, "'after' needs the label's text");
-		else {
-			f->after = xstrdup(s);
-			f->from = xstrdup(s);
-		}
-	}
-	if (x != NULL && yget_str(x, "regex", &s, d) == 0) {
-		if ((rc = regcomp(&f->finder, s, REG_EXTENDED | REG_NEWLINE)) != 0) {
-			regerror(rc, &f->finder, err, sizeof err);
-			ydiag(d, x, "the regex '%s' does not compile: %s", s, err);
-			return;
-		}
-		if (f->finder.re_nsub < 1) {
-			ydiag(
-			    d, x,
-			    "the regex '%s' needs one group in parentheses: the value is what the "
-			    "group matches",
-			    s);
-			regfree(&f->finder);
-			return;
-		}
-		f->finder_src = xstrdup(s);
-		f->from = xstrdup(f->name);
-	}
-}
-
-/* Reads a lookup file: CSV, a header row, then value and code per row. */
-static void
-load_lookup_file(struct lookup *lk, const char *rule_path, const struct ynode *at, struct diags *d)
-{
-	char *dir = xstrdup(rule_path), *slash = strrchr(dir, '/'), *path, *cause = NULL, *k, *v;
-	const struct record *rec;
-	struct decoder *dc = NULL;
-	struct reader *rd;
-	enum encoding enc;
-	size_t bad;
-	int fd, rc;
-
-	if (slash != NULL)
-		*slash = '\0';
-	/*
-	 * A rule reads its tables from its own folder and nowhere else: a rule file must not be a
-	 * way to read (and report on) other files the service can see.
-	 */
-	if (at->value[0] == '/' || strcmp(at->value, "..") == 0 ||
-	    strncmp(at->value, "../", 3) == 0 || strstr(at->value, "/../") != NULL ||
-	    (strlen(at->value) >= 3 && strcmp(at->value + strlen(at->value) - 3, "/..") == 0)) {
-		ydiag(
-		    d, at,
-		    "the lookup file '%s' must be inside the rules folder (a name relative to it, "
-		    "without '..')",
-		    at->value);
-		free(dir);
-		return;
-	}
-	path = xasprintf("%s/%s", slash != NULL ? dir : ".", at->value);
-	free(dir);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		ydiag(d, at, "cannot open the lookup file %s: %s", path, strerror(errno));
-		free(path);
-		return;
-	}
-	rd = reader_new(fd);
-	if (reader_sniff(rd, &enc, &cause) == -1) {
-		ydiag(d, at, "%s: %s", path, cause);
-		goto out;
-	}
-	dc = decoder_new(enc);
-	while ((rc = reader_next(rd, &rec, &cause)) == 1) {
-		if (rec->row == 1)
-			continue; /* the header */
-		if (rec->n != 2) {
-			ydiag(d, at,
-			      "%s: row %lu has %zu columns; a lookup file has two (value, code)",
-			      path, rec->row, rec->n);
-			continue;
-		}
-		if (decoder_run(dc, rec->f[0].p, rec->f[0].len, &k, &bad) == -1) {
-			ydiag(d, at, "%s: row %lu: not valid text", path, rec->row);
-			continue;
-		}
-		if (decoder_run(dc, rec->f[1].p, rec->f[1].len, &v, &bad) == -1) {
-			ydiag(d, at, "%s: row %lu: not valid text", path, rec->row);
-			free(k);
-			continue;
-		}
-		lk->keys = xreallocarray(lk->keys, lk->n + 1, sizeof *lk->keys);
-		lk->vals = xreallocarray(lk->vals, lk->n + 1, sizeof *lk->vals);
-		lk->keys[lk->n] = k;
-		lk->vals[lk->n++] = v;
-	}
-	if (rc == -1)
-		ydiag(d, at, "%s: %s", path, cause);
-out:
-	free(cause);
-	decoder_free(dc);
-	reader_free(rd);
-	close(fd);
-	free(path);
-}
-
-static void
-load_lookups(struct rule *r, const struct ynode *m, struct diags *d)
-{
-	const struct ynode *t, *f;
-	struct lookup *lk;
-	const char *s;
-	size_t i, j;
-
-	if (m == NULL)
-		return;
-	if (m->kind != Y_MAP) {
-		ydiag(d, m, "expected a mapping of table names for 'lookups'");
-		return;
-	}
-	r->lookups = xcalloc(m->n, sizeof *r->lookups);
-	for (i = 0; i < m->n; i++) {
-		t = YMAP_VAL(m, i);
-		lk = &r->lookups[r->nlookups++];
-		lk->name = xstrdup(YMAP_KEY(m, i)->value);
-		if (t->kind != Y_MAP) {
-			ydiag(d, t, "lookup '%s' is a mapping of values to codes, or {file: CSV}",
-			      lk->name);
-			continue;
-		}
-		if ((f = ymap_get(t, "file")) != NULL && t->n == 1) {
-			if (f->kind == Y_SCALAR)
-				load_lookup_file(lk, r->path, f, d);
-			else
-				ydiag(d, f, "expected a file name for 'file'");
-			continue;
-		}
-		lk->keys = xcalloc(t->n, sizeof *lk->keys);
-		lk->vals = xcalloc(t->n, sizeof *lk->vals);
-		for (j = 0; j < t->n; j++)
-			if (yget_str(YMAP_VAL(t, j), "code", &s, d) == 0) {
-				lk->keys[lk->n] = xstrdup(YMAP_KEY(t, j)->value);
-				lk->vals[lk->n++] = xstrdup(s);
-			}
-	}
 }
 
 static enum vtype
@@ -665,134 +427,6 @@ load_check(struct rule *r, struct check_def *c, const struct ynode *m, struct di
 	}
 }
 
-/* Parses "a-{case_no}.xlsx" into parts, checking the literal parts cannot leave the folder. */
-static void
-load_name(struct rule *r, struct name_pattern *np, const struct ynode *n, const char *ext,
-          struct diags *d)
-{
-	const char *s, *p, *b;
-	char *name;
-	int f;
-
-	if (yget_str(n, "name", &s, d) == -1)
-		return;
-	if (s[0] == '\0' || s[0] == '.' || strchr(s, '/') != NULL || strchr(s, '\\') != NULL) {
-		ydiag(d, n,
-		      "the output name '%s' must not be empty, start with '.' or hold '/' or "
-		      "'\\': outputs stay in the out folder",
-		      s);
-		return;
-	}
-	if (ext != NULL &&
-	    (strlen(s) < strlen(ext) || strcmp(s + strlen(s) - strlen(ext), ext) != 0))
-		ydiag(d, n, "the output name '%s' must end in '%s'", s, ext);
-	p = s;
-	while (*p != '\0') {
-		np->parts = xreallocarray(np->parts, np->n + 1, sizeof *np->parts);
-		if (*p == '{') {
-			if ((b = strchr(p, '}')) == NULL) {
-				ydiag(d, n, "a '{' in the output name is not closed");
-				return;
-			}
-			name = xstrndup(p + 1, (size_t)(b - p - 1));
-			if ((f = rule_field(r, name)) == FIELD_NONE)
-				rule_no_field(r, n, name, d);
-			free(name);
-			np->parts[np->n].lit = NULL;
-			np->parts[np->n++].field = f;
-			p = b + 1;
-		} else {
-			b = strchr(p, '{');
-			if (b == NULL)
-				b = p + strlen(p);
-			np->parts[np->n].lit = xstrndup(p, (size_t)(b - p));
-			np->parts[np->n++].field = FIELD_NONE;
-			p = b;
-		}
-	}
-}
-
-/* The outputs section: "created", and a section for each kind of the table it names. */
-static void
-load_outputs(struct rule *r, const struct ynode *m, struct diags *d)
-{
-	const struct output_kind *k;
-	const struct ynode *o, *v;
-	struct rule_output *ro;
-	struct buf kinds = {0};
-	const char *s;
-	char *what;
-	size_t i;
-
-	r->line_outputs = m->line;
-	r->col_outputs = m->col;
-	if (ymap_check_keys(m, output_section_keys(), "outputs", d) == -1 && m->kind != Y_MAP)
-		return;
-	if ((v = ymap_get(m, "created")) != NULL && yget_str(v, "created", &s, d) == 0) {
-		if ((r->created_field = rule_field(r, s)) < 0)
-			rule_no_field(r, v, s, d);
-		else if (r->fields[r->created_field].type != FT_DATE)
-			ydiag(d, v, "'created' names a date field; '%s' is %s", s,
-			      ftype_name(r->fields[r->created_field].type));
-	}
-	for (i = 0; output_kinds[i] != NULL; i++) {
-		k = output_kinds[i];
-		buf_add(&kinds, i == 0 ? "" : output_kinds[i + 1] == NULL ? " or " : ", ",
-		        i == 0 ? 0 : output_kinds[i + 1] == NULL ? 4 : 2);
-		buf_add(&kinds, k->key, strlen(k->key));
-		if ((o = ymap_get(m, k->key)) == NULL)
-			continue;
-		what = xasprintf("the %s output", k->key);
-		if (ymap_check_keys(o, k->keys, what, d) == -1 && o->kind != Y_MAP) {
-			free(what);
-			continue;
-		}
-		r->outputs = xreallocarray(r->outputs, r->noutputs + 1, sizeof *r->outputs);
-		ro = &r->outputs[r->noutputs++];
-		memset(ro, 0, sizeof *ro);
-		ro->kind = k;
-		if ((v = ymap_get(o, "name")) == NULL)
-			ydiag(d, o, "%s needs 'name' (like \"%s\")", what, k->example);
-		else
-			load_name(r, &ro->name, v, k->ext, d);
-		ro->conf = k->load(r, o, d);
-		free(what);
-	}
-	if (r->noutputs == 0)
-		ydiag(d, m, "a rule needs at least one output: %s", kinds.p);
-	free(kinds.p);
-}
-
-/*
- * input.replace: {MISREAD: RIGHT, ...}, what OCR is known to read wrongly in this form's print
- * (令和 read as 金和), put right in the page's text before any field is looked for.
- */
-static void
-load_replace(struct rule *r, const struct ynode *m, struct diags *d)
-{
-	const char *s;
-	size_t i;
-
-	if (m == NULL)
-		return;
-	if (m->kind != Y_MAP) {
-		ydiag(d, m, "expected a mapping for 'replace': {MISREAD: RIGHT, ...}");
-		return;
-	}
-	r->replace_from = xcalloc(m->n + 1, sizeof *r->replace_from);
-	r->replace_to = xcalloc(m->n + 1, sizeof *r->replace_to);
-	for (i = 0; i < m->n; i++) {
-		if (YMAP_KEY(m, i)->value[0] == '\0') {
-			ydiag(d, YMAP_KEY(m, i), "'replace' needs the misread text as the key");
-			continue;
-		}
-		if (yget_str(YMAP_VAL(m, i), "replace", &s, d) == 0) {
-			r->replace_from[r->nreplace] = xstrdup(YMAP_KEY(m, i)->value);
-			r->replace_to[r->nreplace++] = xstrdup(s);
-		}
-	}
-}
-
 struct rule *
 rule_load(const char *path, const struct eras *eras, struct diags *d)
 {
@@ -851,7 +485,7 @@ rule_load(const char *path, const struct eras *eras, struct diags *d)
 		if ((v = ymap_get(m, "min_confidence")) != NULL &&
 		    yget_int(v, "min_confidence", 0, 100, &n64, d) == 0)
 			r->min_confidence = (int)n64;
-		load_replace(r, ymap_get(m, "replace"), d);
+		rule_load_replace(r, ymap_get(m, "replace"), d);
 		if ((v = ymap_get(m, "encoding")) != NULL &&
 		    yget_enum(v, "encoding", encoding_words(words, 1), ENC_COUNT, &x, d) == 0)
 			r->encoding = (enum encoding)x;
@@ -870,7 +504,7 @@ rule_load(const char *path, const struct eras *eras, struct diags *d)
 		goto out;
 	}
 	r->fields = xcalloc(m->n, sizeof *r->fields);
-	load_lookups(r, ymap_get(root, "lookups"), d);
+	rule_load_lookups(r, ymap_get(root, "lookups"), d);
 	for (i = 0; i < m->n; i++) {
 		size_t j;
 
@@ -893,7 +527,7 @@ rule_load(const char *path, const struct eras *eras, struct diags *d)
 	if ((m = ymap_get(root, "outputs")) == NULL)
 		ydiag(d, root, "a rule needs 'outputs'");
 	else
-		load_outputs(r, m, d);
+		rule_load_outputs(r, m, d);
 out:
 	ydoc_free(doc);
 	if (d->n != before) {
@@ -901,78 +535,6 @@ out:
 		return NULL;
 	}
 	return r;
-}
-
-int
-rule_resolve(struct rule *r, struct template *const *templates, size_t n, const char *templates_dir,
-             struct diags *d)
-{
-	size_t before = d->n, i;
-
-	for (i = 0; i < r->noutputs; i++)
-		if (r->outputs[i].kind->resolve != NULL)
-			r->outputs[i].kind->resolve(r, &r->outputs[i], templates, n, templates_dir, d);
-	return d->n == before ? 0 : -1;
-}
-
-const struct rule_output *
-rule_output(const struct rule *r, const struct output_kind *kind)
-{
-	size_t i;
-
-	for (i = 0; i < r->noutputs; i++)
-		if (r->outputs[i].kind == kind)
-			return &r->outputs[i];
-	return NULL;
-}
-
-static int
-hash_file_into(struct hash_ctx *h, const char *path, struct diags *d)
-{
-	char buf[65536];
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		diags_add(d, path, 0, 0, "cannot read: %s", strerror(errno));
-		return -1;
-	}
-	/* The name too, so moving a form from one template file to another is a new version. */
-	hash_add(h, path, strlen(path) + 1);
-	while ((n = read(fd, buf, sizeof buf)) > 0)
-		hash_add(h, buf, (size_t)n);
-	close(fd);
-	return n == 0 ? 0 : -1;
-}
-
-int
-rule_version(struct rule *r, struct diags *d)
-{
-	struct hash_ctx *h = hash_begin();
-	const char *file;
-	size_t i;
-	int rc = 0;
-
-	if (hash_file_into(h, r->path, d) == -1)
-		rc = -1;
-	for (i = 0; i < r->noutputs; i++)
-		if (r->outputs[i].kind->version_file != NULL &&
-		    (file = r->outputs[i].kind->version_file(&r->outputs[i])) != NULL &&
-		    hash_file_into(h, file, d) == -1)
-			rc = -1;
-	if (hash_end(h, r->version) == -1)
-		rc = -1;
-	return rc;
-}
-
-static void
-name_free(struct name_pattern *np)
-{
-	size_t i;
-
-	for (i = 0; i < np->n; i++)
-		free(np->parts[i].lit);
-	free(np->parts);
 }
 
 void
@@ -1021,11 +583,7 @@ rule_free(struct rule *r)
 		free(r->checks[i].message);
 		free(r->checks[i].uses);
 	}
-	for (i = 0; i < r->noutputs; i++) {
-		name_free(&r->outputs[i].name);
-		r->outputs[i].kind->free(r->outputs[i].conf);
-	}
-	free(r->outputs);
+	rule_outputs_free(r);
 	for (i = 0; i < r->nreplace; i++) {
 		free(r->replace_from[i]);
 		free(r->replace_to[i]);

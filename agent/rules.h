@@ -161,8 +161,7 @@ int rule_version(struct rule *r, struct diags *d);
 /* The rule's output of this kind, or NULL when it has none. */
 const struct rule_output *rule_output(const struct rule *r, const struct output_kind *kind);
 /* Reports name as no field of r (with the fields it has) at at. */
-void rule_no_field(const struct rule *r, const struct ynode *at, const char *name,
-                   struct diags *d);
+void rule_no_field(const struct rule *r, const struct ynode *at, const char *name, struct diags *d);
 
 /* The index of the field called name (or a pseudo-field), or FIELD_NONE. */
 int rule_field(const struct rule *r, const char *name);

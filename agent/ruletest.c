@@ -443,7 +443,8 @@ run_case(const struct config *c, const struct rule *r, const struct ynode *tc, F
 	file_result_free(&res);
 	/* {_input}: the name without its extension, as the pipeline gives it. */
 	dot = strrchr(input, '.');
-	stem = dot != NULL && dot != input ? xstrndup(input, (size_t)(dot - input)) : xstrdup(input);
+	stem =
+	    dot != NULL && dot != input ? xstrndup(input, (size_t)(dot - input)) : xstrdup(input);
 	for (k = 0; k < rowset_count(rows); k++) {
 		struct mapped m = *rowset_mapped(rows, k);
 

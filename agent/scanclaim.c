@@ -231,12 +231,11 @@ pages_to_fix(struct run *run, const struct scanned *sc, const unsigned long *cla
 		doubt = one_claim(run, sc, (unsigned long)p, 1, &none, &cause) == 1;
 		if (named && !doubt)
 			rc = run_fail(run, xasprintf(_("page %d of %s made its form when the file "
-			                                "was read; only pages in review can be "
-			                                "corrected"),
-			                              p, run->res->corrects));
+			                               "was read; only pages in review can be "
+			                               "corrected"),
+			                             p, run->res->corrects));
 		else if (!named && doubt)
-			rc =
-			    run_fail(run, xasprintf(_("page %d of %s is in review too: correct it "
+			rc = run_fail(run, xasprintf(_("page %d of %s is in review too: correct it "
 			                               "in the same file"),
 			                             p, run->res->corrects));
 	}
@@ -270,9 +269,9 @@ scan_claims(struct run *run, struct scanned *sc)
 		if (claims[i] > (unsigned long)sc->npages) {
 			free(claims);
 			return run_fail(run,
-			                 xasprintf(_("the correction names page %lu, but %s has "
-			                             "%d pages"),
-			                           claims[i], run->res->corrects, sc->npages));
+			                xasprintf(_("the correction names page %lu, but %s has "
+			                            "%d pages"),
+			                          claims[i], run->res->corrects, sc->npages));
 		}
 	if (run->nfixes > 0 && r->per_page && (rc = pages_to_fix(run, sc, claims, n)) != 0) {
 		free(claims);
@@ -286,10 +285,10 @@ scan_claims(struct run *run, struct scanned *sc)
 			buf_add(&run->reasons, review.p, review.len);
 			free(review.p);
 			return run_fail(run,
-			                 xasprintf(_("with these corrections %s still has fields "
-			                             "in doubt (below); correct them in this "
-			                             "file and drop it again"),
-			                           run->res->corrects));
+			                xasprintf(_("with these corrections %s still has fields "
+			                            "in doubt (below); correct them in this "
+			                            "file and drop it again"),
+			                          run->res->corrects));
 		}
 	}
 	for (i = 0; i < n && rc != -1; i++) {
@@ -327,8 +326,8 @@ scan_claims(struct run *run, struct scanned *sc)
 			              run->base, r->name);
 		buf_add(&review, "\n", 1);
 		review_advice(run, &review);
-		if (outputs_note(&run->out, &run->out.review, ".review.txt", head, &review, &cause) ==
-		    -1)
+		if (outputs_note(&run->out, &run->out.review, ".review.txt", head, &review,
+		                 &cause) == -1)
 			rc = run_io_fail(run, cause);
 		free(head);
 	}

@@ -143,9 +143,9 @@ status_write(struct status *st, const struct config *c, const char *loaded, int 
 
 		last = json_array();
 		for (j = 0; (h = history_of(st, sp->name, 0)) != NULL && j < h->nlast; j++)
-			json_array_append_new(last, json_pack("{s:s, s:s, s:s}", "time",
-			                                      h->last[j].time, "name", h->last[j].name,
-			                                      "outcome", h->last[j].outcome));
+			json_array_append_new(
+			    last, json_pack("{s:s, s:s, s:s}", "time", h->last[j].time, "name",
+			                    h->last[j].name, "outcome", h->last[j].outcome));
 		nw = status_count_dir(sp->inbox);
 		nk = status_count_dir(sp->work);
 		*waiting += nw;
@@ -156,9 +156,8 @@ status_write(struct status *st, const struct config *c, const char *loaded, int 
 		                                "work", (json_int_t)nk, "last", last));
 	}
 	doc = json_pack("{s:I, s:s, s:s, s:s, s:o, s:b, s:o}", "pid", (json_int_t)getpid(),
-	                "started", st->info.started, "config", st->info.config_path,
-	                "rules_loaded", loaded, "rules", rules_json(c), "suspended", suspended,
-	                "spools", spools);
+	                "started", st->info.started, "config", st->info.config_path, "rules_loaded",
+	                loaded, "rules", rules_json(c), "suspended", suspended, "spools", spools);
 	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	rc = spool_replace(c->state_dir, STATUS_FILE, text, strlen(text), cause);

@@ -130,9 +130,9 @@ history_with_c1(const char *dir, const char *sha)
 	char *cause = NULL, *logdir = pathf("%s/audit", dir);
 	struct audit *a = audit_open(logdir, NULL, &cause);
 	struct history *h;
-	json_t *rec = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "claim", "c1", "outcome",
-	                        "produced", "result", "produced", "input", "name", "a.csv",
-	                        "sha256", sha);
+	json_t *rec =
+	    json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "claim", "c1", "outcome", "produced",
+	              "result", "produced", "input", "name", "a.csv", "sha256", sha);
 
 	assert_non_null(a);
 	assert_int_equal(audit_append(a, "completed", rec, &cause), 0);
@@ -153,7 +153,8 @@ test_duplicate(void **state)
 
 	(void)state;
 	spits(p, "a,b\n1,2\n");
-	h = history_with_c1(dir, "492d5ea496056f1a6a6592241032fab764c321596317930b4fa0e1e8bc3b7470");
+	h = history_with_c1(dir,
+	                    "492d5ea496056f1a6a6592241032fab764c321596317930b4fa0e1e8bc3b7470");
 	o.history = h;
 	assert_int_equal(refusal_of(p, &o, &reason), ADMIT_DUPLICATE);
 	assert_non_null(strstr(reason, "claim c1"));

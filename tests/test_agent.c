@@ -407,7 +407,7 @@ static void
 test_one_gate(void **state)
 {
 	static const char *const names[] = {"tiny-link.csv", "tiny-hard.csv", "tiny-large.csv",
-	                                     "tiny-again.csv"};
+	                                    "tiny-again.csv"};
 	char *p, *q, *err, *text, *by_process[4], *by_agent;
 	struct env e;
 	size_t i;
@@ -473,7 +473,8 @@ test_one_gate(void **state)
 	assert_file_says(&e, "rejected/tiny-link.csv.reason.txt", "symbolic link");
 	assert_file_says(&e, "rejected/tiny-hard.csv.reason.txt", "more than one hard link");
 	assert_file_says(&e, "rejected/tiny-large.csv.reason.txt", "more than the 64 allowed");
-	assert_file_says(&e, "rejected/tiny-again.csv.reason.txt", "was already processed as claim");
+	assert_file_says(&e, "rejected/tiny-again.csv.reason.txt",
+	                 "was already processed as claim");
 	assert_int_equal(audit_count(&e, "completed", "tiny-again.csv", "duplicate"), 1);
 	assert_log_verifies(&e);
 	env_free(&e);

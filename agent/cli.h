@@ -1,0 +1,19 @@
+/*
+ * The command line's shared parts: main.c runs the commands that take claims (check, process,
+ * test, run, status) and tools.c those for administrators and auditors (convert, scan, audit).
+ */
+#ifndef FORMAGENT_CLI_H
+#define FORMAGENT_CLI_H
+
+#include <stdio.h>
+
+void cli_usage(FILE *fp);
+/* The configuration file: opt, else $FORMAGENT_CONFIG, else the default. */
+const char *cli_config_path(const char *opt);
+
+/* Each command takes its own argv (argv[0] is the command's name); returns the exit status. */
+int cmd_convert(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+
+#endif
