@@ -1,7 +1,7 @@
 /*
  * The rule test runner. A case's CSV text is written to a temporary folder in the encoding the
  * case names, processed by pipeline_file() with its rule (the same code the agent runs), and the
- * rows are caught through the pipeline's per-row callback. Values compare as the text `convert`
+ * rows come back in the rowset the pipeline reports them to. Values compare as the text `convert`
  * prints: numbers plain, dates YYYY-MM-DD.
  */
 #include <errno.h>
