@@ -73,6 +73,12 @@ enum text_transform {
 	TT_COUNT
 };
 /* The transform's name in rules ("trim"), kept in sync with the enum by a test. */
+/* Full-width ASCII to ASCII and U+3000 to a space: the first step of every parser here. */
+char *tf_fold_width(const char *s);
+/* s without leading and trailing spaces (ASCII and U+3000) and line ends. */
+char *tf_trim(const char *s);
+
+/* textfold.c: */
 const char *text_transform_name(enum text_transform t);
 /* Looks a name up; -1 if there is no such transform. */
 int text_transform_find(const char *name);
