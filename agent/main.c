@@ -272,9 +272,10 @@ cmd_process(int argc, char **argv)
 	/*
 	 * Writing where the agent does (no --out), what the audit log says was processed is refused
 	 * as it would be in the inbox: it must not be paid twice. With --out the forms go to a
-	 * folder of the user's choosing (a reprint, a look), and the log is not asked.
+	 * folder of the user's choosing (a reprint, a look), and a dry run writes nothing: the log
+	 * is not asked.
 	 */
-	if (out == NULL && (hist = history_load(c->audit_dir, &cause)) == NULL) {
+	if (out == NULL && !o.dry_run && (hist = history_load(c->audit_dir, &cause)) == NULL) {
 		fprintf(stderr, "formagent: %s\n", cause);
 		free(cause);
 		config_free(c);

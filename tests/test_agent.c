@@ -476,6 +476,11 @@ test_one_gate(void **state)
 	assert_file_says(&e, "rejected/tiny-again.csv.reason.txt",
 	                 "was already processed as claim");
 	assert_int_equal(audit_count(&e, "completed", "tiny-again.csv", "duplicate"), 1);
+	/* A dry run writes nothing and pays nothing: it shows a processed file's rows. */
+	p = pathf("%s/done/tiny-first.csv", e.dir);
+	assert_int_equal(run_agent(NULL, NULL, NULL, "process -c '%s' --dry-run '%s'", e.cfg, p),
+	                 0);
+	free(p);
 	assert_log_verifies(&e);
 	env_free(&e);
 }
