@@ -131,18 +131,6 @@ suspend(struct agent *a, char *cause, int log_works)
 		record(a, "intake_suspended", json_pack("{s:s}", "reason", cause));
 }
 
-static json_t *
-rules_json(const struct config *c)
-{
-	json_t *arr = json_array();
-	size_t i;
-
-	for (i = 0; i < c->nrules; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s}", "name", c->rules[i]->name,
-		                                     "version", c->rules[i]->version));
-	return arr;
-}
-
 static void
 write_status(struct agent *a)
 {
@@ -346,7 +334,7 @@ reload(struct agent *a)
 	}
 	audit_now(a->loaded);
 	log_info("rules loaded: %zu rules, %zu templates", c->nrules, c->ntemplates);
-	record(a, "rules_loaded", json_pack("{s:o}", "rules", rules_json(c)));
+	record(a, "rules_loaded", json_pack("{s:o}", "rules", record_rules(c)));
 	write_status(a);
 }
 
@@ -618,7 +606,7 @@ agent_run(const char *config_path, const struct agent_opts *o)
 	}
 	clean_tmp(a.cfg);
 	if (record(&a, "started", json_pack("{s:s}", "config", config_path)) == -1 ||
-	    record(&a, "rules_loaded", json_pack("{s:o}", "rules", rules_json(a.cfg))) == -1) {
+	    record(&a, "rules_loaded", json_pack("{s:o}", "rules", record_rules(a.cfg))) == -1) {
 		log_err("cannot start: %s", a.suspend_cause);
 		rc = 1;
 		goto out;

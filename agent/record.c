@@ -171,6 +171,18 @@ history_add(struct history *h, json_t *rec)
 		add_pair(&h->seen, &h->nseen, &h->capseen, sha, claim);
 }
 
+json_t *
+record_rules(const struct config *c)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < c->nrules; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s}", "name", c->rules[i]->name,
+		                                     "version", c->rules[i]->version));
+	return arr;
+}
+
 struct recorder *
 recorder_open(const char *dir, const char *key_file, char **cause)
 {

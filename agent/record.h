@@ -14,6 +14,7 @@
 
 #include "outcome.h"
 
+struct config;
 struct mapped;
 struct file_result;
 
@@ -68,6 +69,9 @@ json_t *rowset_json(const struct rowset *rs);
 /* With keep: how many rows, and row i's mapping (borrowed; its input name is not kept). */
 size_t rowset_count(const struct rowset *rs);
 const struct mapped *rowset_mapped(const struct rowset *rs, size_t i);
+
+/* The rules loaded, each by name and version (a new array): for records and the status file. */
+json_t *record_rules(const struct config *c);
 
 /* The "claimed" record of a file taken into work/; original is its name before it was cut. */
 json_t *record_claimed(const char *spool, const char *claim, const char *name, const char *original,

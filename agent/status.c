@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "record.h"
 #include "status.h"
 #include "spool.h"
 #include "xmalloc.h"
@@ -115,18 +116,6 @@ status_count_dir(const char *dir)
 	return n;
 }
 
-static json_t *
-rules_json(const struct config *c)
-{
-	json_t *arr = json_array();
-	size_t i;
-
-	for (i = 0; i < c->nrules; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s}", "name", c->rules[i]->name,
-		                                     "version", c->rules[i]->version));
-	return arr;
-}
-
 int
 status_write(struct status *st, const struct config *c, const char *loaded, int suspended,
              size_t *waiting, size_t *work, char **cause)
@@ -157,7 +146,7 @@ status_write(struct status *st, const struct config *c, const char *loaded, int 
 	}
 	doc = json_pack("{s:I, s:s, s:s, s:s, s:o, s:b, s:o}", "pid", (json_int_t)getpid(),
 	                "started", st->info.started, "config", st->info.config_path, "rules_loaded",
-	                loaded, "rules", rules_json(c), "suspended", suspended, "spools", spools);
+	                loaded, "rules", record_rules(c), "suspended", suspended, "spools", spools);
 	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	rc = spool_replace(c->state_dir, STATUS_FILE, text, strlen(text), cause);
