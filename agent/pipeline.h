@@ -1,8 +1,10 @@
 /*
- * One input file through read → map → render → commit: the single path every claim file takes,
- * for the one-shot `process` command and the daemon alike, so the two cannot drift apart. The
- * file's rows that pass become forms, a ledger and an import file; the rows that fail go, with
- * the header, to <input>.rejected.csv beside <input>.reason.txt.
+ * One input file, once the gate (admit.h) has let it through, through match → read → map →
+ * outputs: the single path every claim file takes, for `process`, `test` and the daemon alike,
+ * so they cannot drift apart. The file's rows that pass go through the rule's outputs (forms, a
+ * ledger, an import file); the rows that fail go, with the header, to <input>.rejected.csv beside
+ * <input>.reason.txt. The pipeline knows nothing of spools, claims or signals: it is handed three
+ * folders to write into, and says how the file ended as an outcome.
  */
 #ifndef FORMAGENT_PIPELINE_H
 #define FORMAGENT_PIPELINE_H
@@ -22,7 +24,7 @@ struct mapped;
 struct rowset;
 
 struct pipeline_opts {
-	const char *out_dir;    /* forms, ledger, import file */
+	const char *out_dir;    /* the rule's outputs */
 	const char *reject_dir; /* rejected rows and the reason file */
 	const char *review_dir; /* text claims a person must look at (NULL: reject_dir) */
 	const char *tmpdir;     /* libxlsxwriter's scratch files; NULL for the default */
