@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "mapper.h"
 #include "transform.h"
 #include "i18n.h"
@@ -561,4 +562,29 @@ mapped_copy(struct mapped *dst, const struct mapped *src)
 		                 xstrdup(src->errs[i].message));
 		dst->errs[i].check = src->errs[i].check;
 	}
+}
+
+char *
+mapped_claim_key(const struct mapped *m)
+{
+	const struct rule *r = m->rule;
+	struct buf b = {0};
+	const char *p;
+	char *v;
+	size_t i;
+
+	if (r->claim_kind == NULL)
+		return NULL;
+	buf_add(&b, r->claim_kind, strlen(r->claim_kind));
+	for (i = 0; i < r->nclaim_key; i++) {
+		buf_add(&b, "|", 1);
+		v = mapped_text(m, r->claim_key[i], VF_ISO);
+		for (p = v != NULL ? v : ""; *p != '\0'; p++) {
+			if (*p == '|' || *p == '\\')
+				buf_add(&b, "\\", 1);
+			buf_add(&b, p, 1);
+		}
+		free(v);
+	}
+	return b.p;
 }

@@ -62,6 +62,13 @@ void mapper_add_error(struct mapped *m, int field, const char *column, const cha
 void mapped_clear(struct mapped *m);
 /* Releases everything mapper_map() allocated. */
 void mapped_free(struct mapped *m);
+/*
+ * The claim's key: its rule's claim kind, then each key field's value as the audit log writes it
+ * (dates as 2024-04-01, numbers plain), separated by '|' and with '|' and '\\' in values
+ * escaped, so 令和6年4月1日 and R6.4.1 give one key. NULL when the rule has no claim section.
+ * Caller frees.
+ */
+char *mapped_claim_key(const struct mapped *m);
 /* A deep copy of src into dst (free with mapped_free()); dst->input stays borrowed from src's. */
 void mapped_copy(struct mapped *dst, const struct mapped *src);
 

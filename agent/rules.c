@@ -17,8 +17,9 @@
 #include "xmalloc.h"
 #include "yamldoc.h"
 
-const char *const rule_keys[] = {"name",   "title",  "match",   "input", "lookups",
-                                 "fields", "checks", "outputs", NULL};
+const char *const rule_keys[] = {"name",   "title",  "match", "input",   "lookups",
+                                 "fields", "checks", "claim", "outputs", NULL};
+const char *const rule_claim_keys[] = {"kind", "key", NULL};
 const char *const rule_match_keys[] = {"glob", "header", NULL};
 const char *const rule_input_keys[] = {"format",         "encoding", "per",
                                        "min_confidence", "replace",  NULL};
@@ -427,6 +428,63 @@ load_check(struct rule *r, struct check_def *c, const struct ynode *m, struct di
 	}
 }
 
+/*
+ * claim: {kind: KIND, key: [FIELD, ...]}. A key field must be required, or two claims missing it
+ * could not be told apart, and audited: the key is kept in the register, which never holds a
+ * name.
+ */
+static void
+load_claim(struct rule *r, const struct ynode *m, struct diags *d)
+{
+	const struct ynode *v, *k;
+	const char *s;
+	size_t i;
+	int f;
+
+	if (ymap_check_keys(m, rule_claim_keys, "claim", d) == -1 && m->kind != Y_MAP)
+		return;
+	if ((v = ymap_get(m, "kind")) == NULL)
+		ydiag(d, m, "'claim' needs 'kind': rules of the same payments share it");
+	else if (yget_str(v, "kind", &s, d) == 0) {
+		if (s[0] == '\0' || s[strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_")] != '\0')
+			ydiag(
+			    d, v,
+			    "the claim kind '%s' may hold only small letters, digits, '-' and '_'",
+			    s);
+		else
+			r->claim_kind = xstrdup(s);
+	}
+	if ((k = ymap_get(m, "key")) == NULL || k->kind != Y_SEQ || k->n == 0) {
+		ydiag(d, k != NULL ? k : m,
+		      "'claim' needs 'key': a list of the fields that name one "
+		      "payment");
+		return;
+	}
+	r->claim_key = xcalloc(k->n, sizeof *r->claim_key);
+	for (i = 0; i < k->n; i++) {
+		v = k->items[i];
+		if (yget_str(v, "key", &s, d) == -1)
+			continue;
+		if ((f = rule_field(r, s)) < 0) {
+			rule_no_field(r, v, s, d);
+			continue;
+		}
+		if (!r->fields[f].required && r->fields[f].expr == NULL)
+			ydiag(
+			    d, v,
+			    "the claim key's field '%s' must be required: claims without it could "
+			    "not be told apart",
+			    s);
+		else if (!r->fields[f].audit)
+			ydiag(d, v,
+			      "the claim key's field '%s' must be audited: the register keeps the "
+			      "key, "
+			      "and it never holds a name",
+			      s);
+		r->claim_key[r->nclaim_key++] = f;
+	}
+}
+
 struct rule *
 rule_load(const char *path, const struct eras *eras, struct diags *d)
 {
@@ -524,6 +582,8 @@ rule_load(const char *path, const struct eras *eras, struct diags *d)
 				load_check(r, &r->checks[r->nchecks++], m->items[i], d);
 		}
 	}
+	if ((m = ymap_get(root, "claim")) != NULL)
+		load_claim(r, m, d);
 	if ((m = ymap_get(root, "outputs")) == NULL)
 		ydiag(d, root, "a rule needs 'outputs'");
 	else
@@ -577,6 +637,8 @@ rule_free(struct rule *r)
 		free(r->fields[i].after);
 		free(r->fields[i].area_label);
 	}
+	free(r->claim_kind);
+	free(r->claim_key);
 	for (i = 0; i < r->nchecks; i++) {
 		expr_free(r->checks[i].expr);
 		free(r->checks[i].src);

@@ -138,6 +138,14 @@ struct rule {
 	struct lookup *lookups;
 	size_t nlookups;
 	int created_field; /* a date field: the workbooks' creation time, for reproducible bytes */
+	/*
+	 * What makes two claims the same payment (claim: {kind, key}): rules that describe the same
+	 * payments share a kind, and the key's fields, after every transform, name one payment.
+	 * claim_kind is NULL when the rule has no claim section.
+	 */
+	char *claim_kind;
+	int *claim_key; /* field indexes */
+	size_t nclaim_key;
 
 	struct rule_output *outputs; /* in the order of the table of kinds */
 	size_t noutputs;
@@ -185,6 +193,7 @@ extern const char *const rule_input_keys[];
 extern const char *const rule_field_keys[];
 extern const char *const rule_area_keys[];
 extern const char *const rule_check_keys[];
+extern const char *const rule_claim_keys[];
 extern const char *const rule_lookup_keys[];
 
 #endif

@@ -35,6 +35,7 @@ static const char *const *const key_lists[] = {
     rule_field_keys,
     rule_area_keys,
     rule_check_keys,
+    rule_claim_keys,
     template_keys,
     template_style_keys,
     template_cell_keys,

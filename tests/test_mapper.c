@@ -315,6 +315,111 @@ test_lookup_and_computed(void **state)
 	rule_free(r);
 }
 
+/* A rule with a claim section, loaded from text; NULL with the problems in d. */
+static struct rule *
+claim_rule(const char *claim, struct diags *d)
+{
+	char *path, *text;
+	struct rule *r;
+
+	if (asprintf(&path, "%s/c.yaml", dir) == -1 ||
+	    asprintf(&text,
+	             "match: {header: [番号]}\n"
+	             "fields:\n"
+	             "  no:   {from: 番号, type: text, transforms: [halfwidth, dash, trim], "
+	             "required: true, audit: true}\n"
+	             "  on:   {from: 日付, type: date, required: true, audit: true}\n"
+	             "  who:  {from: 氏名, type: text, required: true}\n"
+	             "  note: {from: 備考, type: text, audit: true}\n"
+	             "%s"
+	             "outputs: {import: {name: x.csv, columns: [{field: no}]}}\n",
+	             claim) == -1)
+		abort();
+	spits(path, text);
+	r = rule_load(path, eras_builtin(), d);
+	free(path);
+	free(text);
+	return r;
+}
+
+/* The key is made after every transform: one day, one case, however they were written. */
+static void
+test_claim_key(void **state)
+{
+	const char *header[] = {"番号", "日付", "氏名", "備考"};
+	const char *a[] = {"０１０１－００２３１", "令和6年4月1日", "札幌 太郎", "x|y"};
+	const char *b[] = {" 0101-00231", "R6.4.1", "別の人", ""};
+	const char *c[] = {"0101-00231", "R6.4.2", "札幌 太郎", ""};
+	struct diags d = {0};
+	struct binding bd;
+	struct decoder *dc = decoder_new(ENC_UTF8);
+	struct record rec = {0};
+	struct rfield f[4];
+	struct mapped m;
+	char *cause = NULL, *ka, *kb, *kc;
+	struct rule *r = claim_rule("claim: {kind: transport, key: [no, on]}\n", &d);
+	size_t i;
+
+	(void)state;
+	assert_non_null(r);
+	assert_string_equal(r->claim_kind, "transport");
+	assert_int_equal(r->nclaim_key, 2);
+	assert_int_equal(mapper_bind(r, (char *const *)header, 4, &bd, &cause), 0);
+	rec.f = f;
+	rec.n = 4;
+	rec.row = 2;
+	for (i = 0; i < 4; i++)
+		f[i] = (struct rfield){(char *)a[i], strlen(a[i])};
+	memset(&m, 0, sizeof m);
+	mapper_map(r, &bd, &rec, dc, "in", &m);
+	assert_int_equal(m.nerrs, 0);
+	ka = mapped_claim_key(&m);
+	mapped_free(&m);
+	for (i = 0; i < 4; i++)
+		f[i] = (struct rfield){(char *)b[i], strlen(b[i])};
+	mapper_map(r, &bd, &rec, dc, "in", &m);
+	kb = mapped_claim_key(&m);
+	mapped_free(&m);
+	for (i = 0; i < 4; i++)
+		f[i] = (struct rfield){(char *)c[i], strlen(c[i])};
+	mapper_map(r, &bd, &rec, dc, "in", &m);
+	kc = mapped_claim_key(&m);
+	mapped_free(&m);
+	assert_string_equal(ka, "transport|0101-00231|2024-04-01");
+	assert_string_equal(kb, ka);
+	assert_string_not_equal(kc, ka);
+	free(ka);
+	free(kb);
+	free(kc);
+	binding_clear(&bd);
+	decoder_free(dc);
+	rule_free(r);
+	diags_free(&d);
+}
+
+/* A key field must be required and audited; a kind is a plain word. */
+static void
+test_claim_errors(void **state)
+{
+	struct diags d = {0};
+
+	(void)state;
+	assert_null(claim_rule("claim: {kind: transport, key: [no, note]}\n", &d));
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.v[0].msg, "'note' must be required"));
+	diags_free(&d);
+	assert_null(claim_rule("claim: {kind: transport, key: [no, who]}\n", &d));
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.v[0].msg, "'who' must be audited"));
+	diags_free(&d);
+	assert_null(claim_rule("claim: {kind: 通院, key: [nx]}\n", &d));
+	assert_int_equal(d.n, 2);
+	diags_free(&d);
+	assert_null(claim_rule("claim: {kind: transport}\n", &d));
+	assert_non_null(strstr(d.v[0].msg, "needs 'key'"));
+	diags_free(&d);
+}
+
 int
 main(void)
 {
@@ -325,6 +430,8 @@ main(void)
 	    cmocka_unit_test(test_ragged_and_bytes),
 	    cmocka_unit_test(test_bind),
 	    cmocka_unit_test(test_export_line),
+	    cmocka_unit_test(test_claim_key),
+	    cmocka_unit_test(test_claim_errors),
 	    cmocka_unit_test(test_lookup_and_computed),
 	};
 
