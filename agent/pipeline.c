@@ -228,11 +228,8 @@ run_clear(struct run *run)
 	free(run->base_owned);
 	binding_clear(&run->bind);
 	decoder_free(run->dc);
-	for (size_t i = 0; i < run->nfixes; i++) {
-		for (size_t k = 0; run->r != NULL && k < run->r->nfields; k++)
-			free(run->fixes[i].vals[k]);
-		free(run->fixes[i].vals);
-	}
+	for (size_t i = 0; i < run->nfixes; i++)
+		review_fixset_clear(&run->fixes[i], run->r != NULL ? run->r->nfields : 0);
 	free(run->fixes);
 	free(run->fixlines.p);
 }

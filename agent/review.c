@@ -31,16 +31,33 @@ review_is_fix(const char *name)
 	return n > k && strcmp(name + n - k, PIPELINE_FIX_SUFFIX) == 0;
 }
 
-char *const *
+const struct fixset *
 review_fixes_for(const struct run *run, unsigned long claim)
 {
-	char *const *fix = NULL;
+	const struct fixset *fix = NULL;
 	size_t i;
 
 	for (i = 0; i < run->nfixes; i++)
 		if (run->fixes[i].claim == 0 || run->fixes[i].claim == claim)
-			fix = run->fixes[i].vals;
+			fix = &run->fixes[i];
 	return fix;
+}
+
+void
+review_doubted(const struct rule *r, const struct mapped *m, unsigned char *doubted)
+{
+	const struct map_error *e;
+	size_t i, j;
+
+	for (i = 0; i < m->nerrs; i++) {
+		e = &m->errs[i];
+		for (j = 0; j < r->nfields; j++)
+			if ((e->check >= 0 && r->checks[e->check].uses[j]) || (int)j == e->field ||
+			    (e->field >= 0 && r->fields[e->field].after != NULL &&
+			     r->fields[j].after != NULL &&
+			     strcmp(r->fields[e->field].after, r->fields[j].after) == 0))
+				doubted[j] = 1;
+	}
 }
 
 /* Where a reading was, for a clerk holding the paper: the page and place, or the line. */
@@ -176,38 +193,57 @@ fix_field(const struct rule *r, const char *key)
 	return -1;
 }
 
-/* One claim's corrections: a mapping of field to value. NULL with *cause when it is wrong. */
-static char **
-load_fixset(const struct rule *r, const struct ynode *m, char **cause)
+void
+review_fixset_clear(struct fixset *fs, size_t nfields)
 {
-	char **vals;
+	size_t i;
+
+	for (i = 0; fs->vals != NULL && i < nfields; i++)
+		free(fs->vals[i]);
+	free(fs->vals);
+	free(fs->lines);
+	fs->vals = NULL;
+	fs->lines = NULL;
+}
+
+/*
+ * One claim's corrections, a mapping of field to value, into fs. -1 with *cause when it is wrong:
+ * not a mapping, a key that is no field, a value that is not one line, or a field set twice (by
+ * its label and its name, say), which would leave the clerk's meaning to the order of the lines.
+ */
+static int
+load_fixset(const struct rule *r, const struct ynode *m, struct fixset *fs, char **cause)
+{
 	const struct ynode *k, *v;
 	size_t i;
 	int f;
 
 	if (m->kind != Y_MAP || m->n == 0) {
 		*cause = xasprintf(_("line %d: expected lines of 'label: value'"), m->line);
-		return NULL;
+		return -1;
 	}
-	vals = xcalloc(r->nfields + 1, sizeof *vals);
+	fs->vals = xcalloc(r->nfields + 1, sizeof *fs->vals);
+	fs->lines = xcalloc(r->nfields + 1, sizeof *fs->lines);
 	for (i = 0; i < m->n; i++) {
 		k = YMAP_KEY(m, i);
 		v = YMAP_VAL(m, i);
-		if ((f = fix_field(r, k->value)) == -1 || v->kind != Y_SCALAR) {
-			*cause =
-			    f == -1 ? xasprintf(_("line %d: '%s' is not a field of rule %s"),
-			                        k->line, k->value, r->name)
-			            : xasprintf(_("line %d: the value of '%s' is one line of text"),
-			                        v->line, k->value);
-			for (i = 0; i < r->nfields; i++)
-				free(vals[i]);
-			free(vals);
-			return NULL;
+		if ((f = fix_field(r, k->value)) == -1)
+			*cause = xasprintf(_("line %d: '%s' is not a field of rule %s"), k->line,
+			                   k->value, r->name);
+		else if (v->kind != Y_SCALAR)
+			*cause = xasprintf(_("line %d: the value of '%s' is one line of text"),
+			                   v->line, k->value);
+		else if (fs->vals[f] != NULL)
+			*cause = xasprintf(_("line %d: %s is set twice (first on line %d)"),
+			                   k->line, r->fields[f].label, fs->lines[f]);
+		if (f == -1 || v->kind != Y_SCALAR || fs->vals[f] != NULL) {
+			review_fixset_clear(fs, r->nfields);
+			return -1;
 		}
-		free(vals[f]);
-		vals[f] = xstrdup(v->value);
+		fs->vals[f] = xstrdup(v->value);
+		fs->lines[f] = k->line;
 	}
-	return vals;
+	return 0;
 }
 
 /*
@@ -223,7 +259,7 @@ load_fixes(struct run *run, const char *text, size_t len, char **cause)
 	const struct ynode *m = root;
 	unsigned long page = 0;
 	size_t i, k, n = 1;
-	char *end, **vals;
+	char *end;
 	const char *key;
 
 	if (root == NULL || d.n > 0) {
@@ -267,12 +303,11 @@ load_fixes(struct run *run, const char *text, size_t len, char **cause)
 				}
 			m = YMAP_VAL(root, i);
 		}
-		if ((vals = load_fixset(r, m, cause)) == NULL) {
+		if (load_fixset(r, m, &run->fixes[run->nfixes], cause) == -1) {
 			ydoc_free(root);
 			return -1;
 		}
-		run->fixes[run->nfixes].claim = r->per_page ? page : 0;
-		run->fixes[run->nfixes++].vals = vals;
+		run->fixes[run->nfixes++].claim = r->per_page ? page : 0;
 	}
 	ydoc_free(root);
 	return 0;

@@ -21,6 +21,7 @@ struct found;
 struct fixset {
 	unsigned long claim;
 	char **vals; /* per field: the clerk's value, or NULL */
+	int *lines;  /* per field: the line of the correction file that set it */
 };
 
 struct run {
@@ -50,7 +51,8 @@ struct run {
 	/* A correction file's values: per claim, per field (review.c). */
 	struct fixset *fixes;
 	size_t nfixes;
-	struct buf fixlines; /* for the review file: the correction file's lines to start from */
+	struct buf fixlines;    /* for the review file: the correction file's lines to start from */
+	unsigned char *doubted; /* when not NULL: per field, put in doubt by a claim checked */
 };
 
 /* A file name without its extension ({_input}); caller frees. */
@@ -81,8 +83,10 @@ enum outcome scan_file(struct run *run, int fd);
 int review_is_fix(const char *name);
 /* A correction file: the claim it names, waiting in review, read again with its values. */
 enum outcome review_fix_file(struct run *run, int fd);
-/* The clerk's values for claim (page, or 1), or NULL; per field. */
-char *const *review_fixes_for(const struct run *run, unsigned long claim);
+/* Frees a fixset's values and lines (nfields of each). */
+void review_fixset_clear(struct fixset *fs, size_t nfields);
+/* The clerk's values for claim (page, or 1), or NULL. */
+const struct fixset *review_fixes_for(const struct run *run, unsigned long claim);
 /* Keeps what the clerk put right, for the audit record: values only of audited fields. */
 void review_correction(struct run *run, unsigned long claim, size_t field, const char *read,
                        const char *fixed);
@@ -94,5 +98,10 @@ void review_fix_lines(struct run *run, const struct mapped *m, const struct foun
                       unsigned long claim);
 /* How to put the claim right, at the end of its .review.txt. */
 void review_advice(struct run *run, struct buf *b);
+/*
+ * Marks in doubted (one per field) the fields m's reasons put in doubt: the field of each
+ * reason, the fields read from the same printed label, and every field a failed check reads.
+ */
+void review_doubted(const struct rule *r, const struct mapped *m, unsigned char *doubted);
 
 #endif

@@ -665,6 +665,17 @@ test_scanned_correction(void **state)
 	assert_file_says(&e, "rejected/scan-transport-m.txt.fix.txt.reason-2.txt",
 	                 "支給額 3,000円 が 片道運賃 250円 × 往復回数 4回 × 2 と一致しません "
 	                 "(as corrected)");
+	/* A field read without doubt is not the clerk's to change: 250円 must not become 100,000円.
+	 */
+	drop(&e, "scan-transport-m.txt.fix.txt", "支給額: 2000\n片道運賃: 100000\n");
+	assert_int_equal(wait_count(&e, "rejected", ".txt", 10, 30000), 0);
+	assert_file_says(&e, "rejected/scan-transport-m.txt.fix.txt.reason-3.txt",
+	                 "line 2: 片道運賃 was read without doubt");
+	/* Nor is a field set twice, by its label and by its name. */
+	drop(&e, "scan-transport-m.txt.fix.txt", "支給額: 2000\namount: 3000\n");
+	assert_int_equal(wait_count(&e, "rejected", ".txt", 12, 30000), 0);
+	assert_file_says(&e, "rejected/scan-transport-m.txt.fix.txt.reason-4.txt",
+	                 "line 2: 支給額 is set twice (first on line 1)");
 	p = pathf("%s/out", e.dir);
 	assert_int_equal(count_files(p, ".xlsx"), 0);
 	free(p);
@@ -687,8 +698,8 @@ test_scanned_correction(void **state)
 	assert_int_equal(system(p), 0);
 	free(p);
 	drop(&e, "scan-transport-m.txt.fix.txt", "支給額: 2000\n担当CW: 山田\n");
-	assert_int_equal(wait_count(&e, "rejected", ".txt", 10, 30000), 0);
-	assert_file_says(&e, "rejected/scan-transport-m.txt.fix.txt.reason-3.txt",
+	assert_int_equal(wait_count(&e, "rejected", ".txt", 14, 30000), 0);
+	assert_file_says(&e, "rejected/scan-transport-m.txt.fix.txt.reason-5.txt",
 	                 "scan-transport-m.txt was settled by the correction of claim");
 	assert_int_equal(wait_count(&e, "done", ".txt", 3, 30000), 0);
 	assert_int_equal(wait_empty(&e, "review", ".txt", 30000), 0);
@@ -727,7 +738,7 @@ test_scanned_correction(void **state)
 	assert_int_equal(wait_empty(&e, "review", ".txt", 30000), 0);
 	assert_int_equal(env_stop(&e), 0);
 	assert_exists(&e, "done/scan-transport-m.txt.fix.txt");
-	assert_int_equal(count_in(&e, "rejected", ".txt"), 10);
+	assert_int_equal(count_in(&e, "rejected", ".txt"), 14);
 	assert_int_equal(count_in(&e, "out", ".xlsx"), 1);
 	assert_int_equal(audit_count(&e, "completed", "scan-transport-m.txt.fix.txt", "resumed"),
 	                 1);
