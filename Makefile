@@ -26,7 +26,7 @@ SAN     ?=
 # Debian packages: what the build needs, and what the tests and the demo need on top.
 BUILD_PKGS = gcc make pkg-config libxlsxwriter-dev libyaml-dev libcsv-dev libjansson-dev libssl-dev \
 	     libsystemd-dev libicu-dev gettext libminizip-dev libxml2-dev libpoppler-glib-dev \
-	     libcairo2-dev libtesseract-dev libleptonica-dev tesseract-ocr-jpn
+	     libcairo2-dev libtesseract-dev libleptonica-dev tesseract-ocr-jpn libsqlite3-dev
 TEST_PKGS  = libcmocka-dev unzip systemd procps man-db poppler-utils imagemagick $(FONT_PKGS)
 # The free faces that templates/fonts.conf binds the office's Windows font names to: without the
 # Japanese ones LibreOffice prints every Japanese character of a form as a box; without Carlito
@@ -37,7 +37,7 @@ FONT_PKGS  = fonts-crosextra-carlito fonts-ipafont-gothic fonts-ipafont-mincho f
 # Commands the tests use, with the package that brings each when the command is missing: a
 # desktop LibreOffice already there is used as it is.
 TEST_CMDS  = soffice:libreoffice-calc-nogui
-PKG_LIBS   = xlsxwriter yaml-0.1 jansson libcrypto libsystemd icu-uc icu-i18n minizip libxml-2.0 \
+PKG_LIBS   = xlsxwriter yaml-0.1 jansson libcrypto libsystemd icu-uc icu-i18n minizip libxml-2.0 sqlite3 \
 	     poppler-glib cairo tesseract lept
 
 CC      ?= cc

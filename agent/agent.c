@@ -28,6 +28,7 @@
 #include "intake.h"
 #include "log.h"
 #include "record.h"
+#include "register.h"
 #include "spool.h"
 #include "status.h"
 #include "watch.h"
@@ -47,6 +48,7 @@ struct agent {
 	const char *cfg_path;
 	struct config *cfg;
 	struct recorder *rec;
+	struct reg *reg; /* the claims register */
 	struct intake in;
 	struct status *status;
 	int ifd;
@@ -490,6 +492,31 @@ host_tag(void)
 	return tag;
 }
 
+/*
+ * The claims register in the state folder, with the entries of claims the audit log has no
+ * completion of removed: a crash came between the two, and the claim is done again from work/.
+ */
+static struct reg *
+open_register(struct agent *a, char **cause)
+{
+	char *path = xasprintf("%s/claims.sqlite", a->cfg->state_dir);
+	struct reg *g = reg_open(path, cause);
+	int n;
+
+	free(path);
+	if (g == NULL)
+		return NULL;
+	if ((n = reg_reconcile(g, recorder_history(a->rec), cause)) == -1) {
+		reg_close(g);
+		return NULL;
+	}
+	if (n > 0)
+		log_info("claims register: removed the entries of %d claim%s the audit log has no "
+		         "completion of; they are done again",
+		         n, n == 1 ? "" : "s");
+	return g;
+}
+
 /* Half-written outputs of a run that died here: never published, so simply removed. */
 static void
 clean_tmp(const struct config *c)
@@ -589,6 +616,12 @@ agent_run(const char *config_path, const struct agent_opts *o)
 		rc = 1;
 		goto out;
 	}
+	if ((a.reg = open_register(&a, &cause)) == NULL) {
+		log_err("cannot start: %s", cause);
+		rc = 1;
+		goto out;
+	}
+	a.in.reg = a.reg;
 	a.in.cfg = a.cfg;
 	a.in.rec = a.rec;
 	a.in.host_tag = a.host_tag;
@@ -632,6 +665,7 @@ out:
 	if (a.ifd != -1)
 		close(a.ifd);
 	recorder_close(a.rec);
+	reg_close(a.reg);
 	status_free(a.status);
 	config_free(a.cfg);
 	return rc;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "spool.h"
 #include "xmalloc.h"
 #include "yamldoc.h"
 
@@ -394,6 +395,7 @@ check_globs(const struct config *c, struct diags *d)
 struct config *
 config_load(const char *path, struct diags *d)
 {
+	const char *fs;
 	struct ynode *root;
 	const struct ynode *m;
 	struct config *c;
@@ -464,6 +466,12 @@ config_load(const char *path, struct diags *d)
 	}
 	if (c->state_dir == NULL && c->audit_dir != NULL)
 		c->state_dir = xstrdup(c->audit_dir);
+	if (c->state_dir != NULL && (fs = spool_remote_fs(c->state_dir)) != NULL)
+		ydiag(
+		    d, ymap_get(root, "state_dir") != NULL ? ymap_get(root, "state_dir") : root,
+		    "the state folder %s is on %s, where the claims register's locking (SQLite) is "
+		    "not safe: give a folder on a local disk",
+		    c->state_dir, fs);
 	if ((m = ymap_get(root, "spools")) == NULL)
 		ydiag(d, root, "'spools' is required: a list of drop folders");
 	else

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "record.h"
+#include "register.h"
 #include "spool.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -159,6 +160,13 @@ intake_finish(struct intake *in, const struct spool *sp, const char *wname, stru
 	o.stop = in->stop;
 	o.stop_grace_ms = in->cfg->stop_grace_ms;
 	o.rows = rows;
+	o.reg = in->reg;
+	o.claim = claim;
+	/* The file's claims are looked up and entered in one transaction of the register. */
+	if (in->reg != NULL && reg_begin(in->reg, &cause) == -1) {
+		suspend(r, cause, 0);
+		goto out;
+	}
 	switch (pipeline_file(in->cfg, &ad, &o, &res)) {
 	case OUTCOME_CANCELLED:
 		r->next = INTAKE_STOPPED;
@@ -169,6 +177,14 @@ intake_finish(struct intake *in, const struct spool *sp, const char *wname, stru
 		goto out;
 	default:
 		break;
+	}
+	/*
+	 * Entered after the outputs, before the record: a crash between the two leaves entries of a
+	 * claim the log has no completion of, which the next start removes (reg_reconcile()).
+	 */
+	if (in->reg != NULL && reg_commit(in->reg, &cause) == -1) {
+		suspend(r, cause, 0);
+		goto out;
 	}
 	if (ad.refusal == ADMIT_SETTLED)
 		out_of_review(sp, ad.settled);
@@ -194,6 +210,8 @@ intake_finish(struct intake *in, const struct spool *sp, const char *wname, stru
 	r->next = INTAKE_DONE;
 	r->outcome = res.outcome;
 out:
+	if (in->reg != NULL)
+		reg_rollback(in->reg); /* nothing when committed */
 	admitted_clear(&ad);
 	rowset_free(rows);
 	file_result_free(&res);

@@ -26,6 +26,7 @@ struct intake {
 	unsigned long seq;    /* claims taken by this process */
 	/* The pipeline's stop request (see pipeline_opts.stop), or NULL. */
 	const volatile sig_atomic_t *stop;
+	struct reg *reg; /* the claims register */
 };
 
 enum intake_next {

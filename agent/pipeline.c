@@ -6,6 +6,7 @@
  * correction to review.c; the rule comes from match.c, and every output goes through outputs.c.
  */
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,7 @@
 #include "match.h"
 #include "preview.h"
 #include "record.h"
+#include "register.h"
 #include "run.h"
 #include "spool.h"
 #include "utf8.h"
@@ -242,15 +244,116 @@ run_set_rule(struct run *run, const struct rule *r)
 	run->out.r = r;
 }
 
+/* What differs between the fields a claim was paid with and m's: "片道運賃 250 → 300, ...". */
+static char *
+differences(const struct mapped *m, const char *paid_json)
+{
+	const struct rule *r = m->rule;
+	json_t *paid = json_loads(paid_json, 0, NULL), *now = record_fields(m), *a, *b;
+	struct buf d = {0};
+	char *sa, *sb, *line;
+	size_t i;
+
+	for (i = 0; i < r->nfields; i++) {
+		a = json_object_get(paid, r->fields[i].name);
+		b = json_object_get(now, r->fields[i].name);
+		if (json_equal(a, b) || (a == NULL && b == NULL))
+			continue;
+		sa = a != NULL ? json_dumps(a, JSON_ENCODE_ANY) : xstrdup("-");
+		sb = b != NULL ? json_dumps(b, JSON_ENCODE_ANY) : xstrdup("-");
+		line = xasprintf("%s%s %s → %s", d.len > 0 ? ", " : "", r->fields[i].label, sa, sb);
+		buf_add(&d, line, strlen(line));
+		free(line);
+		free(sa);
+		free(sb);
+	}
+	json_decref(paid);
+	json_decref(now);
+	return d.p != NULL ? d.p : xstrdup("");
+}
+
+/*
+ * Whether the claim was paid before: by another file, or by an earlier row of this one. Not when
+ * the entry is this very row's (a file done again after a crash, under its claim id). 1 with the
+ * reason added to m; 0; -1 with *cause.
+ */
+static int
+paid_before(struct run *run, struct mapped *m, const char *key, char **cause)
+{
+	struct reg_entry e;
+	json_t *now;
+	char *fields, *diff;
+	int rc;
+
+	if ((rc = reg_find(run->o->reg, key, &e, cause)) != 1)
+		return rc;
+	if (run->o->claim != NULL && strcmp(e.claim, run->o->claim) == 0 && e.row == m->row) {
+		reg_entry_clear(&e);
+		return 0;
+	}
+	now = record_fields(m);
+	fields = json_dumps(now, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(now);
+	if (strcmp(fields, e.fields) == 0)
+		mapper_add_error(
+		    m, FIELD_NONE, NULL, NULL,
+		    xasprintf(_("already paid: %s, row %lu, on %.10s (claim %s); it is "
+		                "not paid twice"),
+		              e.input, e.row, e.paid_at, e.claim));
+	else {
+		diff = differences(m, e.fields);
+		mapper_add_error(
+		    m, FIELD_NONE, NULL, NULL,
+		    xasprintf(_("a claim of the same key was paid with other values: "
+		                "%s, row %lu, on %.10s (claim %s): %s; dropping a file "
+		                "again does not pay it again: an administrator decides"),
+		              e.input, e.row, e.paid_at, e.claim, diff));
+		free(diff);
+	}
+	free(fields);
+	reg_entry_clear(&e);
+	return 1;
+}
+
+/* Enters the claim just paid, unless this row entered it before a crash (paid_before() said). */
+static int
+enter(struct run *run, const struct mapped *m, const char *key, char **cause)
+{
+	struct reg_entry e;
+	json_t *now;
+	char *fields;
+	int rc;
+
+	if ((rc = reg_find(run->o->reg, key, &e, cause)) != 0) {
+		reg_entry_clear(&e);
+		return rc == 1 ? 0 : -1;
+	}
+	now = record_fields(m);
+	fields = json_dumps(now, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(now);
+	rc = reg_add(run->o->reg, m->rule->claim_kind, key, fields,
+	             run->o->claim != NULL ? run->o->claim : "", run->base, m->row, cause);
+	free(fields);
+	return rc;
+}
+
 int
 run_claim(struct run *run, struct mapped *m, char **cause)
 {
-	int rc = outputs_row(&run->out, m, cause);
+	char *key = run->o->reg != NULL ? mapped_claim_key(m) : NULL;
+	int rc;
 
-	if (rc == 1) {
+	if (key != NULL && (rc = paid_before(run, m, key, cause)) != 0) {
+		free(key);
+		return rc;
+	}
+	if ((rc = outputs_row(&run->out, m, cause)) == 1) {
 		mapper_add_error(m, FIELD_NONE, NULL, NULL, *cause);
 		*cause = NULL;
 	}
+	if (rc == 0 && key != NULL)
+		rc = enter(run, m, key, cause);
+	free(key);
 	return rc;
 }
 

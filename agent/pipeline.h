@@ -44,6 +44,13 @@ struct pipeline_opts {
 	int stop_grace_ms;
 	/* Every claim's mapping goes here once its outputs are written: for the audit record. */
 	struct rowset *rows;
+	/*
+	 * The claims register, in a transaction the caller begins and ends, or NULL: a claim paid
+	 * before (under another claim id than this file's) is refused, and every claim paid is
+	 * entered.
+	 */
+	struct reg *reg;
+	const char *claim; /* this file's claim id, or NULL */
 };
 
 /* A value a clerk put right in a correction file (NAME.fix.txt), as the audit log keeps it. */

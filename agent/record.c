@@ -289,21 +289,14 @@ quotable(const struct rule *r, const struct map_error *e)
 	return e->field < 0 || r->fields[e->field].audit;
 }
 
-void
-rowset_add(struct rowset *rs, const struct mapped *m)
+json_t *
+record_fields(const struct mapped *m)
 {
 	const struct rule *r = m->rule;
-	json_t *row, *fields = json_object(), *reasons = json_array();
-	const struct map_error *e;
-	const char *msg;
+	json_t *fields = json_object();
 	char *v;
 	size_t i;
 
-	if (rs->keep) {
-		xgrow(&rs->kept, &rs->capkept, rs->nkept, sizeof *rs->kept);
-		mapped_copy(&rs->kept[rs->nkept], m);
-		rs->kept[rs->nkept++].input = NULL;
-	}
 	for (i = 0; i < r->nfields; i++) {
 		if (!r->fields[i].audit || m->v[i].t == V_NULL)
 			continue;
@@ -314,6 +307,23 @@ rowset_add(struct rowset *rs, const struct mapped *m)
 			json_object_set_new(fields, r->fields[i].name, json_string(v));
 			free(v);
 		}
+	}
+	return fields;
+}
+
+void
+rowset_add(struct rowset *rs, const struct mapped *m)
+{
+	const struct rule *r = m->rule;
+	json_t *row, *fields = record_fields(m), *reasons = json_array();
+	const struct map_error *e;
+	const char *msg;
+	size_t i;
+
+	if (rs->keep) {
+		xgrow(&rs->kept, &rs->capkept, rs->nkept, sizeof *rs->kept);
+		mapped_copy(&rs->kept[rs->nkept], m);
+		rs->kept[rs->nkept++].input = NULL;
 	}
 	for (i = 0; i < m->nerrs; i++) {
 		e = &m->errs[i];

@@ -53,6 +53,9 @@ const struct history *recorder_history(const struct recorder *rc);
  */
 int record_event(struct recorder *rc, const char *event, json_t *rec, char **cause);
 
+/* The claim's audited fields, as records and the register keep them (a new object). */
+json_t *record_fields(const struct mapped *m);
+
 /* A file's rows as its completed record holds them. */
 struct rowset;
 

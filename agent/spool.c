@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "spool.h"
@@ -404,4 +405,35 @@ spool_replace(const char *dir, const char *name, const void *buf, size_t len, ch
 out:
 	out_abort(&o);
 	return rc;
+}
+
+/* Filesystem magic numbers (statfs(2)) of the shared filesystems. */
+#define MAGIC_NFS  0x6969
+#define MAGIC_SMB  0x517b
+#define MAGIC_CIFS 0xff534d42
+#define MAGIC_SMB2 0xfe534d42
+#define MAGIC_FUSE 0x65735546
+#define MAGIC_9P   0x01021997
+
+const char *
+spool_remote_fs(const char *path)
+{
+	struct statfs sf;
+
+	if (statfs(path, &sf) == -1)
+		return NULL;
+	switch ((unsigned long)sf.f_type) {
+	case MAGIC_NFS:
+		return "NFS";
+	case MAGIC_SMB:
+	case MAGIC_CIFS:
+	case MAGIC_SMB2:
+		return "CIFS/SMB";
+	case MAGIC_FUSE:
+		return "FUSE";
+	case MAGIC_9P:
+		return "9p";
+	default:
+		return NULL;
+	}
 }

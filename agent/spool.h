@@ -88,6 +88,13 @@ int spool_replace(const char *dir, const char *name, const void *buf, size_t len
  */
 int spool_transient(int e);
 
+/*
+ * What kind of shared filesystem path is on, when it is one ("the inbox is on NFS" is said as
+ * "NFS", "CIFS/SMB", "FUSE" or "9p"), or NULL for a local one. inotify does not see other hosts'
+ * writes there, and SQLite's locking is not safe there.
+ */
+const char *spool_remote_fs(const char *path);
+
 /* fsync of the folder dir: makes the renames into it durable. 0, or -1 with *cause. */
 int spool_sync_dir(const char *dir, char **cause);
 

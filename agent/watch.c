@@ -10,20 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <time.h>
 
+#include "spool.h"
 #include "watch.h"
 #include "xmalloc.h"
 
-/* Filesystem magic numbers (statfs(2)) where inotify does not see writes made by other hosts. */
-#define MAGIC_NFS  0x6969
-#define MAGIC_SMB  0x517b
-#define MAGIC_CIFS 0xff534d42
-#define MAGIC_SMB2 0xfe534d42
-#define MAGIC_FUSE 0x65735546
-#define MAGIC_9P   0x01021997
-#define POLL_MS    500
+#define POLL_MS 500
 
 struct cand {
 	char *name;
@@ -78,7 +71,6 @@ watch_new(const char *inbox, enum watch_mode mode, int settle_ms, int rescan_s, 
           size_t nignore, int ifd, char **cause)
 {
 	struct watch *w = xcalloc(1, sizeof *w);
-	struct statfs sf;
 	size_t i;
 
 	w->inbox = xstrdup(inbox);
@@ -90,27 +82,9 @@ watch_new(const char *inbox, enum watch_mode mode, int settle_ms, int rescan_s, 
 		w->ignore[w->nignore++] = xstrdup(ignore[i]);
 	w->polling = mode == WATCH_POLL;
 	w->why = w->polling ? "configured" : NULL;
-	if (mode == WATCH_AUTO && statfs(inbox, &sf) == 0) {
-		switch ((unsigned long)sf.f_type) {
-		case MAGIC_NFS:
-			w->why = "the inbox is on NFS";
-			break;
-		case MAGIC_SMB:
-		case MAGIC_CIFS:
-		case MAGIC_SMB2:
-			w->why = "the inbox is on a CIFS/SMB mount";
-			break;
-		case MAGIC_FUSE:
-			w->why = "the inbox is on a FUSE filesystem";
-			break;
-		case MAGIC_9P:
-			w->why = "the inbox is on a 9p filesystem";
-			break;
-		default:
-			break;
-		}
-		w->polling = w->why != NULL;
-	}
+	/* inotify does not see writes made by other hosts there. */
+	if (mode == WATCH_AUTO && (w->why = spool_remote_fs(inbox)) != NULL)
+		w->polling = 1;
 	if (!w->polling) {
 		w->wd = inotify_add_watch(ifd, inbox,
 		                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY | IN_CREATE |

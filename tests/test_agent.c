@@ -747,6 +747,95 @@ test_scanned_correction(void **state)
 	env_free(&e);
 }
 
+/*
+ * The claims register: a claim is paid once, whatever file it comes in. The same month saved as
+ * CP932 and as UTF-8, a re-export with a fare corrected (a conflict, showing what differs), an
+ * export pasted twice into one file, and a scan of a claim already paid from the export: each
+ * pays nothing a second time, and each reason says where and when it was paid.
+ */
+static void
+test_paid_once(void **state)
+{
+	static const char header[] =
+	    "ケース番号,世帯主氏名,フリガナ,対象者氏名,扶助種別,申請日,通院日,医療機関名,経路,"
+	    "交通機関,片道運賃,往復回数,支給額,担当CW,備考\r\n";
+	static const char row_new[] = "0101-00777,a,a,清田 陽菜,通院移送費,R6.5.2,R6.5.1,東区病院,"
+	                              "x,地下鉄,250,4,\"2,000\",山田,\r\n";
+	char *p, *text, *cp932, *utf8;
+	struct env e;
+
+	(void)state;
+	env_new(&e, "settle_ms: 50", "language: en");
+	env_start(&e, NULL);
+	cp932 = samplepath("transport-2024-04.cp932.csv");
+	utf8 = samplepath("transport-2024-04.utf8.csv");
+	p = pathf("cp '%s' '%s/inbox/'", cp932, e.dir);
+	assert_int_equal(system(p), 0);
+	free(p);
+	assert_int_equal(wait_count(&e, "done", ".csv", 1, 30000), 0);
+	assert_exists(&e, "out/transport-2024-04.cp932.import.csv");
+
+	/* The same month as UTF-8: other bytes, the same four claims. */
+	p = pathf("cp '%s' '%s/inbox/'", utf8, e.dir);
+	assert_int_equal(system(p), 0);
+	free(p);
+	assert_int_equal(wait_count(&e, "done", ".csv", 2, 30000), 0);
+	assert_file_says(&e, "rejected/transport-2024-04.utf8.csv.reason.txt",
+	                 "all 4 claims were rejected");
+	assert_file_says(&e, "rejected/transport-2024-04.utf8.csv.reason.txt",
+	                 "row 2: already paid: transport-2024-04.cp932.csv, row 2, on ");
+	assert_file_says(&e, "rejected/transport-2024-04.utf8.csv.reason.txt",
+	                 "row 5: already paid: transport-2024-04.cp932.csv, row 5, on ");
+	p = pathf("%s/out/transport-2024-04.utf8.import.csv", e.dir);
+	assert_int_not_equal(access(p, F_OK), 0);
+	free(p);
+
+	/* A re-export with one fare corrected, and a new claim beside it. */
+	text = pathf("%s0101-00231,札幌 太郎,サッポロ タロウ,札幌 太郎,通院移送費,令和6年4月3日,"
+	             "令和6年4月1日,東区中央病院,元町駅→環状通東駅,地下鉄,300,4,\"2,400\",山田,\r\n"
+	             "%s",
+	             header, row_new);
+	drop(&e, "transport-2024-04-fixed.csv", text);
+	free(text);
+	assert_int_equal(wait_count(&e, "done", ".csv", 3, 30000), 0);
+	assert_file_says(&e, "rejected/transport-2024-04-fixed.csv.reason.txt",
+	                 "row 2: a claim of the same key was paid with other values: "
+	                 "transport-2024-04.cp932.csv, row 2, on ");
+	assert_file_says(&e, "rejected/transport-2024-04-fixed.csv.reason.txt",
+	                 "片道運賃 250 → 300, 支給額 2000 → 2400");
+	assert_file_says(&e, "out/transport-2024-04-fixed.import.csv", "0101-00777");
+
+	/* An export pasted twice into one file: its second half pays nothing. */
+	text = pathf("%s%s%s", header,
+	             "0101-00888,a,a,b,通院移送費,R6.5.2,R6.5.1,病院,x,バス,210,2,840,山田,\r\n",
+	             "0101-00888,a,a,b,通院移送費,R6.5.2,R6.5.1,病院,x,バス,210,2,840,山田,\r\n");
+	drop(&e, "transport-2024-05.csv", text);
+	free(text);
+	assert_int_equal(wait_count(&e, "done", ".csv", 4, 30000), 0);
+	assert_file_says(&e, "rejected/transport-2024-05.csv.reason.txt",
+	                 "row 3: already paid: transport-2024-05.csv, row 2, on ");
+
+	/* A scan of a claim paid from the export waits for a person; it makes no form. */
+	drop(&e, "scan-transport-paid.txt",
+	     "ケース番号  0101-00231        申請日  令和6年4月3日\n"
+	     "対象者氏名  札幌 太郎\n"
+	     "通院日  令和6年4月1日          交通機関  地下鉄\n"
+	     "医療機関名  東区中央病院\n"
+	     "片道運賃  250円               往復回数  4回\n"
+	     "支給額  2,000円\n");
+	assert_int_equal(wait_count(&e, "review", ".review.txt", 1, 30000), 0);
+	assert_file_says(&e, "review/scan-transport-paid.txt.review.txt",
+	                 "already paid: transport-2024-04.cp932.csv, row 2, on ");
+	p = pathf("%s/out/scan-transport-paid.import.csv", e.dir);
+	assert_int_not_equal(access(p, F_OK), 0);
+	free(p);
+	assert_int_equal(env_stop(&e), 0);
+	assert_log_verifies(&e);
+	free(cp932);
+	free(utf8);
+	env_free(&e);
+}
+
 /* SIGHUP with a broken rule keeps the old rules, and the log says where the problem is. */
 static void
 test_reload_keeps_old_rules(void **state)
@@ -1279,6 +1368,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_one_gate, cleanup),
 	    cmocka_unit_test_teardown(test_scanned_claims_and_review, cleanup),
 	    cmocka_unit_test_teardown(test_scanned_correction, cleanup),
+	    cmocka_unit_test_teardown(test_paid_once, cleanup),
 	    cmocka_unit_test_teardown(test_reload_keeps_old_rules, cleanup),
 	    cmocka_unit_test_teardown(test_sigterm_mid_file, cleanup),
 	    cmocka_unit_test_teardown(test_polling_and_status, cleanup),
