@@ -294,13 +294,14 @@ paid_before(struct run *run, struct mapped *m, const char *key, char **cause)
 	now = record_fields(m);
 	fields = json_dumps(now, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(now);
-	if (strcmp(fields, e.fields) == 0)
+	if (strcmp(fields, e.fields) == 0) {
+		run->paid++;
 		mapper_add_error(
 		    m, FIELD_NONE, NULL, NULL,
 		    xasprintf(_("already paid: %s, row %lu, on %.10s (claim %s); it is "
 		                "not paid twice"),
 		              e.input, e.row, e.paid_at, e.claim));
-	else {
+	} else {
 		diff = differences(m, e.fields);
 		mapper_add_error(
 		    m, FIELD_NONE, NULL, NULL,
@@ -345,7 +346,7 @@ run_claim(struct run *run, struct mapped *m, char **cause)
 
 	if (key != NULL && (rc = paid_before(run, m, key, cause)) != 0) {
 		free(key);
-		return rc;
+		return rc == 1 ? 2 : rc;
 	}
 	if ((rc = outputs_row(&run->out, m, cause)) == 1) {
 		mapper_add_error(m, FIELD_NONE, NULL, NULL, *cause);
@@ -424,7 +425,25 @@ run_finish(struct run *run, char **cause)
 			return -1;
 		run->rej_open = 0;
 	}
-	if (run->res->rejected > 0 && !run->o->dry_run) {
+	/* Rows already paid need nothing: the clerk is not sent to fix them. */
+	if (run->res->rejected > 0 && run->paid == run->res->rejected && !run->o->dry_run) {
+		if (run->res->produced == 0)
+			summary =
+			    xasprintf(_("all %lu claims were already paid, each as its line "
+			                "below says: nothing was made, and nothing needs doing."),
+			              run->res->rejected);
+		else
+			summary =
+			    xasprintf(_("%lu of %lu claims were already paid, each as its line "
+			                "below says; the other %lu produced their forms. "
+			                "Nothing needs doing."),
+			              run->res->rejected, run->res->rows, run->res->produced);
+		if (write_reason_file(run, summary, cause) == -1) {
+			free(summary);
+			return -1;
+		}
+		free(summary);
+	} else if (run->res->rejected > 0 && !run->o->dry_run) {
 		if (run->res->produced == 0)
 			summary = xasprintf(_("all %lu claims were rejected, and no form was made. "
 			                      "Fix the rows below in %s.rejected.csv and drop it "

@@ -45,6 +45,7 @@ struct run {
 	struct buf rejbuf;
 
 	struct progress progress; /* its total: claims in the file, from the first pass */
+	unsigned long paid;       /* claims refused as paid before with the same values */
 	int stop_seen;            /* a stop request was seen, at stop_at */
 	struct timespec stop_at;
 
@@ -68,8 +69,8 @@ enum outcome run_io_fail(struct run *run, char *cause);
 /* Reads the whole of fd into raw; OUTCOME_PRODUCED, or the outcome of a file that cannot be. */
 enum outcome run_read_all(struct run *run, int fd, struct buf *raw);
 /*
- * A claim that passed its checks through every output. 0; 1 when an output refused it (its
- * reason added to m); -1 with *cause.
+ * A claim that passed its checks, through the register and every output. 0; 1 when an output
+ * refused it, 2 when it was already paid (its reason added to m either way); -1 with *cause.
  */
 int run_claim(struct run *run, struct mapped *m, char **cause);
 /* Closes the outputs, the rejected rows and the reason file. 0, or -1 with *cause. */

@@ -67,11 +67,26 @@ add_doubts(const struct rule *r, const struct scanned *sc, const struct found *f
 	}
 }
 
+/* A paid claim's reasons, for the reason file: under its page (0: the file is one claim). */
+static void
+paid_lines(struct run *run, const struct mapped *m, unsigned long page)
+{
+	char *line;
+	size_t i;
+
+	for (i = 0; i < m->nerrs; i++) {
+		line = page > 0 ? xasprintf(_("page %lu: %s\n"), page, m->errs[i].message)
+		                : xasprintf("%s\n", m->errs[i].message);
+		buf_add(&run->reasons, line, strlen(line));
+		free(line);
+	}
+}
+
 /*
  * One claim of a scanned file (the whole file, or one page of it): its fields found, mapped and
  * checked like a CSV row, and its form made when nothing is in doubt. 0 when made, 1 when a
- * person must look at it (its lines added to review), -1 with *cause when it could not be
- * written.
+ * person must look at it (its lines added to review), 2 when it was already paid (its lines
+ * added to the reasons), -1 with *cause when it could not be written.
  */
 static int
 scan_claim(struct run *run, const struct scanned *sc, unsigned long row, int check_only,
@@ -124,6 +139,12 @@ scan_claim(struct run *run, const struct scanned *sc, unsigned long row, int che
 	if (m.nerrs == 0) {
 		run->res->produced++;
 		rc = 0;
+		goto out;
+	}
+	if (rc == 2) {
+		/* Already paid: refused, with its reason; not for a person to correct. */
+		paid_lines(run, &m, r->per_page ? row : 0);
+		run->res->rejected++;
 		goto out;
 	}
 	/* Not sure enough to pay: nothing is produced, and a person looks at it. */
@@ -349,6 +370,10 @@ scan_claims(struct run *run, struct scanned *sc)
 	}
 	if (!inreview) {
 		free(review.p);
+		/* Every claim of the file was paid before: the file is refused, with where. */
+		if (run->res->produced == 0 && run->res->rejected > 0)
+			return run_fail(run, xstrdup(_("its claims were already paid (below); they "
+			                               "are not paid twice")));
 		return 0;
 	}
 	run->res->outcome = OUTCOME_REVIEW;
@@ -367,6 +392,11 @@ scan_claims(struct run *run, struct scanned *sc)
 			    xasprintf(_("file: %s\nrule: %s\nNo form was made: a person must look "
 			                "at this claim first.\n\n"),
 			              run->base, r->name);
+		/* Pages already paid are named too: they wait for nothing. */
+		if (run->reasons.len > 0) {
+			buf_add(&review, "\n", 1);
+			buf_add(&review, run->reasons.p, run->reasons.len);
+		}
 		buf_add(&review, "\n", 1);
 		review_advice(run, &review);
 		if (outputs_note(&run->out, &run->out.review, ".review.txt", head, &review,

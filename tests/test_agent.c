@@ -781,7 +781,8 @@ test_paid_once(void **state)
 	free(p);
 	assert_int_equal(wait_count(&e, "done", ".csv", 2, 30000), 0);
 	assert_file_says(&e, "rejected/transport-2024-04.utf8.csv.reason.txt",
-	                 "all 4 claims were rejected");
+	                 "all 4 claims were already paid, each as its line below says: nothing was "
+	                 "made, and nothing needs doing.");
 	assert_file_says(&e, "rejected/transport-2024-04.utf8.csv.reason.txt",
 	                 "row 2: already paid: transport-2024-04.cp932.csv, row 2, on ");
 	assert_file_says(&e, "rejected/transport-2024-04.utf8.csv.reason.txt",
@@ -805,6 +806,9 @@ test_paid_once(void **state)
 	                 "片道運賃 250 → 300, 支給額 2000 → 2400");
 	assert_file_says(&e, "out/transport-2024-04-fixed.import.csv", "0101-00777");
 
+	/* Rows already paid beside a rejected one: the clerk fixes only that one. */
+	assert_file_says(&e, "rejected/transport-2024-04-fixed.csv.reason.txt",
+	                 "1 of 2 claims were rejected");
 	/* An export pasted twice into one file: its second half pays nothing. */
 	text = pathf("%s%s%s", header,
 	             "0101-00888,a,a,b,通院移送費,R6.5.2,R6.5.1,病院,x,バス,210,2,840,山田,\r\n",
@@ -815,7 +819,7 @@ test_paid_once(void **state)
 	assert_file_says(&e, "rejected/transport-2024-05.csv.reason.txt",
 	                 "row 3: already paid: transport-2024-05.csv, row 2, on ");
 
-	/* A scan of a claim paid from the export waits for a person; it makes no form. */
+	/* A scan of a claim paid from the export is refused, with where it was paid. */
 	drop(&e, "scan-transport-paid.txt",
 	     "ケース番号  0101-00231        申請日  令和6年4月3日\n"
 	     "対象者氏名  札幌 太郎\n"
@@ -823,9 +827,13 @@ test_paid_once(void **state)
 	     "医療機関名  東区中央病院\n"
 	     "片道運賃  250円               往復回数  4回\n"
 	     "支給額  2,000円\n");
-	assert_int_equal(wait_count(&e, "review", ".review.txt", 1, 30000), 0);
-	assert_file_says(&e, "review/scan-transport-paid.txt.review.txt",
+	assert_int_equal(wait_count(&e, "rejected", "scan-transport-paid.txt.reason.txt", 1, 30000),
+	                 0);
+	assert_file_says(&e, "rejected/scan-transport-paid.txt.reason.txt",
+	                 "its claims were already paid (below); they are not paid twice");
+	assert_file_says(&e, "rejected/scan-transport-paid.txt.reason.txt",
 	                 "already paid: transport-2024-04.cp932.csv, row 2, on ");
+	assert_int_equal(count_in(&e, "review", ""), 0);
 	p = pathf("%s/out/scan-transport-paid.import.csv", e.dir);
 	assert_int_not_equal(access(p, F_OK), 0);
 	free(p);
