@@ -302,6 +302,7 @@ paid_before(struct run *run, struct mapped *m, const char *key, char **cause)
 		                "not paid twice"),
 		              e.input, e.row, e.paid_at, e.claim));
 	} else {
+		run->conflicts++;
 		diff = differences(m, e.fields);
 		mapper_add_error(
 		    m, FIELD_NONE, NULL, NULL,
@@ -411,10 +412,53 @@ process_rows(struct run *run, struct reader *rd, char **cause)
 	return rc == -1 ? ROWS_BAD_FILE : rc;
 }
 
+/*
+ * The first line of the reason file of a file with rejected rows. Rows already paid need nothing,
+ * and rows paid before with other values are an administrator's: the clerk is sent to fix and
+ * drop again only the rows that can be.
+ */
+static char *
+summary_of(const struct run *run)
+{
+	const struct file_result *res = run->res;
+
+	if (run->paid == res->rejected && res->produced == 0)
+		return xasprintf(_("all %lu claims were already paid, each as its line below says: "
+		                   "nothing was made, and nothing needs doing."),
+		                 res->rejected);
+	if (run->paid == res->rejected)
+		return xasprintf(
+		    _("%lu of %lu claims were already paid, each as its line below "
+		      "says; the other %lu produced their forms. Nothing needs doing."),
+		    res->rejected, res->rows, res->produced);
+	if (run->paid + run->conflicts == res->rejected && res->produced == 0)
+		return xasprintf(
+		    _("all %lu claims were paid before, each as its line below says, "
+		      "and no form was made. Dropping the file again pays none of them: "
+		      "where a line shows other values, an administrator decides."),
+		    res->rejected);
+	if (run->paid + run->conflicts == res->rejected)
+		return xasprintf(
+		    _("%lu of %lu claims were paid before, each as its line below says; "
+		      "the other %lu produced their forms. Dropping the file again pays "
+		      "none of them: where a line shows other values, an administrator "
+		      "decides."),
+		    res->rejected, res->rows, res->produced);
+	if (res->produced == 0)
+		return xasprintf(
+		    _("all %lu claims were rejected, and no form was made. Fix the rows "
+		      "below in %s.rejected.csv and drop it again."),
+		    res->rejected, run->base);
+	return xasprintf(_("%lu of %lu claims were rejected; the other %lu produced their forms. "
+	                   "Fix the rows below in %s.rejected.csv and drop it again."),
+	                 res->rejected, res->rows, res->produced, run->base);
+}
+
 int
 run_finish(struct run *run, char **cause)
 {
 	char *summary;
+	int rc;
 
 	if (outputs_close(&run->out, cause) == -1)
 		return -1;
@@ -425,42 +469,12 @@ run_finish(struct run *run, char **cause)
 			return -1;
 		run->rej_open = 0;
 	}
-	/* Rows already paid need nothing: the clerk is not sent to fix them. */
-	if (run->res->rejected > 0 && run->paid == run->res->rejected && !run->o->dry_run) {
-		if (run->res->produced == 0)
-			summary =
-			    xasprintf(_("all %lu claims were already paid, each as its line "
-			                "below says: nothing was made, and nothing needs doing."),
-			              run->res->rejected);
-		else
-			summary =
-			    xasprintf(_("%lu of %lu claims were already paid, each as its line "
-			                "below says; the other %lu produced their forms. "
-			                "Nothing needs doing."),
-			              run->res->rejected, run->res->rows, run->res->produced);
-		if (write_reason_file(run, summary, cause) == -1) {
-			free(summary);
-			return -1;
-		}
-		free(summary);
-	} else if (run->res->rejected > 0 && !run->o->dry_run) {
-		if (run->res->produced == 0)
-			summary = xasprintf(_("all %lu claims were rejected, and no form was made. "
-			                      "Fix the rows below in %s.rejected.csv and drop it "
-			                      "again."),
-			                    run->res->rejected, run->base);
-		else
-			summary = xasprintf(
-			    _("%lu of %lu claims were rejected; the other %lu produced their "
-			      "forms. Fix the rows below in %s.rejected.csv and drop it again."),
-			    run->res->rejected, run->res->rows, run->res->produced, run->base);
-		if (write_reason_file(run, summary, cause) == -1) {
-			free(summary);
-			return -1;
-		}
-		free(summary);
-	}
-	return 0;
+	if (run->res->rejected == 0 || run->o->dry_run)
+		return 0;
+	summary = summary_of(run);
+	rc = write_reason_file(run, summary, cause);
+	free(summary);
+	return rc;
 }
 
 enum outcome

@@ -806,9 +806,10 @@ test_paid_once(void **state)
 	                 "片道運賃 250 → 300, 支給額 2000 → 2400");
 	assert_file_says(&e, "out/transport-2024-04-fixed.import.csv", "0101-00777");
 
-	/* Rows already paid beside a rejected one: the clerk fixes only that one. */
+	/* A conflict is not for the clerk to fix and drop again. */
 	assert_file_says(&e, "rejected/transport-2024-04-fixed.csv.reason.txt",
-	                 "1 of 2 claims were rejected");
+	                 "1 of 2 claims were paid before, each as its line below says; the other 1 "
+	                 "produced their forms. Dropping the file again pays none of them");
 	/* An export pasted twice into one file: its second half pays nothing. */
 	text = pathf("%s%s%s", header,
 	             "0101-00888,a,a,b,通院移送費,R6.5.2,R6.5.1,病院,x,バス,210,2,840,山田,\r\n",
