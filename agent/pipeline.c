@@ -272,28 +272,41 @@ differences(const struct mapped *m, const char *paid_json)
 	return d.p != NULL ? d.p : xstrdup("");
 }
 
+/* The claim's audited fields as the register keeps them: canonical JSON; caller frees. */
+static char *
+fields_json(const struct mapped *m)
+{
+	json_t *now = record_fields(m);
+	char *fields = json_dumps(now, JSON_COMPACT | JSON_SORT_KEYS);
+
+	json_decref(now);
+	return fields;
+}
+
+/* How a claim stands in the register, by paid_before(). */
+#define REG_NEW     0 /* never paid: enter it once its outputs are made */
+#define REG_REFUSED 1 /* paid before (its reason added to m): no outputs */
+#define REG_OWN     2 /* entered by this very row before a crash: make its outputs again */
+
 /*
- * Whether the claim was paid before: by another file, or by an earlier row of this one. Not when
- * the entry is this very row's (a file done again after a crash, under its claim id). 1 with the
- * reason added to m; 0; -1 with *cause.
+ * Whether the claim was paid before: by another file, or by an earlier row of this one. The
+ * entry of this very row (a file done again after a crash, under its claim id) is its own. One
+ * look-up per claim: REG_NEW, REG_REFUSED or REG_OWN, or -1 with *cause.
  */
 static int
 paid_before(struct run *run, struct mapped *m, const char *key, char **cause)
 {
 	struct reg_entry e;
-	json_t *now;
 	char *fields, *diff;
 	int rc;
 
 	if ((rc = reg_find(run->o->reg, key, &e, cause)) != 1)
-		return rc;
+		return rc == 0 ? REG_NEW : -1;
 	if (run->o->claim != NULL && strcmp(e.claim, run->o->claim) == 0 && e.row == m->row) {
 		reg_entry_clear(&e);
-		return 0;
+		return REG_OWN;
 	}
-	now = record_fields(m);
-	fields = json_dumps(now, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(now);
+	fields = fields_json(m);
 	if (strcmp(fields, e.fields) == 0) {
 		run->paid++;
 		mapper_add_error(
@@ -314,47 +327,30 @@ paid_before(struct run *run, struct mapped *m, const char *key, char **cause)
 	}
 	free(fields);
 	reg_entry_clear(&e);
-	return 1;
-}
-
-/* Enters the claim just paid, unless this row entered it before a crash (paid_before() said). */
-static int
-enter(struct run *run, const struct mapped *m, const char *key, char **cause)
-{
-	struct reg_entry e;
-	json_t *now;
-	char *fields;
-	int rc;
-
-	if ((rc = reg_find(run->o->reg, key, &e, cause)) != 0) {
-		reg_entry_clear(&e);
-		return rc == 1 ? 0 : -1;
-	}
-	now = record_fields(m);
-	fields = json_dumps(now, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(now);
-	rc = reg_add(run->o->reg, m->rule->claim_kind, key, fields,
-	             run->o->claim != NULL ? run->o->claim : "", run->base, m->row, cause);
-	free(fields);
-	return rc;
+	return REG_REFUSED;
 }
 
 int
 run_claim(struct run *run, struct mapped *m, char **cause)
 {
-	char *key = run->o->reg != NULL ? mapped_claim_key(m) : NULL;
-	int rc;
+	char *key = run->o->reg != NULL ? mapped_claim_key(m) : NULL, *fields;
+	int rc, stands = REG_OWN; /* without a register or a claim key: nothing to enter */
 
-	if (key != NULL && (rc = paid_before(run, m, key, cause)) != 0) {
+	if (key != NULL && (stands = paid_before(run, m, key, cause)) != REG_NEW &&
+	    stands != REG_OWN) {
 		free(key);
-		return rc == 1 ? 2 : rc;
+		return stands == REG_REFUSED ? 2 : -1;
 	}
 	if ((rc = outputs_row(&run->out, m, cause)) == 1) {
 		mapper_add_error(m, FIELD_NONE, NULL, NULL, *cause);
 		*cause = NULL;
 	}
-	if (rc == 0 && key != NULL)
-		rc = enter(run, m, key, cause);
+	if (rc == 0 && stands == REG_NEW) {
+		fields = fields_json(m);
+		rc = reg_add(run->o->reg, m->rule->claim_kind, key, fields,
+		             run->o->claim != NULL ? run->o->claim : "", run->base, m->row, cause);
+		free(fields);
+	}
 	free(key);
 	return rc;
 }
