@@ -109,15 +109,13 @@ waits_in_review(const char *review_dir, const char *name)
 static int
 settled(struct admitted *ad, const struct admit_opts *o)
 {
-	size_t n = strlen(ad->name), k = strlen(PIPELINE_FIX_SUFFIX);
 	char *orig, *path, *shown, sha[HASH_HEX];
 	const char *by;
 	int fd, rc = 0;
 
-	if (o->history == NULL || o->review_dir == NULL || n <= k ||
-	    strcmp(ad->name + n - k, PIPELINE_FIX_SUFFIX) != 0)
+	if (o->history == NULL || o->review_dir == NULL || !pipeline_is_fix(ad->name))
 		return 0;
-	orig = xstrndup(ad->name, n - k);
+	orig = xstrndup(ad->name, strlen(ad->name) - strlen(PIPELINE_FIX_SUFFIX));
 	path = xasprintf("%s/%s", o->review_dir, orig);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	free(path);

@@ -529,7 +529,7 @@ pipeline_file(const struct config *c, const struct admitted *in, const struct pi
 		                xstrdup(in->reason));
 		goto out;
 	}
-	if (review_is_fix(run.base)) {
+	if (pipeline_is_fix(run.base)) {
 		rc = review_fix_file(&run, fd);
 		goto out;
 	}

@@ -85,6 +85,8 @@ struct file_result {
 
 /* A file named like this corrects the scanned claim in review named by the rest of its name. */
 #define PIPELINE_FIX_SUFFIX ".fix.txt"
+/* Whether name is a correction file's (NAME.fix.txt, with a NAME). */
+int pipeline_is_fix(const char *name);
 
 /*
  * Processes the file the gate let through (in->fd), or writes the reason of its refusal. Returns

@@ -24,7 +24,7 @@
 #include "yamldoc.h"
 
 int
-review_is_fix(const char *name)
+pipeline_is_fix(const char *name)
 {
 	size_t n = strlen(name), k = strlen(PIPELINE_FIX_SUFFIX);
 

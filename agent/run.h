@@ -81,8 +81,6 @@ int run_finish(struct run *run, char **cause);
 enum outcome scan_file(struct run *run, int fd);
 
 /* review.c: */
-/* Whether name is a correction file's (NAME.fix.txt). */
-int review_is_fix(const char *name);
 /* A correction file: the claim it names, waiting in review, read again with its values. */
 enum outcome review_fix_file(struct run *run, int fd);
 /* Frees a fixset's values and lines (nfields of each). */
