@@ -26,8 +26,10 @@ SAN     ?=
 # Debian packages: what the build needs, and what the tests and the demo need on top.
 BUILD_PKGS = gcc make pkg-config libxlsxwriter-dev libyaml-dev libcsv-dev libjansson-dev libssl-dev \
 	     libsystemd-dev libicu-dev gettext libminizip-dev libxml2-dev libpoppler-glib-dev \
-	     libcairo2-dev libtesseract-dev libleptonica-dev tesseract-ocr-jpn libsqlite3-dev
-TEST_PKGS  = libcmocka-dev unzip systemd procps man-db poppler-utils imagemagick $(FONT_PKGS)
+	     libcairo2-dev libtesseract-dev libleptonica-dev tesseract-ocr-jpn libsqlite3-dev \
+	     libpq-dev
+TEST_PKGS  = libcmocka-dev unzip systemd procps man-db poppler-utils imagemagick postgresql \
+	     $(FONT_PKGS)
 # The free faces that templates/fonts.conf binds the office's Windows font names to: without the
 # Japanese ones LibreOffice prints every Japanese character of a form as a box; without Carlito
 # (Calibri's metrics) every column prints wider than in Excel, and a form at another scale.
@@ -37,7 +39,7 @@ FONT_PKGS  = fonts-crosextra-carlito fonts-ipafont-gothic fonts-ipafont-mincho f
 # Commands the tests use, with the package that brings each when the command is missing: a
 # desktop LibreOffice already there is used as it is.
 TEST_CMDS  = soffice:libreoffice-calc-nogui
-PKG_LIBS   = xlsxwriter yaml-0.1 jansson libcrypto libsystemd icu-uc icu-i18n minizip libxml-2.0 sqlite3 \
+PKG_LIBS   = xlsxwriter yaml-0.1 jansson libcrypto libsystemd icu-uc icu-i18n minizip libxml-2.0 sqlite3 libpq \
 	     poppler-glib cairo tesseract lept
 
 CC      ?= cc
@@ -133,8 +135,9 @@ test:
 	@$(MAKE) --no-print-directory unit
 
 # The unit and end-to-end suites: each test binary is cmocka; tests/run adds up their results.
+# tests/pgserver runs them beside a PostgreSQL server of their own, for the claims register.
 unit: all $(UNIT_BINS)
-	@FORMAGENT=$(abspath $(BUILD)/formagent) SRCDIR=$(CURDIR) tests/run $(UNIT_BINS)
+	@FORMAGENT=$(abspath $(BUILD)/formagent) SRCDIR=$(CURDIR) tests/pgserver tests/run $(UNIT_BINS)
 
 # The real agent on demo/ with the example configuration: the samples are dropped into the
 # inbox, each outcome is logged as it happens, and the agent keeps watching until Ctrl-C

@@ -499,11 +499,9 @@ host_tag(void)
 static struct reg *
 open_register(struct agent *a, char **cause)
 {
-	char *path = xasprintf("%s/claims.sqlite", a->cfg->state_dir);
-	struct reg *g = reg_open(path, cause);
+	struct reg *g = reg_open(a->cfg, 0, cause);
 	int n;
 
-	free(path);
 	if (g == NULL)
 		return NULL;
 	if ((n = reg_reconcile(g, recorder_history(a->rec), cause)) == -1) {

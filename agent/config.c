@@ -17,13 +17,14 @@
 #include "xmalloc.h"
 #include "yamldoc.h"
 
-const char *const config_keys[] = {"rules",     "templates",     "audit",    "spools", "tmpdir",
-                                   "state_dir", "stop_grace_ms", "language", "eras",   "retry_ms",
-                                   NULL};
+const char *const config_keys[] = {"rules",  "templates", "audit",         "spools",
+                                   "tmpdir", "state_dir", "stop_grace_ms", "language",
+                                   "eras",   "retry_ms",  "register",      NULL};
 const char *const config_spool_keys[] = {"name",     "inbox",     "work",   "out",   "done",
                                          "rejected", "review",    "rules",  "watch", "settle_ms",
                                          "rescan_s", "max_bytes", "ignore", NULL};
 const char *const config_audit_keys[] = {"dir", "key_file", NULL};
+const char *const config_register_keys[] = {"sqlite", "postgresql", NULL};
 const char *const config_era_keys[] = {"name",      "kanji",    "letter", "code",
                                        "first_day", "last_day", NULL};
 
@@ -392,10 +393,45 @@ check_globs(const struct config *c, struct diags *d)
 		}
 }
 
+/*
+ * register: {sqlite: PATH} or {postgresql: CONNINFO}; without it, STATE_DIR/claims.sqlite. A
+ * SQLite register on NFS, CIFS/SMB or FUSE is refused here, before any file is taken.
+ */
+static void
+load_register(struct config *c, const struct ynode *root, struct diags *d)
+{
+	const struct ynode *m = ymap_get(root, "register"), *at = m;
+	const char *conninfo, *fs;
+	char *dir, *slash;
+
+	if (m != NULL && ymap_check_keys(m, config_register_keys, "register", d) == 0) {
+		c->register_sqlite = get_path(c, m, "sqlite", 0, d);
+		if (ymap_get(m, "postgresql") != NULL &&
+		    yget_str(ymap_get(m, "postgresql"), "postgresql", &conninfo, d) == 0)
+			c->register_pg = xstrdup(conninfo);
+		if ((c->register_sqlite != NULL) == (c->register_pg != NULL))
+			ydiag(d, m, "'register' takes one of sqlite: PATH or postgresql: CONNINFO");
+		at = ymap_get(m, "sqlite");
+	}
+	if (c->register_pg != NULL || c->state_dir == NULL)
+		return;
+	dir = xstrdup(c->register_sqlite != NULL ? c->register_sqlite : c->state_dir);
+	if (c->register_sqlite != NULL && (slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if ((fs = spool_remote_fs(dir)) != NULL)
+		ydiag(d,
+		      at != NULL                            ? at
+		      : ymap_get(root, "state_dir") != NULL ? ymap_get(root, "state_dir")
+		                                            : root,
+		      "the claims register's folder %s is on %s, where SQLite's locking is not "
+		      "safe: give a folder on a local disk, or register: {postgresql: CONNINFO}",
+		      dir, fs);
+	free(dir);
+}
+
 struct config *
 config_load(const char *path, struct diags *d)
 {
-	const char *fs;
 	struct ynode *root;
 	const struct ynode *m;
 	struct config *c;
@@ -466,12 +502,7 @@ config_load(const char *path, struct diags *d)
 	}
 	if (c->state_dir == NULL && c->audit_dir != NULL)
 		c->state_dir = xstrdup(c->audit_dir);
-	if (c->state_dir != NULL && (fs = spool_remote_fs(c->state_dir)) != NULL)
-		ydiag(
-		    d, ymap_get(root, "state_dir") != NULL ? ymap_get(root, "state_dir") : root,
-		    "the state folder %s is on %s, where the claims register's locking (SQLite) is "
-		    "not safe: give a folder on a local disk",
-		    c->state_dir, fs);
+	load_register(c, root, d);
 	if ((m = ymap_get(root, "spools")) == NULL)
 		ydiag(d, root, "'spools' is required: a list of drop folders");
 	else
@@ -561,6 +592,8 @@ config_free(struct config *c)
 	free(c->tmpdir);
 	free(c->audit_key);
 	free(c->state_dir);
+	free(c->register_sqlite);
+	free(c->register_pg);
 	free(c->language);
 	for (i = eras_builtin()->n; i < c->eras.n; i++) {
 		free((char *)c->era_v[i].name);

@@ -33,13 +33,15 @@ struct config {
 	char *path;
 	char *dir; /* the config file's folder: relative paths start here */
 	char *rules_dir, *templates_dir, *audit_dir, *tmpdir;
-	char *audit_key;   /* HMAC key file, or NULL for plain SHA-256 */
-	char *state_dir;   /* the agent's status file; the audit folder when not given */
-	int stop_grace_ms; /* after SIGTERM, how long the file in hand may take to finish */
-	int retry_ms;      /* how often suspended intake tries again to write */
-	char *language;    /* of the reasons clerks read: "ja" (the default) or "en" */
-	struct eras eras;  /* the built-in eras and the configuration's own */
-	struct era *era_v; /* eras.v, owned */
+	char *audit_key;       /* HMAC key file, or NULL for plain SHA-256 */
+	char *state_dir;       /* the agent's status file; the audit folder when not given */
+	char *register_sqlite; /* register: {sqlite: PATH}, or NULL for STATE_DIR/claims.sqlite */
+	char *register_pg;     /* register: {postgresql: CONNINFO}, or NULL */
+	int stop_grace_ms;     /* after SIGTERM, how long the file in hand may take to finish */
+	int retry_ms;          /* how often suspended intake tries again to write */
+	char *language;        /* of the reasons clerks read: "ja" (the default) or "en" */
+	struct eras eras;      /* the built-in eras and the configuration's own */
+	struct era *era_v;     /* eras.v, owned */
 	struct spool *spools;
 	size_t nspools;
 	struct rule **rules; /* sorted by name */
@@ -56,6 +58,7 @@ const struct rule *config_rule(const struct config *c, const char *name);
 extern const char *const config_keys[];
 extern const char *const config_spool_keys[];
 extern const char *const config_audit_keys[];
+extern const char *const config_register_keys[];
 extern const char *const config_era_keys[];
 
 #endif

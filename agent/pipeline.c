@@ -227,6 +227,7 @@ run_clear(struct run *run)
 	free(run->reasons.p);
 	free(run->hdr_raw.p);
 	free(run->stem);
+	free(run->allowance);
 	free(run->base_owned);
 	binding_clear(&run->bind);
 	decoder_free(run->dc);
@@ -284,27 +285,37 @@ fields_json(const struct mapped *m)
 }
 
 /* How a claim stands in the register, by paid_before(). */
-#define REG_NEW     0 /* never paid: enter it once its outputs are made */
+#define REG_NEW     0 /* never paid, or allowed once more: enter it once its outputs are made */
 #define REG_REFUSED 1 /* paid before (its reason added to m): no outputs */
 #define REG_OWN     2 /* entered by this very row before a crash: make its outputs again */
 
 /*
  * Whether the claim was paid before: by another file, or by an earlier row of this one. The
- * entry of this very row (a file done again after a crash, under its claim id) is its own. One
+ * entry of this very row (a file done again after a crash, under its claim id) is its own; a
+ * key an administrator allowed once more is new again, as payment *seq, using *allowance. One
  * look-up per claim: REG_NEW, REG_REFUSED or REG_OWN, or -1 with *cause.
  */
 static int
-paid_before(struct run *run, struct mapped *m, const char *key, char **cause)
+paid_before(struct run *run, struct mapped *m, const char *key, unsigned long *seq,
+            char **allowance, char **cause)
 {
 	struct reg_entry e;
 	char *fields, *diff;
 	int rc;
 
+	*seq = 1;
 	if ((rc = reg_find(run->o->reg, key, &e, cause)) != 1)
 		return rc == 0 ? REG_NEW : -1;
 	if (run->o->claim != NULL && strcmp(e.claim, run->o->claim) == 0 && e.row == m->row) {
 		reg_entry_clear(&e);
 		return REG_OWN;
+	}
+	if (e.allowed != NULL) {
+		*seq = e.seq + 1;
+		*allowance = e.allowed;
+		e.allowed = NULL;
+		reg_entry_clear(&e);
+		return REG_NEW;
 	}
 	fields = fields_json(m);
 	if (strcmp(fields, e.fields) == 0) {
@@ -333,10 +344,14 @@ paid_before(struct run *run, struct mapped *m, const char *key, char **cause)
 int
 run_claim(struct run *run, struct mapped *m, char **cause)
 {
-	char *key = run->o->reg != NULL ? mapped_claim_key(m) : NULL, *fields;
+	char *key = run->o->reg != NULL ? mapped_claim_key(m) : NULL;
+	struct reg_entry e = {0};
 	int rc, stands = REG_OWN; /* without a register or a claim key: nothing to enter */
 
-	if (key != NULL && (stands = paid_before(run, m, key, cause)) != REG_NEW &&
+	free(run->allowance);
+	run->allowance = NULL;
+	if (key != NULL &&
+	    (stands = paid_before(run, m, key, &e.seq, &run->allowance, cause)) != REG_NEW &&
 	    stands != REG_OWN) {
 		free(key);
 		return stands == REG_REFUSED ? 2 : -1;
@@ -345,11 +360,17 @@ run_claim(struct run *run, struct mapped *m, char **cause)
 		mapper_add_error(m, FIELD_NONE, NULL, NULL, *cause);
 		*cause = NULL;
 	}
-	if (rc == 0 && stands == REG_NEW) {
-		fields = fields_json(m);
-		rc = reg_add(run->o->reg, m->rule->claim_kind, key, fields,
-		             run->o->claim != NULL ? run->o->claim : "", run->base, m->row, cause);
-		free(fields);
+	/* A trial run (process --out) looks up what was paid but enters nothing. */
+	if (rc == 0 && stands == REG_NEW && !run->o->trial) {
+		e.key = key;
+		e.kind = (char *)m->rule->claim_kind;
+		e.fields = fields_json(m);
+		e.claim = (char *)(run->o->claim != NULL ? run->o->claim : "");
+		e.input = (char *)run->base;
+		e.row = m->row;
+		e.allowance = run->allowance;
+		rc = reg_add(run->o->reg, &e, cause);
+		free(e.fields);
 	}
 	free(key);
 	return rc;
@@ -400,7 +421,7 @@ process_rows(struct run *run, struct reader *rd, char **cause)
 			}
 		}
 		if (run->o->rows != NULL)
-			rowset_add(run->o->rows, &m);
+			rowset_add(run->o->rows, &m, run->allowance);
 		progress_show(run->o, &run->progress, run->base, run->res->rows, 0);
 	}
 	mapped_free(&m);

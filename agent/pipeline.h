@@ -50,6 +50,7 @@ struct pipeline_opts {
 	 * entered.
 	 */
 	struct reg *reg;
+	int trial;         /* with reg: look claims up, enter none (process --out) */
 	const char *claim; /* this file's claim id, or NULL */
 };
 

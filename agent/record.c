@@ -312,12 +312,13 @@ record_fields(const struct mapped *m)
 }
 
 void
-rowset_add(struct rowset *rs, const struct mapped *m)
+rowset_add(struct rowset *rs, const struct mapped *m, const char *allowance)
 {
 	const struct rule *r = m->rule;
 	json_t *row, *fields = record_fields(m), *reasons = json_array();
 	const struct map_error *e;
 	const char *msg;
+	char *key;
 	size_t i;
 
 	if (rs->keep) {
@@ -341,6 +342,13 @@ rowset_add(struct rowset *rs, const struct mapped *m)
 		json_object_set_new(row, "reasons", reasons);
 	else
 		json_decref(reasons);
+	/* A claim paid: the register's key, so that `claims rebuild` can enter it again. */
+	if (m->nerrs == 0 && r->claim_kind != NULL) {
+		json_object_set_new(row, "key", json_string(key = mapped_claim_key(m)));
+		free(key);
+		if (allowance != NULL)
+			json_object_set_new(row, "allowance", json_string(allowance));
+	}
 	json_array_append_new(rs->rows, row);
 }
 

@@ -66,7 +66,8 @@ struct rowset;
  */
 struct rowset *rowset_new(int keep);
 void rowset_free(struct rowset *rs);
-void rowset_add(struct rowset *rs, const struct mapped *m);
+/* Adds m's row; allowance: the claim id of the allowance its payment used, or NULL. */
+void rowset_add(struct rowset *rs, const struct mapped *m, const char *allowance);
 /* The rows so far, as a JSON array (borrowed). */
 json_t *rowset_json(const struct rowset *rs);
 /* With keep: how many rows, and row i's mapping (borrowed; its input name is not kept). */

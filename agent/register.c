@@ -1,44 +1,150 @@
 /*
- * The claims register on SQLite. Every statement is prepared once; every SQLite result is turned
- * into 0 / -1 with a cause here and goes no further (STYLE.md 3).
+ * The claims register: what a payment is, in SQL written once for both databases (regdb.h).
+ * Which database, where, and which agent this is come from the configuration here; the pipeline
+ * and the commands see only reg_*().
  */
-#include <sqlite3.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit.h"
+#include "config.h"
 #include "record.h"
+#include "regdb.h"
 #include "register.h"
 #include "spool.h"
 #include "xmalloc.h"
 
-#define BUSY_MS 10000
-
 static const char schema[] =
-    "PRAGMA journal_mode=WAL;"
-    "PRAGMA synchronous=FULL;"
-    "CREATE TABLE IF NOT EXISTS claims ("
-    " key TEXT PRIMARY KEY," /* the claim kind and key fields (mapped_claim_key()) */
+    "CREATE TABLE IF NOT EXISTS payments ("
+    " key TEXT NOT NULL,"    /* the claim kind and key fields (mapped_claim_key()) */
+    " seq BIGINT NOT NULL,"  /* 1, then one more for each payment an allowance let through */
     " kind TEXT NOT NULL,"   /* the rule's claim kind */
     " fields TEXT NOT NULL," /* the audited fields it was paid with, canonical JSON */
     " claim TEXT NOT NULL,"  /* the claim id of the file that paid it */
     " input TEXT NOT NULL,"  /* that file's name */
-    " row INTEGER NOT NULL," /* its row (or page) */
-    " paid_at TEXT NOT NULL" /* when it was entered */
-    ");"
-    "CREATE INDEX IF NOT EXISTS claims_claim ON claims(claim);";
+    " row_no BIGINT NOT NULL,"
+    " paid_at TEXT NOT NULL,"
+    " agent TEXT NOT NULL," /* host and audit folder of the agent that entered it */
+    " allowance TEXT,"      /* the claim id of the allowance it used */
+    " PRIMARY KEY (key, seq));"
+    "CREATE INDEX IF NOT EXISTS payments_claim ON payments (claim);"
+    "CREATE TABLE IF NOT EXISTS allowances ("
+    " key TEXT NOT NULL,"
+    " claim TEXT NOT NULL," /* the claim id of the .allow.txt file */
+    " reason TEXT NOT NULL,"
+    " by_user TEXT NOT NULL,"
+    " input TEXT NOT NULL,"
+    " at TEXT NOT NULL,"
+    " agent TEXT NOT NULL,"
+    " used_by TEXT," /* the claim id of the payment that used it */
+    " PRIMARY KEY (key, claim));";
+
+#define PAYMENT_COLUMNS "key, seq, kind, fields, claim, input, row_no, paid_at, agent, allowance"
+
+static const char sql_find[] =
+    "SELECT p.key, p.seq, p.kind, p.fields, p.claim, p.input, p.row_no, p.paid_at, p.agent,"
+    " p.allowance, a.claim, a.by_user, a.reason FROM payments p LEFT JOIN allowances a"
+    " ON a.key = p.key AND a.used_by IS NULL WHERE p.key = $1 ORDER BY p.seq DESC LIMIT 1";
+static const char sql_add[] =
+    "INSERT INTO payments (" PAYMENT_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+static const char sql_use[] = "UPDATE allowances SET used_by = $1 WHERE key = $2 AND claim = $3";
+static const char sql_pending[] = "SELECT claim FROM allowances WHERE key = $1 AND used_by IS NULL";
+static const char sql_allow[] = "INSERT INTO allowances (key, claim, reason, by_user, input, at,"
+                                " agent, used_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+static const char sql_claims[] = "SELECT DISTINCT claim FROM payments WHERE agent = $1 UNION "
+                                 "SELECT claim FROM allowances WHERE agent = $1";
+static const char sql_unuse[] = "UPDATE allowances SET used_by = NULL WHERE used_by = $1";
+static const char sql_unpay[] = "DELETE FROM payments WHERE claim = $1 AND agent = $2";
+static const char sql_unallow[] = "DELETE FROM allowances WHERE claim = $1 AND agent = $2";
+static const char sql_all[] = "SELECT " PAYMENT_COLUMNS " FROM payments ORDER BY paid_at, key, seq";
+static const char sql_mine[] =
+    "SELECT " PAYMENT_COLUMNS " FROM payments WHERE agent = $1 ORDER BY paid_at, key, seq";
+static const char sql_unuse_mine[] = "UPDATE allowances SET used_by = NULL WHERE used_by IN"
+                                     " (SELECT claim FROM payments WHERE agent = $1)";
+static const char sql_clear_payments[] = "DELETE FROM payments WHERE agent = $1";
+static const char sql_clear_allowances[] = "DELETE FROM allowances WHERE agent = $1";
 
 struct reg {
-	sqlite3 *db;
-	char *path;
-	sqlite3_stmt *find, *add;
+	const struct regdb *db;
+	void *h;
+	char *where; /* for messages */
+	char *agent;
 };
 
 static int
-fail(struct reg *g, const char *what, char **cause)
+fail(struct reg *g, char **cause)
 {
-	*cause = xasprintf("the claims register %s: %s: %s", g->path, what, sqlite3_errmsg(g->db));
+	char *inner = *cause;
+
+	*cause = xasprintf("the claims register (%s): %s", g->where, inner);
+	free(inner);
 	return -1;
+}
+
+const char *
+reg_where(const struct reg *g)
+{
+	return g->where;
+}
+
+/* This agent, as its entries name it: the host and its audit folder. */
+static char *
+agent_name(const struct config *c)
+{
+	char host[256];
+
+	if (gethostname(host, sizeof host) == -1)
+		snprintf(host, sizeof host, "unknown");
+	host[sizeof host - 1] = '\0';
+	return xasprintf("%s:%s", host, c->audit_dir != NULL ? c->audit_dir : "");
+}
+
+struct reg *
+reg_open(const struct config *c, int flags, char **cause)
+{
+	struct reg *g = xcalloc(1, sizeof *g);
+	char *path = NULL, *dir, *slash;
+	const char *remote;
+
+	*cause = NULL;
+	if (c->register_pg != NULL) {
+		g->db = &regdb_postgresql;
+		g->where = xstrdup("PostgreSQL");
+	} else {
+		g->db = &regdb_sqlite;
+		path = c->register_sqlite != NULL ? xstrdup(c->register_sqlite)
+		                                  : xasprintf("%s/claims.sqlite", c->state_dir);
+		g->where = xasprintf("SQLite %s", path);
+		dir = xstrdup(path);
+		slash = strrchr(dir, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		remote = spool_remote_fs(slash != NULL ? dir : ".");
+		free(dir);
+		if (remote != NULL) {
+			*cause =
+			    xasprintf("the claims register %s is on %s, where SQLite's locking "
+			              "is not safe: put it on a local disk, or use PostgreSQL",
+			              path, remote);
+			free(path);
+			reg_close(g);
+			return NULL;
+		}
+	}
+	g->agent = agent_name(c);
+	g->h =
+	    g->db->open(path != NULL ? path : c->register_pg, schema, flags & REG_READONLY, cause);
+	free(path);
+	if (g->h == NULL) {
+		if (*cause != NULL)
+			fail(g, cause);
+		reg_close(g);
+		return NULL;
+	}
+	return g;
 }
 
 void
@@ -46,189 +152,254 @@ reg_close(struct reg *g)
 {
 	if (g == NULL)
 		return;
-	sqlite3_finalize(g->find);
-	sqlite3_finalize(g->add);
-	sqlite3_close(g->db);
-	free(g->path);
+	if (g->h != NULL)
+		g->db->close(g->h);
+	free(g->where);
+	free(g->agent);
 	free(g);
 }
 
-struct reg *
-reg_open(const char *path, char **cause)
-{
-	struct reg *g = xcalloc(1, sizeof *g);
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/'), *err = NULL;
-	const char *remote;
-
-	g->path = xstrdup(path);
-	if (slash != NULL)
-		*slash = '\0';
-	remote = spool_remote_fs(slash != NULL ? dir : ".");
-	free(dir);
-	if (remote != NULL) {
-		*cause = xasprintf("the claims register %s is on %s, where SQLite's locking is not "
-		                   "safe: put the state folder on a local disk, or use PostgreSQL",
-		                   path, remote);
-		reg_close(g);
-		return NULL;
-	}
-	if (sqlite3_open_v2(path, &g->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	        SQLITE_OK ||
-	    sqlite3_busy_timeout(g->db, BUSY_MS) != SQLITE_OK) {
-		fail(g, "cannot open", cause);
-		reg_close(g);
-		return NULL;
-	}
-	if (sqlite3_exec(g->db, schema, NULL, NULL, &err) != SQLITE_OK ||
-	    sqlite3_prepare_v2(
-	        g->db, "SELECT fields, claim, input, row, paid_at FROM claims WHERE key = ?", -1,
-	        &g->find, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(g->db,
-	                       "INSERT INTO claims (key, kind, fields, claim, input, row, paid_at) "
-	                       "VALUES (?, ?, ?, ?, ?, ?, ?)",
-	                       -1, &g->add, NULL) != SQLITE_OK) {
-		fail(g, "cannot set up", cause);
-		sqlite3_free(err);
-		reg_close(g);
-		return NULL;
-	}
-	return g;
-}
-
 static int
-exec(struct reg *g, const char *sql, char **cause)
+exec(struct reg *g, const char *sql, const char *const *param, int nparam, regdb_row_fn fn,
+     void *ctx, char **cause)
 {
-	return sqlite3_exec(g->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(g, sql, cause);
+	int rc = g->db->exec(g->h, sql, param, nparam, fn, ctx, cause);
+
+	return rc == -1 ? fail(g, cause) : rc;
 }
 
 int
 reg_begin(struct reg *g, char **cause)
 {
-	/* The write lock now, not at the first insert: one file's look-ups and entries are one. */
-	return exec(g, "BEGIN IMMEDIATE", cause);
+	return g->db->begin(g->h, cause) == -1 ? fail(g, cause) : 0;
 }
 
 int
 reg_commit(struct reg *g, char **cause)
 {
-	return exec(g, "COMMIT", cause);
+	return exec(g, "COMMIT", NULL, 0, NULL, NULL, cause);
 }
 
 void
 reg_rollback(struct reg *g)
 {
-	if (!sqlite3_get_autocommit(g->db))
-		sqlite3_exec(g->db, "ROLLBACK", NULL, NULL, NULL);
+	char *cause = NULL;
+
+	if (g->db->in_transaction(g->h) && exec(g, "ROLLBACK", NULL, 0, NULL, NULL, &cause) == -1)
+		free(cause); /* a transaction a failed connection took with it */
 }
 
 static char *
-column(sqlite3_stmt *st, int i)
+dup_or_null(const char *s)
 {
-	const unsigned char *s = sqlite3_column_text(st, i);
+	return s != NULL ? xstrdup(s) : NULL;
+}
 
-	return xstrdup(s != NULL ? (const char *)s : "");
+/* A payment row (PAYMENT_COLUMNS, then reg_find()'s allowance) into an entry. */
+static void
+entry_of(struct reg_entry *e, char *const *col, int ncol)
+{
+	memset(e, 0, sizeof *e);
+	e->key = dup_or_null(col[0]);
+	e->seq = strtoul(col[1] != NULL ? col[1] : "0", NULL, 10);
+	e->kind = dup_or_null(col[2]);
+	e->fields = dup_or_null(col[3]);
+	e->claim = dup_or_null(col[4]);
+	e->input = dup_or_null(col[5]);
+	e->row = strtoul(col[6] != NULL ? col[6] : "0", NULL, 10);
+	e->paid_at = dup_or_null(col[7]);
+	e->agent = dup_or_null(col[8]);
+	e->allowance = dup_or_null(col[9]);
+	if (ncol >= 13) {
+		e->allowed = dup_or_null(col[10]);
+		e->allowed_by = dup_or_null(col[11]);
+		e->allowed_why = dup_or_null(col[12]);
+	}
+}
+
+static int
+take_entry(void *ctx, char *const *col, int ncol)
+{
+	entry_of(ctx, col, ncol);
+	return 1;
 }
 
 int
 reg_find(struct reg *g, const char *key, struct reg_entry *e, char **cause)
 {
+	const char *p[] = {key};
 	int rc;
 
 	memset(e, 0, sizeof *e);
-	sqlite3_reset(g->find);
-	sqlite3_bind_text(g->find, 1, key, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(g->find)) == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return fail(g, "cannot look a claim up", cause);
-	e->fields = column(g->find, 0);
-	e->claim = column(g->find, 1);
-	e->input = column(g->find, 2);
-	e->row = (unsigned long)sqlite3_column_int64(g->find, 3);
-	e->paid_at = column(g->find, 4);
-	sqlite3_reset(g->find);
-	return 1;
+	rc = exec(g, sql_find, p, 1, take_entry, e, cause);
+	return rc == 1 ? 1 : rc;
 }
 
 int
-reg_add(struct reg *g, const char *kind, const char *key, const char *fields, const char *claim,
-        const char *input, unsigned long row, char **cause)
+reg_add(struct reg *g, const struct reg_entry *e, char **cause)
 {
-	char now[32];
-	int rc;
+	char seq[24], row[24], now[32];
+	const char *p[] = {e->key,   seq, e->kind, e->fields, e->claim,
+	                   e->input, row, now,     g->agent,  e->allowance};
+	const char *u[] = {e->claim, e->key, e->allowance};
 
-	audit_now(now);
-	sqlite3_reset(g->add);
-	sqlite3_bind_text(g->add, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(g->add, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(g->add, 3, fields, -1, SQLITE_STATIC);
-	sqlite3_bind_text(g->add, 4, claim, -1, SQLITE_STATIC);
-	sqlite3_bind_text(g->add, 5, input, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(g->add, 6, (sqlite3_int64)row);
-	sqlite3_bind_text(g->add, 7, now, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(g->add);
-	sqlite3_reset(g->add);
-	return rc == SQLITE_DONE ? 0 : fail(g, "cannot enter a claim", cause);
+	snprintf(seq, sizeof seq, "%lu", e->seq);
+	snprintf(row, sizeof row, "%lu", e->row);
+	if (e->paid_at != NULL)
+		snprintf(now, sizeof now, "%s", e->paid_at);
+	else
+		audit_now(now);
+	if (exec(g, sql_add, p, 10, NULL, NULL, cause) == -1)
+		return -1;
+	return e->allowance != NULL ? exec(g, sql_use, u, 3, NULL, NULL, cause) : 0;
+}
+
+static int
+found(void *ctx, char *const *col, int ncol)
+{
+	(void)col;
+	(void)ncol;
+	*(int *)ctx = 1;
+	return 0;
+}
+
+int
+reg_allow(struct reg *g, const struct reg_allowance *al, char **cause)
+{
+	const char *k[] = {al->key};
+	const char *p[] = {al->key,   al->claim, al->reason, al->by,
+	                   al->input, al->at,    g->agent,   al->used_by};
+	int pending = 0;
+
+	if (exec(g, sql_pending, k, 1, found, &pending, cause) == -1)
+		return -1;
+	if (pending) {
+		*cause = xasprintf("%s has an allowance not used yet", al->key);
+		return -1;
+	}
+	return exec(g, sql_allow, p, 8, NULL, NULL, cause);
+}
+
+struct names {
+	char **v;
+	size_t n, cap;
+	const struct history *h;
+};
+
+static int
+take_unrecorded(void *ctx, char *const *col, int ncol)
+{
+	struct names *gone = ctx;
+
+	(void)ncol;
+	if (col[0] != NULL && !history_completed(gone->h, col[0])) {
+		xgrow(&gone->v, &gone->cap, gone->n, sizeof *gone->v);
+		gone->v[gone->n++] = xstrdup(col[0]);
+	}
+	return 0;
 }
 
 int
 reg_reconcile(struct reg *g, const struct history *h, char **cause)
 {
-	sqlite3_stmt *claims = NULL, *del = NULL;
-	char **gone = NULL;
-	size_t n = 0, cap = 0, i;
-	const char *c;
-	int rc = 0;
+	const char *me[] = {g->agent};
+	struct names gone = {.h = h};
+	const char *p[2];
+	size_t i;
+	int rc;
 
-	if (sqlite3_prepare_v2(g->db, "SELECT DISTINCT claim FROM claims", -1, &claims, NULL) !=
-	        SQLITE_OK ||
-	    sqlite3_prepare_v2(g->db, "DELETE FROM claims WHERE claim = ?", -1, &del, NULL) !=
-	        SQLITE_OK) {
-		rc = fail(g, "cannot read", cause);
-		goto out;
+	if ((rc = reg_begin(g, cause)) == 0)
+		rc = exec(g, sql_claims, me, 1, take_unrecorded, &gone, cause);
+	for (i = 0; i < gone.n && rc == 0; i++) {
+		p[0] = gone.v[i];
+		p[1] = g->agent;
+		if (exec(g, sql_unuse, p, 1, NULL, NULL, cause) == -1 ||
+		    exec(g, sql_unpay, p, 2, NULL, NULL, cause) == -1 ||
+		    exec(g, sql_unallow, p, 2, NULL, NULL, cause) == -1)
+			rc = -1;
 	}
-	while ((rc = sqlite3_step(claims)) == SQLITE_ROW)
-		if ((c = (const char *)sqlite3_column_text(claims, 0)) != NULL &&
-		    !history_completed(h, c)) {
-			xgrow(&gone, &cap, n, sizeof *gone);
-			gone[n++] = xstrdup(c);
-		}
-	if (rc != SQLITE_DONE) {
-		rc = fail(g, "cannot read", cause);
-		goto out;
-	}
-	rc = 0;
-	if (n > 0 && exec(g, "BEGIN IMMEDIATE", cause) == -1) {
-		rc = -1;
-		goto out;
-	}
-	for (i = 0; i < n && rc == 0; i++) {
-		sqlite3_reset(del);
-		sqlite3_bind_text(del, 1, gone[i], -1, SQLITE_STATIC);
-		if (sqlite3_step(del) != SQLITE_DONE)
-			rc = fail(g, "cannot remove an unrecorded claim", cause);
-	}
-	if (n > 0 && rc == 0)
-		rc = exec(g, "COMMIT", cause);
-	else if (n > 0)
-		reg_rollback(g);
 	if (rc == 0)
-		rc = (int)n;
-out:
-	for (i = 0; i < n; i++)
-		free(gone[i]);
-	free(gone);
-	sqlite3_finalize(claims);
-	sqlite3_finalize(del);
+		rc = reg_commit(g, cause);
+	reg_rollback(g);
+	for (i = 0; i < gone.n; i++)
+		free(gone.v[i]);
+	free(gone.v);
+	return rc == 0 ? (int)gone.n : -1;
+}
+
+struct each {
+	int (*fn)(void *ctx, const struct reg_entry *e);
+	void *ctx;
+};
+
+static int
+each_row(void *ctx, char *const *col, int ncol)
+{
+	struct each *w = ctx;
+	struct reg_entry e;
+	int rc;
+
+	entry_of(&e, col, ncol);
+	rc = w->fn(w->ctx, &e);
+	reg_entry_clear(&e);
 	return rc;
+}
+
+int
+reg_each(struct reg *g, int mine, int (*fn)(void *ctx, const struct reg_entry *e), void *ctx,
+         char **cause)
+{
+	const char *me[] = {g->agent};
+	struct each w = {fn, ctx};
+
+	return mine ? exec(g, sql_mine, me, 1, each_row, &w, cause)
+	            : exec(g, sql_all, NULL, 0, each_row, &w, cause);
+}
+
+int
+reg_clear_mine(struct reg *g, char **cause)
+{
+	const char *me[] = {g->agent};
+
+	if (exec(g, sql_unuse_mine, me, 1, NULL, NULL, cause) == -1 ||
+	    exec(g, sql_clear_payments, me, 1, NULL, NULL, cause) == -1)
+		return -1;
+	return exec(g, sql_clear_allowances, me, 1, NULL, NULL, cause);
+}
+
+int
+reg_key_has(const char *key, const char *v)
+{
+	const char *p = strchr(key, '|'), *q;
+	size_t n = strlen(v), i;
+
+	while (p != NULL) {
+		/* One value: up to the next unescaped bar, compared unescaped. */
+		for (q = p + 1, i = 0; *q != '|' && *q != '\0'; q++) {
+			if (*q == '\\' && q[1] != '\0')
+				q++;
+			i = i < n && *q == v[i] ? i + 1 : n + 1;
+		}
+		if (i == n)
+			return 1;
+		p = *q == '|' ? q : NULL;
+	}
+	return 0;
 }
 
 void
 reg_entry_clear(struct reg_entry *e)
 {
+	free(e->key);
+	free(e->kind);
 	free(e->fields);
 	free(e->claim);
 	free(e->input);
 	free(e->paid_at);
+	free(e->agent);
+	free(e->allowance);
+	free(e->allowed);
+	free(e->allowed_by);
+	free(e->allowed_why);
 	memset(e, 0, sizeof *e);
 }

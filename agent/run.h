@@ -47,6 +47,7 @@ struct run {
 	struct progress progress; /* its total: claims in the file, from the first pass */
 	unsigned long paid;       /* claims refused as paid before with the same values */
 	unsigned long conflicts;  /* claims refused as paid before with other values */
+	char *allowance;          /* the allowance the last claim entered used, or NULL */
 	int stop_seen;            /* a stop request was seen, at stop_at */
 	struct timespec stop_at;
 

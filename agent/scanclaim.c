@@ -135,7 +135,8 @@ scan_claim(struct run *run, const struct scanned *sc, unsigned long row, int che
 	}
 	preview_row(run->o, run->base, &m, run->res->rows == 1);
 	if (run->o->rows != NULL)
-		rowset_add(run->o->rows, &m); /* what was read goes on record, paid or not */
+		/* What was read goes on record, paid or not. */
+		rowset_add(run->o->rows, &m, run->allowance);
 	if (m.nerrs == 0) {
 		run->res->produced++;
 		rc = 0;

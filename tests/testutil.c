@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <iconv.h>
+#include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,4 +201,40 @@ from_cp932(const char *s, size_t len)
 	iconv_close(cd);
 	*o = '\0';
 	return out;
+}
+
+char *
+pg_database(void)
+{
+	static unsigned n;
+	const char *server = getenv("FORMAGENT_TEST_PG");
+	char *sql, *conninfo, *db;
+	PGconn *pg;
+	PGresult *res;
+	int ok;
+
+	if (server == NULL) {
+		fputs("FORMAGENT_TEST_PG is not set: run the tests with make unit, whose "
+		      "tests/pgserver starts a PostgreSQL server\n",
+		      stderr);
+		return NULL;
+	}
+	if (PQstatus(pg = PQconnectdb(server)) != CONNECTION_OK) {
+		fprintf(stderr, "cannot connect to %s: %s", server, PQerrorMessage(pg));
+		PQfinish(pg);
+		return NULL;
+	}
+	db = pathf("t_%ld_%u", (long)getpid(), n++);
+	sql = pathf("CREATE DATABASE %s", db);
+	res = PQexec(pg, sql);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		fprintf(stderr, "%s: %s", sql, PQerrorMessage(pg));
+	PQclear(res);
+	PQfinish(pg);
+	free(sql);
+	/* The server's conninfo with dbname=postgres replaced: a later keyword wins in libpq. */
+	conninfo = ok ? pathf("%s dbname=%s", server, db) : NULL;
+	free(db);
+	return conninfo;
 }

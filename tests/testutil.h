@@ -34,6 +34,11 @@ int run_agent(const char *dir, char **out, char **err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Counts the entries of dir whose names end in suffix ("" for all, hidden ones included). */
 int count_files(const char *dir, const char *suffix);
+/*
+ * A new empty database on the test PostgreSQL server (tests/pgserver, FORMAGENT_TEST_PG), as a
+ * conninfo; NULL, with the reason on stderr, when there is no server.
+ */
+char *pg_database(void);
 /* Converts CP932 bytes to UTF-8 through iconv; NULL if they are not valid CP932. */
 char *from_cp932(const char *s, size_t len);
 
