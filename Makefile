@@ -67,8 +67,8 @@ endif
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-# The command line (main.c, tools.c) goes into the program only; the rooms also into the tests.
-CLI_SRCS = agent/main.c agent/tools.c
+# The command line (main.c, tools.c, claims.c) goes into the program only; the rooms also into the tests.
+CLI_SRCS = agent/main.c agent/tools.c agent/claims.c
 LIB_SRCS = $(filter-out $(CLI_SRCS),$(wildcard agent/*.c))
 LIB_OBJS = $(LIB_SRCS:agent/%.c=$(BUILD)/agent/%.o)
 MAIN_OBJ = $(CLI_SRCS:agent/%.c=$(BUILD)/agent/%.o)

@@ -1,6 +1,7 @@
 /*
  * The command line's shared parts: main.c runs the commands that take claims (check, process,
- * test, run, status) and tools.c those for administrators and auditors (convert, scan, audit).
+ * test, run, status) tools.c those for administrators and auditors (convert, scan, audit), and claims.c the
+ * claims register's (claims show, check, rebuild).
  */
 #ifndef FORMAGENT_CLI_H
 #define FORMAGENT_CLI_H
@@ -15,5 +16,7 @@ const char *cli_config_path(const char *opt);
 int cmd_convert(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+/* claims.c: show, check and rebuild the claims register. */
+int cmd_claims(int argc, char **argv);
 
 #endif

@@ -19,7 +19,8 @@
 
 const char *const config_keys[] = {"rules",  "templates", "audit",         "spools",
                                    "tmpdir", "state_dir", "stop_grace_ms", "language",
-                                   "eras",   "retry_ms",  "register",      NULL};
+                                   "eras",   "retry_ms",  "register",      "administrators",
+                                   NULL};
 const char *const config_spool_keys[] = {"name",     "inbox",     "work",   "out",   "done",
                                          "rejected", "review",    "rules",  "watch", "settle_ms",
                                          "rescan_s", "max_bytes", "ignore", NULL};
@@ -503,6 +504,19 @@ config_load(const char *path, struct diags *d)
 	if (c->state_dir == NULL && c->audit_dir != NULL)
 		c->state_dir = xstrdup(c->audit_dir);
 	load_register(c, root, d);
+	if ((m = ymap_get(root, "administrators")) != NULL) {
+		const char *user;
+		size_t k;
+
+		if (m->kind != Y_SEQ)
+			ydiag(d, m, "expected a list of user names for 'administrators'");
+		else {
+			c->administrators = xcalloc(m->n + 1, sizeof *c->administrators);
+			for (k = 0; k < m->n; k++)
+				if (yget_str(m->items[k], "administrators", &user, d) == 0)
+					c->administrators[c->nadministrators++] = xstrdup(user);
+		}
+	}
 	if ((m = ymap_get(root, "spools")) == NULL)
 		ydiag(d, root, "'spools' is required: a list of drop folders");
 	else
@@ -594,6 +608,9 @@ config_free(struct config *c)
 	free(c->state_dir);
 	free(c->register_sqlite);
 	free(c->register_pg);
+	for (i = 0; i < c->nadministrators; i++)
+		free(c->administrators[i]);
+	free(c->administrators);
 	free(c->language);
 	for (i = eras_builtin()->n; i < c->eras.n; i++) {
 		free((char *)c->era_v[i].name);

@@ -37,6 +37,8 @@ struct config {
 	char *state_dir;       /* the agent's status file; the audit folder when not given */
 	char *register_sqlite; /* register: {sqlite: PATH}, or NULL for STATE_DIR/claims.sqlite */
 	char *register_pg;     /* register: {postgresql: CONNINFO}, or NULL */
+	char **administrators; /* the users whose .allow.txt files are taken */
+	size_t nadministrators;
 	int stop_grace_ms;     /* after SIGTERM, how long the file in hand may take to finish */
 	int retry_ms;          /* how often suspended intake tries again to write */
 	char *language;        /* of the reasons clerks read: "ja" (the default) or "en" */

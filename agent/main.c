@@ -22,6 +22,7 @@
 #include "spool.h"
 #include "status.h"
 #include "record.h"
+#include "register.h"
 #include "xmalloc.h"
 
 #ifndef FORMAGENT_VERSION
@@ -61,6 +62,11 @@ cli_usage(FILE *fp)
 	    "                               the log as a workbook to filter and sum in Excel\n"
 	    "  audit head [-c CONFIG | FILE...]\n"
 	    "                               the log's last SEQ:HASH, to keep off the machine\n"
+	    "  claims show -c CONFIG [--case NO]\n"
+	    "                               what the claims register says was paid, and where\n"
+	    "  claims check -c CONFIG       compare the register with the audit log\n"
+	    "  claims rebuild -c CONFIG     remake the register from the audit log (agent "
+	    "stopped)\n"
 	    "\n"
 	    "-c defaults to $FORMAGENT_CONFIG, then " DEFAULT_CONFIG ".\n"
 	    "process exits 0 when every row produced its form, 1 when some rows were rejected,\n"
@@ -199,8 +205,8 @@ cmd_process(int argc, char **argv)
 	struct file_result res;
 	struct admit_opts ao = {0};
 	struct admitted ad;
-	struct history *hist = NULL;
 	const struct spool *sp;
+	struct reg *reg;
 	const char *cfg = NULL, *out = NULL;
 	struct config *c;
 	char *cause = NULL;
@@ -270,43 +276,35 @@ cmd_process(int argc, char **argv)
 	o.tmpdir = c->tmpdir;
 	o.progress = !o.dry_run && !quiet && isatty(STDERR_FILENO);
 	/*
-	 * Writing where the agent does (no --out), what the audit log says was processed is refused
-	 * as it would be in the inbox: it must not be paid twice. With --out the forms go to a
-	 * folder of the user's choosing (a reprint, a look), and a dry run writes nothing: the log
-	 * is not asked.
+	 * Only the agent writes into a spool's folders: it is the one writer of the audit log and
+	 * the claims register, and a claim is paid by dropping its file into the inbox. process is
+	 * a trial run (--out, or --dry-run): it looks every claim up in the register and refuses
+	 * what was paid, as the agent would, but enters nothing and records nothing.
 	 */
-	if (out == NULL && !o.dry_run && (hist = history_load(c->audit_dir, &cause)) == NULL) {
-		fprintf(stderr, "formagent: %s\n", cause);
+	if (out == NULL && !o.dry_run) {
+		fputs("formagent: process: give --out DIR: only the agent writes into a spool's "
+		      "folders (drop the file into its inbox to pay it); process --out is a trial "
+		      "run that pays nothing\n",
+		      stderr);
+		config_free(c);
+		return 2;
+	}
+	if ((reg = reg_open(c, REG_READONLY, &cause)) == NULL && cause != NULL) {
+		fprintf(stderr, "formagent: process: %s\n", cause);
 		free(cause);
 		config_free(c);
 		return 2;
 	}
-	ao.history = hist;
-	if ((sp = spool_for(c, o.rule)) != NULL) {
+	o.reg = reg;
+	o.trial = 1;
+	if ((sp = spool_for(c, o.rule)) != NULL)
 		ao.max_bytes = sp->max_bytes;
-		ao.review_dir = sp->review;
-	}
 	for (i = optind; i < argc; i++) {
-		if (out != NULL) {
-			o.out_dir = o.reject_dir = out;
-		} else if ((sp = spool_for(c, o.rule)) != NULL) {
-			o.out_dir = sp->out;
-			o.reject_dir = sp->rejected;
-			o.review_dir = sp->review;
-		} else {
-			fputs("formagent: process: no --out and no spool in the configuration\n",
-			      stderr);
-			history_free(hist);
-			config_free(c);
-			return 2;
-		}
-		if (!o.dry_run &&
-		    (spool_mkdirs(o.out_dir, &cause) == -1 ||
-		     spool_mkdirs(o.reject_dir, &cause) == -1 ||
-		     (o.review_dir != NULL && spool_mkdirs(o.review_dir, &cause) == -1))) {
+		o.out_dir = o.reject_dir = out;
+		if (!o.dry_run && spool_mkdirs(out, &cause) == -1) {
 			fprintf(stderr, "formagent: %s\n", cause);
 			free(cause);
-			history_free(hist);
+			reg_close(reg);
 			config_free(c);
 			return 2;
 		}
@@ -329,15 +327,17 @@ cmd_process(int argc, char **argv)
 			    res.outcome != OUTCOME_PARTLY_REJECTED)
 				fprintf(stderr, "%s: not processed: %s\n", argv[i], res.reason);
 			else
-				fprintf(fp, "%s: rule %s, %lu rows: %lu produced, %lu rejected\n",
+				fprintf(fp, "%s: rule %s, %lu rows: %lu produced, %lu rejected%s\n",
 				        argv[i], res.rule->name, res.rows, res.produced,
-				        res.rejected);
+				        res.rejected,
+				        res.paid > 0 ? " (some already paid: see the reason file)"
+				                     : "");
 			for (k = 0; k < res.noutputs; k++)
 				fprintf(fp, "  wrote %s\n", res.outputs[k].name);
 		}
 		file_result_free(&res);
 	}
-	history_free(hist);
+	reg_close(reg);
 	config_free(c);
 	return worst;
 }
@@ -463,6 +463,8 @@ command(int argc, char **argv)
 		return cmd_status(argc - 1, argv + 1);
 	if (strcmp(argv[1], "audit") == 0)
 		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(argv[1], "claims") == 0)
+		return cmd_claims(argc - 1, argv + 1);
 	fprintf(stderr, "formagent: unknown command '%s'\n", argv[1]);
 	cli_usage(stderr);
 	return 2;

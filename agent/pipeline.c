@@ -43,6 +43,9 @@ file_result_free(struct file_result *res)
 	}
 	free(res->corrections);
 	free(res->corrects);
+	free(res->allowed_key);
+	free(res->allowed_why);
+	free(res->allowed_by);
 	memset(res, 0, sizeof *res);
 }
 
@@ -554,6 +557,10 @@ pipeline_file(const struct config *c, const struct admitted *in, const struct pi
 		rc = review_fix_file(&run, fd);
 		goto out;
 	}
+	if (pipeline_is_allowance(run.base)) {
+		rc = allow_file(&run, fd);
+		goto out;
+	}
 	if ((r = match_scanned(c, o->rule, run.base)) != NULL) {
 		run_set_rule(&run, r);
 		rc = scan_file(&run, fd);
@@ -610,6 +617,7 @@ out:
 	 */
 	if (rc != OUTCOME_RETRY && outputs_sync(&run.out, &cause) == -1)
 		rc = run_io_fail(&run, cause);
+	res->paid = run.paid + run.conflicts;
 	res->outputs = run.out.list;
 	res->noutputs = run.out.n;
 	run.out.list = NULL;

@@ -66,6 +66,7 @@ struct file_result {
 	const struct rule *rule;
 	enum outcome outcome;
 	unsigned long rows, produced, rejected;
+	unsigned long paid; /* of the rejected: claims the register says were paid before */
 	char *reason;  /* why the file was refused, waits in review, or must be done again */
 	int64_t total; /* the sum of the ledger's totalled column */
 	struct output *outputs;
@@ -80,6 +81,8 @@ struct file_result {
 	 */
 	char *corrects;
 	char corrects_sha256[65];
+	/* For an allowance file: the key it let be paid once more, why, and who wrote it. */
+	char *allowed_key, *allowed_why, *allowed_by;
 	struct correction *corrections;
 	size_t ncorrections;
 };
@@ -88,6 +91,9 @@ struct file_result {
 #define PIPELINE_FIX_SUFFIX ".fix.txt"
 /* Whether name is a correction file's (NAME.fix.txt, with a NAME). */
 int pipeline_is_fix(const char *name);
+/* An administrator's allowance of one more payment of a claim (allow.c). */
+#define PIPELINE_ALLOW_SUFFIX ".allow.txt"
+int pipeline_is_allowance(const char *name);
 
 /*
  * Processes the file the gate let through (in->fd), or writes the reason of its refusal. Returns

@@ -3,6 +3,7 @@
  * reach a record only from fields a rule marks audit: a claimant's name never does, nor does a
  * reason that could quote one.
  */
+#include <errno.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -449,5 +450,82 @@ record_completed(const char *spool, const char *claim, const char *name, enum ou
 		json_object_set_new(rec, "reason", json_string(res->reason));
 	if (res->corrects != NULL && res->corrects_sha256[0] != '\0')
 		json_object_set_new(rec, "corrects", corrects_json(res));
+	/* Who let a claim be paid once more, and why: `claims rebuild` enters it again. */
+	if (res->allowed_key != NULL)
+		json_object_set_new(rec, "allowance",
+		                    json_pack("{s:s, s:s, s:s}", "key", res->allowed_key, "reason",
+		                              res->allowed_why, "by", res->allowed_by));
 	return rec;
+}
+
+struct payments {
+	int (*fn)(void *ctx, const struct paid *p);
+	void *ctx;
+	int stop;
+};
+
+static int
+each_paid(void *ctx, json_t *rec)
+{
+	struct payments *w = ctx;
+	const char *result = member(rec, "result");
+	json_t *al = json_object_get(rec, "allowance"), *row;
+	struct paid p = {0};
+	char *fields;
+	size_t i;
+
+	if (strcmp(member(rec, "event"), "completed") != 0 ||
+	    (strcmp(result, "produced") != 0 && strcmp(result, "partly_rejected") != 0))
+		return 0;
+	p.claim = member(rec, "claim");
+	p.input = member(json_object_get(rec, "input"), "name");
+	p.at = member(rec, "time");
+	if (al != NULL) {
+		p.key = member(al, "key");
+		p.reason = member(al, "reason");
+		p.by = member(al, "by");
+		if ((w->stop = w->fn(w->ctx, &p)) != 0)
+			return 1;
+	}
+	p.reason = p.by = NULL;
+	json_array_foreach(json_object_get(rec, "rows"), i, row) {
+		if (json_object_get(row, "key") == NULL ||
+		    strcmp(member(row, "outcome"), "produced") != 0)
+			continue;
+		p.key = member(row, "key");
+		p.row = (unsigned long)json_integer_value(json_object_get(row, "row"));
+		p.allowance = json_string_value(json_object_get(row, "allowance"));
+		/* As fields_json() made them for the register: sorted keys, compact. */
+		fields = json_dumps(json_object_get(row, "fields"), JSON_COMPACT | JSON_SORT_KEYS);
+		p.fields = fields != NULL ? fields : "{}";
+		w->stop = w->fn(w->ctx, &p);
+		free(fields);
+		if (w->stop != 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+record_each_payment(const char *dir, int (*fn)(void *ctx, const struct paid *p), void *ctx,
+                    char **cause)
+{
+	struct payments w = {fn, ctx, 0};
+	size_t n, i;
+	char **files = audit_files(dir, &n);
+	int rc;
+
+	if (files == NULL && access(dir, R_OK | X_OK) == -1) {
+		*cause = xasprintf("cannot read the audit folder %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	rc = audit_each(files, n, each_paid, &w);
+	for (i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+	if (rc == -1) {
+		*cause = xasprintf("cannot read the audit log in %s", dir);
+		return -1;
+	}
+	return w.stop;
 }

@@ -89,4 +89,25 @@ json_t *record_completed(const char *spool, const char *claim, const char *name,
                          enum outcome result, int resumed, const struct file_result *res,
                          struct rowset *rs);
 
+/*
+ * What a completed record says was paid: one payment (a row with a claim key), or one
+ * allowance (reason set). Strings borrowed, valid during the call.
+ */
+struct paid {
+	const char *key;
+	const char *fields; /* a payment's audited fields, as the register keeps them */
+	const char *claim, *input, *at;
+	unsigned long row;
+	const char *allowance; /* the claim id of the allowance the payment used, or NULL */
+	const char *reason, *by; /* an allowance's */
+};
+
+/*
+ * Calls fn with each payment and allowance the audit log in dir records, oldest first, as a
+ * file that produced its outputs recorded them (a file completed twice, "resumed", gives its
+ * payments twice). Stops at fn's first non-zero. 0, or -1 with *cause.
+ */
+int record_each_payment(const char *dir, int (*fn)(void *ctx, const struct paid *p), void *ctx,
+                        char **cause);
+
 #endif

@@ -46,6 +46,25 @@ lite_close(void *db)
 	free(l);
 }
 
+static int
+counted(void *ctx, int n, char **col, char **names)
+{
+	(void)n;
+	(void)names;
+	*(int *)ctx = col[0] != NULL && strcmp(col[0], "0") != 0;
+	return 0;
+}
+
+static int
+has_tables(struct lite *l)
+{
+	int yes = 0;
+
+	sqlite3_exec(l->db, "SELECT count(*) FROM sqlite_master WHERE name = 'payments'", counted,
+	             &yes, NULL);
+	return yes;
+}
+
 static void *
 lite_open(const char *where, const char *schema, int readonly, char **cause)
 {
@@ -62,6 +81,10 @@ lite_open(const char *where, const char *schema, int readonly, char **cause)
 		fail(l, "cannot open", cause);
 		lite_close(l);
 		return NULL;
+	}
+	if (readonly && !has_tables(l)) {
+		lite_close(l);
+		return NULL; /* made, but nothing was ever entered */
 	}
 	if (!readonly && (sqlite3_exec(l->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
 	                               NULL, NULL, NULL) != SQLITE_OK ||

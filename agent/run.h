@@ -81,6 +81,9 @@ int run_finish(struct run *run, char **cause);
 /* scanclaim.c: a scanned file's claims (the fixes in run when it is being corrected). */
 enum outcome scan_file(struct run *run, int fd);
 
+/* allow.c: an administrator's allowance of one more payment of a claim (NAME.allow.txt). */
+enum outcome allow_file(struct run *run, int fd);
+
 /* review.c: */
 /* A correction file: the claim it names, waiting in review, read again with its values. */
 enum outcome review_fix_file(struct run *run, int fd);

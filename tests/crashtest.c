@@ -9,7 +9,8 @@
  *   stray    a file left in work/, a temporary file, an output a clean run does not make, or
  *            an output whose bytes differ from the clean run's
  *
- * and the audit log must verify. Prints "crashtest: N cycles, lost 0, doubled 0, stray 0" and
+ * and the audit log must verify, and `claims check` find the claims register and the audit log
+ * the same (a payment not entered counts as lost, an entry not recorded as stray). Prints "crashtest: N cycles, lost 0, doubled 0, stray 0" and
  * exits non-zero if any count is not 0. CRASH_CYCLES sets the number of cycles (default 200).
  */
 #include <dirent.h>
@@ -231,10 +232,34 @@ main(void)
 	stray += count("work", "") + count("out", ".tmp") + count("rejected", ".tmp") +
 	         count("inbox", "");
 	/* The outputs a clean run of the same inputs gives, byte for byte. */
+	/*
+	 * The claims register against the audit log: a claim entered without its record, or
+	 * recorded without its entry (which could then be paid twice), is a failure.
+	 */
+	{
+		int log_only, reg_only, rc = claims_differences(bin, cfg, &log_only, &reg_only);
+
+		if (rc != 0)
+			fprintf(stderr, "crashtest: the claims register and the audit log differ: %d "
+			                "payments not entered, %d entries not recorded\n",
+			        log_only, reg_only);
+		lost += log_only;
+		stray += reg_only + (rc != 0 && log_only + reg_only == 0);
+	}
+	/* Its own empty register: a trial run looks the agent's up, which says all was paid. */
 	ref = pathf("%s/reference", dir);
-	cmd = pathf("cd '%s' && for f in *.csv; do '%s' process -q -c '%s' --out '%s' \"$f\" "
-	            ">/dev/null 2>&1; done",
-	            inputs, bin, cfg, ref);
+	{
+		char *text = slurp(cfg, NULL), *rcfg = pathf("%s/reference.yaml", dir);
+
+		p = pathf("%sregister: {sqlite: reference-claims.sqlite}\n", text);
+		spits(rcfg, p);
+		free(p);
+		free(text);
+		cmd = pathf("cd '%s' && for f in *.csv; do '%s' process -q -c '%s' --out '%s' "
+		            "\"$f\" >/dev/null 2>&1; done",
+		            inputs, bin, rcfg, ref);
+		free(rcfg);
+	}
 	if (system(cmd) == -1)
 		return 2;
 	free(cmd);

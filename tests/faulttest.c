@@ -8,7 +8,9 @@
  *   stopped     the agent did not finish on its own (it must retry, and exit 0 once done)
  *   lost        an input in none of done/, rejected/ and review/, or left in the inbox or work/
  *   doubled     an input in two of them, or with two completions that are not "resumed"
- *   unrecorded  an output in out/ that no completed audit record names
+ *   unrecorded  an output in out/ that no completed audit record names, or a claim in the
+ *               claims register that the audit log does not record as paid
+ *   (lost also counts a payment the audit log records that the register lacks)
  *   differs     out/, done/, rejected/ or review/ not as in the reference run, names and bytes;
  *               the one other outcome allowed is a file the agent may not open (EACCES)
  *               rejected with that reason
@@ -340,6 +342,22 @@ check_audit(const char *cdir, const char *label, struct tally *t)
 		t->broken++;
 	}
 	free(cmd);
+	/* A claim entered without its record, or recorded without its entry, is lost for good. */
+	{
+		char *cfg = pathf("%s/formagent.yaml", cdir);
+		int log_only, reg_only, rc = claims_differences(bin, cfg, &log_only, &reg_only);
+
+		if (rc != 0) {
+			fprintf(stderr,
+			        "faulttest: %s: the claims register and the audit log differ: %d "
+			        "payments not entered, %d entries not recorded\n",
+			        label, log_only, reg_only);
+			t->lost += log_only;
+			t->unrecorded += reg_only;
+			t->broken += log_only + reg_only == 0;
+		}
+		free(cfg);
+	}
 	json_decref(named);
 	json_decref(per_input);
 	free(adir);

@@ -399,16 +399,16 @@ reason_in(const char *text)
 }
 
 /*
- * `process` and the agent go through one gate: a symbolic link, a hard link, a file too large
- * and a duplicate are refused by both with the same reason, word for word (what process prints,
- * and what the agent's reason file says).
+ * `process` and the agent go through one gate: a symbolic link, a hard link and a file too
+ * large are refused by both with the same reason, word for word (what process prints, and what
+ * the agent's reason file says); a duplicate by the agent.
  */
 static void
 test_one_gate(void **state)
 {
 	static const char *const names[] = {"tiny-link.csv", "tiny-hard.csv", "tiny-large.csv",
 	                                    "tiny-again.csv"};
-	char *p, *q, *err, *text, *by_process[4], *by_agent;
+	char *p, *q, *err, *text, *by_process[3], *by_agent;
 	struct env e;
 	size_t i;
 
@@ -438,16 +438,17 @@ test_one_gate(void **state)
 	for (i = 0; i < 4; i++) {
 		p = pathf("%s/%s", e.dir, names[i]);
 		/*
-		 * Without --out, process writes where the agent does, and so is refused what the
-		 * audit log says was processed; with it (the first three), the files go elsewhere.
+		 * The first three, refused by the gate. The fourth is a trial run's to make again
+		 * (a reprint): process reads no audit log; the agent refuses it as a duplicate.
 		 */
-		q = i < 3 ? pathf("--out '%s/p'", e.dir) : strdup("");
-		assert_int_equal(
-		    run_agent(NULL, NULL, &err, "process -c '%s' %s '%s'", e.cfg, q, p), 2);
-		free(q);
-		by_process[i] = reason_in(err);
-		assert_non_null(by_process[i]);
-		free(err);
+		if (i < 3) {
+			assert_int_equal(run_agent(NULL, NULL, &err, "process -c '%s' --out '%s/p' '%s'",
+			                           e.cfg, e.dir, p),
+			                 2);
+			by_process[i] = reason_in(err);
+			assert_non_null(by_process[i]);
+			free(err);
+		}
 		/* The same file into the inbox, the link and the hard link as they are. */
 		q = pathf("mv '%s' '%s/inbox/'", p, e.dir);
 		assert_int_equal(system(q), 0);
@@ -456,7 +457,7 @@ test_one_gate(void **state)
 	}
 	env_start(&e, "--once");
 	assert_int_equal(env_wait(&e, 30000), 0);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 3; i++) {
 		p = pathf("rejected/%s.reason.txt", names[i]);
 		q = pathf("%s/%s", e.dir, p);
 		text = slurp(q, NULL);

@@ -56,11 +56,14 @@ assert_text(const char *xlsx, const char *addr, const char *want)
 	xcell_clear(&c);
 }
 
+static char *config_dir;
+
 static int
 setup(void **state)
 {
 	(void)state;
-	config = srcpath("formagent.yaml");
+	config_dir = tmpdir_new();
+	config = example_config(config_dir);
 	return 0;
 }
 
@@ -69,6 +72,8 @@ teardown(void **state)
 {
 	(void)state;
 	free(config);
+	rmtree(config_dir);
+	free(config_dir);
 	return 0;
 }
 
@@ -327,13 +332,16 @@ test_rejected_rows(void **state)
 	free(dir);
 }
 
-/* Without --out, forms go to the spool's out folder and reasons to its rejected folder. */
+/*
+ * Only the agent writes into a spool's folders: process without --out is refused and writes
+ * nothing; with --out the forms and the reasons go there.
+ */
 static void
 test_spool_folders(void **state)
 {
 	char *dir = tmpdir_new(), *cfg = path2(dir, "formagent.yaml"), *rules, *templates, *text;
 	char *in = samplepath("transport-2024-04.cp932.csv"),
-	     *bad = path2(dir, "transport-bad.csv");
+	     *bad = path2(dir, "transport-bad.csv"), *err;
 	char *p;
 
 	(void)state;
@@ -348,16 +356,23 @@ test_spool_folders(void **state)
 	spits(cfg, text);
 	free(text);
 	spit(bad, bad_csv, sizeof bad_csv - 1);
-	assert_int_equal(run_agent(NULL, NULL, NULL, "process -c '%s' '%s' '%s'", cfg, in, bad), 1);
+	assert_int_equal(run_agent(NULL, NULL, &err, "process -c '%s' '%s'", cfg, in), 2);
+	assert_non_null(strstr(err, "give --out DIR: only the agent writes into a spool's folders"));
+	free(err);
 	p = path2(dir, "forms");
+	assert_int_equal(access(p, F_OK), -1);
+	assert_int_equal(run_agent(NULL, NULL, NULL, "process -c '%s' --out '%s' '%s' '%s'", cfg, p,
+	                           in, bad),
+	                 1);
 	assert_int_equal(count_files(p, ".xlsx"), 5 + 2);
-	free(p);
-	p = path2(dir, "rej");
 	assert_int_equal(count_files(p, ".reason.txt"), 1);
 	assert_int_equal(count_files(p, ".rejected.csv"), 1);
 	free(p);
+	p = path2(dir, "rej");
+	assert_int_equal(access(p, F_OK), -1);
+	free(p);
+	p = path2(dir, "forms/transport-bad.csv.reason.txt");
 	/* language: en: the same reasons in English. */
-	p = path2(dir, "rej/transport-bad.csv.reason.txt");
 	text = slurp(p, NULL);
 	assert_non_null(strstr(text, "4 of 5 claims were rejected"));
 	assert_non_null(strstr(text, "row 3, column 申請日, value \"令和3年2月29日\": "));

@@ -76,7 +76,7 @@ printed(const char *dir, const char *name, PopplerDocument **doc)
 static void
 test_libreoffice_shows_wareki(void **state)
 {
-	char *dir, *cfg = srcpath("formagent.yaml"), *in, *text;
+	char *dir, *cdir = tmpdir_new(), *cfg = example_config(cdir), *in, *text;
 
 	(void)state;
 	dir = tmpdir_new();
@@ -101,6 +101,8 @@ test_libreoffice_shows_wareki(void **state)
 	free(text);
 	free(in);
 	free(cfg);
+	rmtree(cdir);
+	free(cdir);
 	rmtree(dir);
 	free(dir);
 }
@@ -153,7 +155,7 @@ assert_prints(const char *dir, const char *name, const char *const *want)
 static void
 test_printed_in_japanese(void **state)
 {
-	char *dir = tmpdir_new(), *cfg = srcpath("formagent.yaml");
+	char *dir = tmpdir_new(), *cdir = tmpdir_new(), *cfg = example_config(cdir);
 	char *in = samplepath("transport-2024-04.cp932.csv");
 	static const char *const form[] = {"通院移送費 支給決定書", "令和6年4月1日", "2,000円",
 	                                   NULL};
@@ -166,6 +168,8 @@ test_printed_in_japanese(void **state)
 	assert_prints(dir, "transport-2024-04.cp932.ledger.xlsx", ledger);
 	free(in);
 	free(cfg);
+	rmtree(cdir);
+	free(cdir);
 	rmtree(dir);
 	free(dir);
 }
@@ -310,7 +314,7 @@ assert_text_inside_columns(PopplerPage *page, double clear_mm)
 static void
 test_ledger_columns_fit_printed(void **state)
 {
-	char *dir = tmpdir_new(), *cfg = srcpath("formagent.yaml"),
+	char *dir = tmpdir_new(), *cdir = tmpdir_new(), *cfg = example_config(cdir),
 	     *in = pathf("%s/transport-wide.csv", dir);
 	PopplerDocument *doc;
 	PopplerPage *page;
@@ -339,6 +343,8 @@ test_ledger_columns_fit_printed(void **state)
 	g_object_unref(doc);
 	free(in);
 	free(cfg);
+	rmtree(cdir);
+	free(cdir);
 	rmtree(dir);
 	free(dir);
 }

@@ -238,3 +238,51 @@ pg_database(void)
 	free(db);
 	return conninfo;
 }
+
+int
+claims_differences(const char *bin, const char *cfg, int *log_only, int *reg_only)
+{
+	char *cmd = pathf("'%s' claims check -c '%s' 2>&1", bin, cfg), *line = NULL;
+	size_t cap = 0;
+	FILE *fp = popen(cmd, "r");
+	int st;
+
+	*log_only = *reg_only = 0;
+	free(cmd);
+	if (fp == NULL)
+		return -1;
+	while (getline(&line, &cap, fp) != -1) {
+		if (strncmp(line, "in the audit log, not in the register", 37) == 0)
+			++*log_only;
+		else if (strncmp(line, "in the register, not in the audit log", 37) == 0 ||
+		         strncmp(line, "paid with other values", 22) == 0)
+			++*reg_only;
+		else if (strstr(line, "difference") == NULL)
+			fprintf(stderr, "claims check: %s", line);
+	}
+	free(line);
+	st = pclose(fp);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+char *
+example_config(const char *dir)
+{
+	char *src = srcpath("formagent.yaml"), *text = slurp(src, NULL), *rules = srcpath("rules");
+	char *templates = srcpath("templates"), *path = pathf("%s/formagent.yaml", dir);
+	char *p, *mine;
+
+	if (text == NULL || (p = strstr(text, "rules: rules\ntemplates: templates\n")) == NULL) {
+		fprintf(stderr, "example_config: %s does not start as expected\n", src);
+		abort();
+	}
+	mine = pathf("%.*srules: %s\ntemplates: %s\n%s", (int)(p - text), text, rules, templates,
+	             p + strlen("rules: rules\ntemplates: templates\n"));
+	spits(path, mine);
+	free(mine);
+	free(text);
+	free(src);
+	free(rules);
+	free(templates);
+	return path;
+}

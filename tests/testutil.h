@@ -24,6 +24,12 @@ char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *slurp_fp(FILE *fp, size_t *len);
 /* A path under the source tree ($SRCDIR, or the current folder). */
 char *srcpath(const char *rel);
+/*
+ * The example configuration (formagent.yaml) as a new file in dir, with its rules and
+ * templates from the source tree and its demo folders, audit log and claims register under
+ * dir: what one test pays is not another's, nor what `make demo` paid.
+ */
+char *example_config(const char *dir);
 /* The shared samples folder (../shared/samples beside the checkout). */
 char *samplepath(const char *name);
 /*
@@ -39,6 +45,12 @@ int count_files(const char *dir, const char *suffix);
  * conninfo; NULL, with the reason on stderr, when there is no server.
  */
 char *pg_database(void);
+/*
+ * Runs `formagent claims check -c cfg` (bin: the binary) and counts its differences: payments
+ * the audit log records that the register lacks (*log_only), entries the log has no record of
+ * or with other values (*reg_only). Returns the command's exit status (0: none; -1: not run).
+ */
+int claims_differences(const char *bin, const char *cfg, int *log_only, int *reg_only);
 /* Converts CP932 bytes to UTF-8 through iconv; NULL if they are not valid CP932. */
 char *from_cp932(const char *s, size_t len);
 

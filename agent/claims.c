@@ -1,0 +1,354 @@
+/*
+ * `formagent claims`: the claims register for clerks, auditors and administrators. show lists
+ * what was paid for a case, when, from which file and row, under which claim id; check compares
+ * this agent's entries with its audit log, which stays the truth, and names every difference;
+ * rebuild remakes them from the log, with the agent stopped. Only audited fields are shown: the
+ * register holds no names.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "cli.h"
+#include "config.h"
+#include "diag.h"
+#include "record.h"
+#include "register.h"
+#include "status.h"
+#include "xmalloc.h"
+
+static struct config *
+load_config(const char *cfg)
+{
+	struct diags d = {0};
+	struct config *c = config_load(cli_config_path(cfg), &d);
+
+	if (c == NULL) {
+		diags_print(stderr, &d);
+		diags_free(&d);
+		return NULL;
+	}
+	diags_free(&d);
+	return c;
+}
+
+/* One payment as a line: when, key, payment number, where it came from, the values. */
+static void
+print_entry(FILE *fp, const struct reg_entry *e)
+{
+	fprintf(fp, "%.10s %.5s  %s", e->paid_at, e->paid_at + 11, e->key);
+	if (e->seq > 1)
+		fprintf(fp, "  (payment %lu, allowed by %s)", e->seq,
+		        e->allowance != NULL ? e->allowance : "?");
+	fprintf(fp, "\n  %s, row %lu, claim %s\n  %s\n", e->input, e->row, e->claim, e->fields);
+}
+
+struct show {
+	const char *of;
+	unsigned long n;
+};
+
+static int
+show_one(void *ctx, const struct reg_entry *e)
+{
+	struct show *s = ctx;
+
+	if (s->of == NULL || reg_key_has(e->key, s->of)) {
+		print_entry(stdout, e);
+		s->n++;
+	}
+	return 0;
+}
+
+/* A payment the audit log records, as `claims check` compares them. */
+struct want {
+	char *key, *claim, *input, *fields, *allowance;
+	unsigned long row;
+	int matched;
+};
+
+struct wants {
+	struct want *v;
+	size_t n, cap;
+	unsigned long allowances;
+};
+
+static struct want *
+want_find(struct wants *w, const char *key, const char *claim, unsigned long row)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (w->v[i].row == row && strcmp(w->v[i].key, key) == 0 &&
+		    strcmp(w->v[i].claim, claim) == 0)
+			return &w->v[i];
+	return NULL;
+}
+
+static int
+take_want(void *ctx, const struct paid *p)
+{
+	struct wants *w = ctx;
+	struct want *x;
+
+	if (p->reason != NULL) {
+		w->allowances++;
+		return 0;
+	}
+	if (want_find(w, p->key, p->claim, p->row) != NULL)
+		return 0; /* a file completed again after a crash ("resumed") */
+	xgrow(&w->v, &w->cap, w->n, sizeof *w->v);
+	x = &w->v[w->n++];
+	x->key = xstrdup(p->key);
+	x->claim = xstrdup(p->claim);
+	x->input = xstrdup(p->input);
+	x->fields = xstrdup(p->fields);
+	x->allowance = p->allowance != NULL ? xstrdup(p->allowance) : NULL;
+	x->row = p->row;
+	x->matched = 0;
+	return 0;
+}
+
+static void
+wants_free(struct wants *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		free(w->v[i].key);
+		free(w->v[i].claim);
+		free(w->v[i].input);
+		free(w->v[i].fields);
+		free(w->v[i].allowance);
+	}
+	free(w->v);
+}
+
+struct compare {
+	struct wants *w;
+	unsigned long differences, entries;
+};
+
+static int
+compare_one(void *ctx, const struct reg_entry *e)
+{
+	struct compare *k = ctx;
+	struct want *x = want_find(k->w, e->key, e->claim, e->row);
+
+	k->entries++;
+	if (x == NULL) {
+		printf("in the register, not in the audit log: %s: %s, row %lu, claim %s\n", e->key,
+		       e->input, e->row, e->claim);
+		k->differences++;
+	} else {
+		x->matched = 1;
+		if (strcmp(x->fields, e->fields) != 0) {
+			printf("paid with other values in the register than in the audit log: %s: "
+			       "%s, row %lu, claim %s: register %s, log %s\n",
+			       e->key, e->input, e->row, e->claim, e->fields, x->fields);
+			k->differences++;
+		}
+	}
+	return 0;
+}
+
+static int
+check(struct config *c, struct reg *g)
+{
+	struct wants w = {0};
+	struct compare k = {&w, 0, 0};
+	char *cause = NULL;
+	size_t i;
+	int rc = 2;
+
+	/* No register yet (g NULL): every payment the log records is missing from it. */
+	if (record_each_payment(c->audit_dir, take_want, &w, &cause) == -1 ||
+	    (g != NULL && reg_each(g, 1, compare_one, &k, &cause) == -1)) {
+		fprintf(stderr, "formagent: claims check: %s\n", cause);
+		free(cause);
+		goto out;
+	}
+	for (i = 0; i < w.n; i++)
+		if (!w.v[i].matched) {
+			printf("in the audit log, not in the register: %s: %s, row %lu, claim %s\n",
+			       w.v[i].key, w.v[i].input, w.v[i].row, w.v[i].claim);
+			k.differences++;
+		}
+	printf("%lu payment%s in the audit log, %lu in the register (%s): %lu difference%s\n", w.n,
+	       w.n == 1 ? "" : "s", k.entries, g != NULL ? reg_where(g) : "none yet", k.differences,
+	       k.differences == 1 ? "" : "s");
+	rc = k.differences > 0 ? 1 : 0;
+out:
+	wants_free(&w);
+	return rc;
+}
+
+struct rebuild {
+	struct reg *g;
+	unsigned long payments, allowances, twice;
+	char *cause;
+};
+
+static int
+enter_one(void *ctx, const struct paid *p)
+{
+	struct rebuild *b = ctx;
+	struct reg_allowance al = {0};
+	struct reg_entry found, e = {0};
+	char kind[64];
+	int rc;
+
+	if (p->reason != NULL) {
+		al.key = p->key;
+		al.reason = p->reason;
+		al.by = p->by;
+		al.claim = p->claim;
+		al.input = p->input;
+		al.at = p->at;
+		b->allowances++;
+		return reg_allow(b->g, &al, &b->cause) == -1 ? -1 : 0;
+	}
+	if ((rc = reg_find(b->g, p->key, &found, &b->cause)) == -1)
+		return -1;
+	if (rc == 1 && strcmp(found.claim, p->claim) == 0 && found.row == p->row) {
+		reg_entry_clear(&found);
+		return 0; /* a file completed again after a crash ("resumed") */
+	}
+	if (rc == 1 && p->allowance == NULL) {
+		printf("the audit log records %s paid twice without an allowance: %s, row %lu, and "
+		       "%s, row %lu (claim %s)\n",
+		       p->key, found.input, found.row, p->input, p->row, p->claim);
+		b->twice++;
+	}
+	snprintf(kind, sizeof kind, "%.*s", (int)strcspn(p->key, "|"), p->key);
+	e.key = (char *)p->key;
+	e.kind = kind;
+	e.seq = rc == 1 ? found.seq + 1 : 1;
+	e.fields = (char *)p->fields;
+	e.claim = (char *)p->claim;
+	e.input = (char *)p->input;
+	e.row = p->row;
+	e.paid_at = (char *)p->at;
+	e.allowance = (char *)p->allowance;
+	reg_entry_clear(&found);
+	b->payments++;
+	return reg_add(b->g, &e, &b->cause) == -1 ? -1 : 0;
+}
+
+static int
+rebuild(struct config *c, struct reg *g)
+{
+	struct rebuild b = {g, 0, 0, 0, NULL};
+	size_t n, i;
+	char **files = audit_files(c->audit_dir, &n);
+	long pid;
+	int rc;
+
+	/* The agent enters a file's claims before it records them: it must not be half way. */
+	if ((pid = status_running(c)) != 0) {
+		fprintf(stderr,
+		        "formagent: claims rebuild: the agent (pid %ld) is running with this "
+		        "configuration: stop it first\n",
+		        pid);
+		rc = 2;
+		goto out;
+	}
+	/* A log changed by hand must not become what was paid. */
+	if (n > 0 && audit_verify(files, n, NULL, c->audit_key, 0, stderr) != 0) {
+		fputs("formagent: claims rebuild: the audit log does not verify: nothing was changed\n",
+		      stderr);
+		rc = 2;
+		goto out;
+	}
+	if (reg_begin(g, &b.cause) == -1 || reg_clear_mine(g, &b.cause) == -1 ||
+	    record_each_payment(c->audit_dir, enter_one, &b, &b.cause) != 0 ||
+	    reg_commit(g, &b.cause) == -1) {
+		reg_rollback(g);
+		fprintf(stderr, "formagent: claims rebuild: %s; nothing was changed\n",
+		        b.cause != NULL ? b.cause : "failed");
+		free(b.cause);
+		rc = 2;
+		goto out;
+	}
+	printf("the claims register (%s) rebuilt from the audit log in %s: %lu payment%s, %lu "
+	       "allowance%s\n",
+	       reg_where(g), c->audit_dir, b.payments, b.payments == 1 ? "" : "s", b.allowances,
+	       b.allowances == 1 ? "" : "s");
+	rc = b.twice > 0 ? 1 : 0;
+out:
+	for (i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+	return rc;
+}
+
+int
+cmd_claims(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"case", required_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *cfg = NULL, *of = NULL, *what;
+	struct show s = {0};
+	struct config *c;
+	struct reg *g = NULL;
+	char *cause = NULL;
+	int ch, rc;
+
+	if (argc < 2 || (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "check") != 0 &&
+	                 strcmp(argv[1], "rebuild") != 0)) {
+		fputs("formagent: claims: show [--case NO], check or rebuild, with -c CONFIG\n",
+		      stderr);
+		return 2;
+	}
+	what = argv[1];
+	argc--;
+	argv++;
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cfg = optarg;
+			break;
+		case 'k':
+			of = optarg;
+			break;
+		case 'h':
+			cli_usage(stdout);
+			return 0;
+		default:
+			cli_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || (of != NULL && strcmp(what, "show") != 0)) {
+		cli_usage(stderr);
+		return 2;
+	}
+	if ((c = load_config(cfg)) == NULL)
+		return 2;
+	g = reg_open(c, strcmp(what, "rebuild") == 0 ? 0 : REG_READONLY, &cause);
+	if (g == NULL && cause != NULL) {
+		fprintf(stderr, "formagent: claims %s: %s\n", what, cause);
+		free(cause);
+		config_free(c);
+		return 2;
+	}
+	if (strcmp(what, "show") == 0) {
+		rc = g != NULL ? reg_each(g, 0, show_one, &s, &cause) : 0;
+		if (rc == -1) {
+			fprintf(stderr, "formagent: claims show: %s\n", cause);
+			free(cause);
+			rc = 2;
+		} else if (s.n == 0)
+			printf("nothing was paid%s%s\n", of != NULL ? " for " : "", of != NULL ? of : "");
+	} else
+		rc = strcmp(what, "check") == 0 ? check(c, g) : rebuild(c, g);
+	reg_close(g);
+	config_free(c);
+	return rc;
+}
