@@ -64,15 +64,17 @@ parse(const char *name, const char *text, struct ynode **root, const char **key,
 	for (i = 0; i < (*root)->n; i++) {
 		k = YMAP_KEY(*root, i);
 		if (strcmp(k->value, "key") != 0 && strcmp(k->value, "reason") != 0) {
-			*cause = xasprintf(_("line %d: '%s' is not known here: an allowance has the "
-			                     "lines 'key:' and 'reason:'"),
-			                   k->line, k->value);
+			*cause =
+			    xasprintf(_("line %d: '%s' is not known here: an allowance has the "
+			                "lines 'key:' and 'reason:'"),
+			              k->line, k->value);
 			return -1;
 		}
 		for (j = 0; j < i; j++)
 			if (strcmp(YMAP_KEY(*root, j)->value, k->value) == 0) {
-				*cause = xasprintf(_("line %d: '%s' is given twice (first on line %d)"),
-				                   k->line, k->value, YMAP_KEY(*root, j)->line);
+				*cause =
+				    xasprintf(_("line %d: '%s' is given twice (first on line %d)"),
+				              k->line, k->value, YMAP_KEY(*root, j)->line);
 				return -1;
 			}
 	}
@@ -82,20 +84,27 @@ parse(const char *name, const char *text, struct ynode **root, const char **key,
 	return 0;
 }
 
-/* The user name of uid when the configuration lists it under administrators; else NULL. */
+/* The user name of uid (its number when it has none): caller frees. */
 static char *
-administrator(const struct config *c, unsigned uid)
+user_name(unsigned uid)
 {
 	struct passwd pw, *found = NULL;
 	char buf[1024];
-	size_t i;
 
 	if (getpwuid_r((uid_t)uid, &pw, buf, sizeof buf, &found) != 0 || found == NULL)
-		return NULL;
+		return xasprintf("%u", uid);
+	return xstrdup(pw.pw_name);
+}
+
+static int
+administrator(const struct config *c, const char *user)
+{
+	size_t i;
+
 	for (i = 0; i < c->nadministrators; i++)
-		if (strcmp(c->administrators[i], pw.pw_name) == 0)
-			return xstrdup(pw.pw_name);
-	return NULL;
+		if (strcmp(c->administrators[i], user) == 0)
+			return 1;
+	return 0;
 }
 
 enum outcome
@@ -127,11 +136,13 @@ allow_file(struct run *run, int fd)
 		rc = run_fail(run, cause);
 		goto out;
 	}
-	if ((by = administrator(run->c, run->res->uid)) == NULL) {
-		rc = run_fail(run, xasprintf(_("the file's owner (uid %u) is not one of the "
-		                               "configuration's administrators: only they may let a "
-		                               "claim be paid again"),
-		                             run->res->uid));
+	by = user_name(run->res->uid);
+	if (!administrator(run->c, by)) {
+		rc =
+		    run_fail(run, xasprintf(_("the file's owner (%s, uid %u) is not one of the "
+		                              "configuration's administrators: only they may let a "
+		                              "claim be paid again"),
+		                            by, run->res->uid));
 		goto out;
 	}
 	if ((rc = reg_find(run->o->reg, key, &e, &cause)) == -1) {
@@ -139,9 +150,10 @@ allow_file(struct run *run, int fd)
 		goto out;
 	}
 	if (rc == 0) {
-		rc = run_fail(run, xasprintf(_("nothing was paid under the key %s: there is nothing "
-		                               "to allow (formagent claims show lists the keys)"),
-		                             key));
+		rc =
+		    run_fail(run, xasprintf(_("nothing was paid under the key %s: there is nothing "
+		                              "to allow (formagent claims show lists the keys)"),
+		                            key));
 		goto out;
 	}
 	if (e.allowed != NULL) {

@@ -257,7 +257,8 @@ rebuild(struct config *c, struct reg *g)
 	}
 	/* A log changed by hand must not become what was paid. */
 	if (n > 0 && audit_verify(files, n, NULL, c->audit_key, 0, stderr) != 0) {
-		fputs("formagent: claims rebuild: the audit log does not verify: nothing was changed\n",
+		fputs("formagent: claims rebuild: the audit log does not verify: nothing was "
+		      "changed\n",
 		      stderr);
 		rc = 2;
 		goto out;
@@ -339,13 +340,15 @@ cmd_claims(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(what, "show") == 0) {
+		s.of = of;
 		rc = g != NULL ? reg_each(g, 0, show_one, &s, &cause) : 0;
 		if (rc == -1) {
 			fprintf(stderr, "formagent: claims show: %s\n", cause);
 			free(cause);
 			rc = 2;
 		} else if (s.n == 0)
-			printf("nothing was paid%s%s\n", of != NULL ? " for " : "", of != NULL ? of : "");
+			printf("nothing was paid%s%s\n", of != NULL ? " for " : "",
+			       of != NULL ? of : "");
 	} else
 		rc = strcmp(what, "check") == 0 ? check(c, g) : rebuild(c, g);
 	reg_close(g);

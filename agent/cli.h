@@ -1,7 +1,7 @@
 /*
  * The command line's shared parts: main.c runs the commands that take claims (check, process,
- * test, run, status) tools.c those for administrators and auditors (convert, scan, audit), and claims.c the
- * claims register's (claims show, check, rebuild).
+ * test, run, status) tools.c those for administrators and auditors (convert, scan, audit), and
+ * claims.c the claims register's (claims show, check, rebuild).
  */
 #ifndef FORMAGENT_CLI_H
 #define FORMAGENT_CLI_H

@@ -17,10 +17,9 @@
 #include "xmalloc.h"
 #include "yamldoc.h"
 
-const char *const config_keys[] = {"rules",  "templates", "audit",         "spools",
-                                   "tmpdir", "state_dir", "stop_grace_ms", "language",
-                                   "eras",   "retry_ms",  "register",      "administrators",
-                                   NULL};
+const char *const config_keys[] = {"rules",     "templates",      "audit",    "spools", "tmpdir",
+                                   "state_dir", "stop_grace_ms",  "language", "eras",   "retry_ms",
+                                   "register",  "administrators", NULL};
 const char *const config_spool_keys[] = {"name",     "inbox",     "work",   "out",   "done",
                                          "rejected", "review",    "rules",  "watch", "settle_ms",
                                          "rescan_s", "max_bytes", "ignore", NULL};

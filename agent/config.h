@@ -39,11 +39,11 @@ struct config {
 	char *register_pg;     /* register: {postgresql: CONNINFO}, or NULL */
 	char **administrators; /* the users whose .allow.txt files are taken */
 	size_t nadministrators;
-	int stop_grace_ms;     /* after SIGTERM, how long the file in hand may take to finish */
-	int retry_ms;          /* how often suspended intake tries again to write */
-	char *language;        /* of the reasons clerks read: "ja" (the default) or "en" */
-	struct eras eras;      /* the built-in eras and the configuration's own */
-	struct era *era_v;     /* eras.v, owned */
+	int stop_grace_ms; /* after SIGTERM, how long the file in hand may take to finish */
+	int retry_ms;      /* how often suspended intake tries again to write */
+	char *language;    /* of the reasons clerks read: "ja" (the default) or "en" */
+	struct eras eras;  /* the built-in eras and the configuration's own */
+	struct era *era_v; /* eras.v, owned */
 	struct spool *spools;
 	size_t nspools;
 	struct rule **rules; /* sorted by name */

@@ -117,7 +117,15 @@ log_outcome(const struct spool *sp, const char *esc, const struct file_result *r
 	else if (res->outcome != OUTCOME_PRODUCED && res->outcome != OUTCOME_PARTLY_REJECTED)
 		log_info("spool %s: %s: %s (the reason is in its .reason.txt)", sp->name, esc,
 		         outcome_name(res->outcome));
-	else
+	else if (res->allowed_key != NULL) {
+		char *key = log_escape(res->allowed_key, 200),
+		     *by = log_escape(res->allowed_by, 64);
+
+		log_info("spool %s: %s: allowance: %s may be paid once more (by %s)", sp->name, esc,
+		         key, by);
+		free(key);
+		free(by);
+	} else
 		log_info("spool %s: %s: %s (rule %s: %lu rows, %lu produced, %lu rejected)%s",
 		         sp->name, esc, outcome_name(res->outcome), res->rule->name, res->rows,
 		         res->produced, res->rejected, resumed ? ", resumed" : "");

@@ -67,8 +67,8 @@ struct file_result {
 	enum outcome outcome;
 	unsigned long rows, produced, rejected;
 	unsigned long paid; /* of the rejected: claims the register says were paid before */
-	char *reason;  /* why the file was refused, waits in review, or must be done again */
-	int64_t total; /* the sum of the ledger's totalled column */
+	char *reason;       /* why the file was refused, waits in review, or must be done again */
+	int64_t total;      /* the sum of the ledger's totalled column */
 	struct output *outputs;
 	size_t noutputs;
 	char sha256[65]; /* the input's */

@@ -488,7 +488,8 @@ each_paid(void *ctx, json_t *rec)
 			return 1;
 	}
 	p.reason = p.by = NULL;
-	json_array_foreach(json_object_get(rec, "rows"), i, row) {
+	json_array_foreach(json_object_get(rec, "rows"), i, row)
+	{
 		if (json_object_get(row, "key") == NULL ||
 		    strcmp(member(row, "outcome"), "produced") != 0)
 			continue;

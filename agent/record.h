@@ -98,7 +98,7 @@ struct paid {
 	const char *fields; /* a payment's audited fields, as the register keeps them */
 	const char *claim, *input, *at;
 	unsigned long row;
-	const char *allowance; /* the claim id of the allowance the payment used, or NULL */
+	const char *allowance;   /* the claim id of the allowance the payment used, or NULL */
 	const char *reason, *by; /* an allowance's */
 };
 

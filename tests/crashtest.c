@@ -10,8 +10,9 @@
  *            an output whose bytes differ from the clean run's
  *
  * and the audit log must verify, and `claims check` find the claims register and the audit log
- * the same (a payment not entered counts as lost, an entry not recorded as stray). Prints "crashtest: N cycles, lost 0, doubled 0, stray 0" and
- * exits non-zero if any count is not 0. CRASH_CYCLES sets the number of cycles (default 200).
+ * the same (a payment not entered counts as lost, an entry not recorded as stray). Prints
+ * "crashtest: N cycles, lost 0, doubled 0, stray 0" and exits non-zero if any count is not 0.
+ * CRASH_CYCLES sets the number of cycles (default 200).
  */
 #include <dirent.h>
 #include <stdarg.h>
@@ -240,8 +241,9 @@ main(void)
 		int log_only, reg_only, rc = claims_differences(bin, cfg, &log_only, &reg_only);
 
 		if (rc != 0)
-			fprintf(stderr, "crashtest: the claims register and the audit log differ: %d "
-			                "payments not entered, %d entries not recorded\n",
+			fprintf(stderr,
+			        "crashtest: the claims register and the audit log differ: %d "
+			        "payments not entered, %d entries not recorded\n",
 			        log_only, reg_only);
 		lost += log_only;
 		stray += reg_only + (rc != 0 && log_only + reg_only == 0);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <setjmp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <stdarg.h>
@@ -442,8 +443,9 @@ test_one_gate(void **state)
 		 * (a reprint): process reads no audit log; the agent refuses it as a duplicate.
 		 */
 		if (i < 3) {
-			assert_int_equal(run_agent(NULL, NULL, &err, "process -c '%s' --out '%s/p' '%s'",
-			                           e.cfg, e.dir, p),
+			assert_int_equal(run_agent(NULL, NULL, &err,
+			                           "process -c '%s' --out '%s/p' '%s'", e.cfg,
+			                           e.dir, p),
 			                 2);
 			by_process[i] = reason_in(err);
 			assert_non_null(by_process[i]);
@@ -844,6 +846,252 @@ test_paid_once(void **state)
 	free(cp932);
 	free(utf8);
 	env_free(&e);
+}
+
+/* The transport export of one claim, 0101-00777, visit 2024-05-01; a note makes each file's bytes
+ * its own. */
+static char *
+one_claim(const char *note)
+{
+	return pathf("ケース番号,世帯主氏名,フリガナ,対象者氏名,扶助種別,申請日,通院日,医療機関名,"
+	             "経路,交通機関,片道運賃,往復回数,支給額,担当CW,備考\r\n"
+	             "0101-00777,a,a,清田 陽菜,通院移送費,R6.5.2,R6.5.1,東区病院,x,地下鉄,250,4,"
+	             "\"2,000\",山田,%s\r\n",
+	             note);
+}
+
+static void
+drop_claim(struct env *e, const char *name)
+{
+	char *text = one_claim(name);
+
+	drop(e, name, text);
+	free(text);
+}
+#define ONE_KEY "transport|0101-00777|2024-05-01"
+
+/*
+ * An intended repeat is a deliberate act: an allowance from an administrator, naming the claim
+ * and why, pays the claim once more and is recorded with who and why. A file from anyone else,
+ * for a claim never paid, or with a line it does not know is refused; dropping the claim a
+ * third time is refused again. Then `claims show`, `check` and `rebuild` as an auditor uses them.
+ */
+static void
+test_allowed_again(void **state)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char *top, *p, *out = NULL, *err = NULL, *text;
+	struct env e;
+
+	(void)state;
+	assert_non_null(pw);
+	top = pathf("language: en\nadministrators: [not-%s]", pw->pw_name);
+	env_new(&e, "settle_ms: 50", top);
+	free(top);
+	env_start(&e, NULL);
+	drop_claim(&e, "transport-first.csv");
+	assert_int_equal(wait_count(&e, "done", ".csv", 1, 30000), 0);
+	drop_claim(&e, "transport-again.csv");
+	assert_int_equal(wait_count(&e, "rejected", "transport-again.csv.reason.txt", 1, 30000), 0);
+	assert_file_says(&e, "rejected/transport-again.csv.reason.txt",
+	                 "already paid: transport-first.csv, row 2, on ");
+	/* Not an administrator: refused, and nothing is allowed. */
+	drop(&e, "second-visit.allow.txt", "key: " ONE_KEY "\nreason: a second visit that day\n");
+	assert_int_equal(wait_count(&e, "rejected", "second-visit.allow.txt.reason.txt", 1, 30000),
+	                 0);
+	assert_file_says(&e, "rejected/second-visit.allow.txt.reason.txt",
+	                 "is not one of the configuration's administrators: only they may let a "
+	                 "claim be paid again");
+	assert_int_equal(env_stop(&e), 0);
+
+	/* The same user made an administrator. */
+	text = slurp(e.cfg, NULL);
+	p = strstr(text, "[not-");
+	assert_non_null(p);
+	memmove(p + 1, p + 5, strlen(p + 5) + 1);
+	spits(e.cfg, text);
+	free(text);
+	env_start(&e, NULL);
+	drop(&e, "never.allow.txt", "key: transport|0101-99999|2024-05-01\nreason: x\n");
+	drop(&e, "extra.allow.txt", "key: " ONE_KEY "\nreason: x\namount: 5000\n");
+	assert_int_equal(wait_count(&e, "rejected", ".allow.txt.reason.txt", 3, 30000), 0);
+	assert_file_says(&e, "rejected/never.allow.txt.reason.txt",
+	                 "nothing was paid under the key transport|0101-99999|2024-05-01");
+	assert_file_says(&e, "rejected/extra.allow.txt.reason.txt",
+	                 "line 3: 'amount' is not known here");
+	/* (The refused file again would be a duplicate: the same bytes, the same answer.) */
+	drop(&e, "visit-2.allow.txt", "key: " ONE_KEY "\nreason: a second visit that day, OK\n");
+	assert_int_equal(wait_count(&e, "done", "visit-2.allow.txt", 1, 30000), 0);
+	/* Now the claim is paid once more, and once only. */
+	drop_claim(&e, "transport-third.csv");
+	assert_int_equal(wait_count(&e, "done", "transport-third.csv", 1, 30000), 0);
+	assert_file_says(&e, "out/transport-third.import.csv", "0101-00777");
+	drop_claim(&e, "transport-fourth.csv");
+	assert_int_equal(wait_count(&e, "rejected", "transport-fourth.csv.reason.txt", 1, 30000),
+	                 0);
+	assert_file_says(&e, "rejected/transport-fourth.csv.reason.txt",
+	                 "already paid: transport-third.csv, row 2");
+	/* The same allowance dropped again is a duplicate, not a third payment. */
+	drop(&e, "visit-2-copy.allow.txt",
+	     "key: " ONE_KEY "\nreason: a second visit that day, OK\n");
+	assert_int_equal(wait_count(&e, "rejected", "visit-2-copy.allow.txt.reason.txt", 1, 30000),
+	                 0);
+	assert_int_equal(audit_count(&e, "completed", "visit-2-copy.allow.txt", "duplicate"), 1);
+	/* Who and why, in the audit log. */
+	p = pathf("grep -h '\"name\":\"visit-2.allow.txt\"' '%s'/audit/*.jsonl | grep -c "
+	          "'\"allowance\":{\"by\":\"%s\",\"key\":\"" ONE_KEY
+	          "\",\"reason\":\"a second visit that day, OK\"}' >/dev/null",
+	          e.dir, pw->pw_name);
+	assert_int_equal(system(p), 0);
+	free(p);
+	/* A rebuild with the agent running is refused: it is half way through files. */
+	assert_int_equal(run_agent(NULL, NULL, &err, "claims rebuild -c '%s'", e.cfg), 2);
+	assert_non_null(strstr(err, "is running with this configuration: stop it first"));
+	free(err);
+	assert_int_equal(env_stop(&e), 0);
+
+	/* For the auditor: both payments, where from, and the allowance. */
+	assert_int_equal(
+	    run_agent(NULL, &out, NULL, "claims show -c '%s' --case 0101-00777", e.cfg), 0);
+	assert_non_null(strstr(out, ONE_KEY "\n  transport-first.csv, row 2, claim "));
+	assert_non_null(strstr(out, ONE_KEY "  (payment 2, allowed by "));
+	assert_non_null(strstr(out, "  transport-third.csv, row 2, claim "));
+	assert_null(strstr(out, "清田")); /* no names: only audited fields */
+	free(out);
+	assert_int_equal(
+	    run_agent(NULL, &out, NULL, "claims show -c '%s' --case 0101-00778", e.cfg), 0);
+	assert_string_equal(out, "nothing was paid for 0101-00778\n");
+	free(out);
+	assert_int_equal(run_agent(NULL, &out, NULL, "claims check -c '%s'", e.cfg), 0);
+	assert_non_null(strstr(out, "2 payments in the audit log, 2 in the register"));
+	free(out);
+	/* The register lost: check names what is missing; rebuild makes it again from the log. */
+	p = pathf("rm -f '%s'/audit/claims.sqlite*", e.dir);
+	assert_int_equal(system(p), 0);
+	free(p);
+	assert_int_equal(run_agent(NULL, &out, NULL, "claims check -c '%s'", e.cfg), 1);
+	assert_non_null(strstr(out, "in the audit log, not in the register: " ONE_KEY
+	                            ": transport-first.csv, row 2, claim "));
+	assert_non_null(strstr(out, "in the audit log, not in the register: " ONE_KEY
+	                            ": transport-third.csv, row 2, claim "));
+	free(out);
+	assert_int_equal(run_agent(NULL, &out, NULL, "claims rebuild -c '%s'", e.cfg), 0);
+	assert_non_null(strstr(out, "rebuilt from the audit log"));
+	assert_non_null(strstr(out, ": 2 payments, 1 allowance"));
+	free(out);
+	assert_int_equal(run_agent(NULL, &out, NULL, "claims check -c '%s'", e.cfg), 0);
+	assert_non_null(strstr(out, ": 0 differences"));
+	free(out);
+	/* Rebuilt, the allowance is used up as before: a trial run says the claim was paid. */
+	p = pathf("%s/done/transport-fourth.csv", e.dir);
+	assert_int_equal(
+	    run_agent(NULL, &out, NULL, "process -c '%s' --out '%s/trial' '%s'", e.cfg, e.dir, p),
+	    1);
+	free(p);
+	assert_non_null(strstr(out, "0 produced, 1 rejected (some already paid: see the reason"));
+	free(out);
+	assert_file_says(&e, "trial/transport-fourth.csv.reason.txt",
+	                 "already paid: transport-third.csv, row 2");
+	/* ... and entered nothing. */
+	assert_int_equal(run_agent(NULL, &out, NULL, "claims check -c '%s'", e.cfg), 0);
+	free(out);
+	assert_log_verifies(&e);
+	env_free(&e);
+}
+
+/*
+ * Two hosts on one inbox's claims, as PostgreSQL lets them share one register: two agents, each
+ * with its own spool and audit log, are fed the same files at the same moment, and every claim
+ * is paid once across both (one import line per claim), each agent's register entries matching
+ * its own log.
+ */
+static void
+test_two_hosts_postgresql(void **state)
+{
+	enum { FILES = 12, ROWS = 5 };
+	char *conninfo = pg_database(), *top, *name, *text, *p, *out;
+	struct env e1, e2;
+	struct buf {
+		char *p;
+		size_t len;
+	} b;
+	int i, r, st;
+
+	(void)state;
+	assert_non_null(conninfo);
+	top = pathf("language: en\nregister: {postgresql: \"%s\"}", conninfo);
+	env_new(&e1, "settle_ms: 0", top);
+	env_new(&e2, "settle_ms: 0", top);
+	free(top);
+	env_start(&e1, NULL);
+	env_start(&e2, NULL);
+	assert_int_equal(wait_log(&e1, "started", 10000), 0);
+	assert_int_equal(wait_log(&e2, "started", 10000), 0);
+	for (i = 0; i < FILES; i++) {
+		b.p = pathf("ケース番号,世帯主氏名,フリガナ,対象者氏名,扶助種別,申請日,通院日,"
+		            "医療機関名,経路,交通機関,片道運賃,往復回数,支給額,担当CW,備考\r\n");
+		b.len = strlen(b.p);
+		for (r = 0; r < ROWS; r++) {
+			text = pathf(
+			    "%s0201-%05d,a,,a,通院移送費,R6.4.3,R6.4.1,c,x,地下鉄,250,4,2000,w,"
+			    "\r\n",
+			    b.p, i * ROWS + r);
+			free(b.p);
+			b.p = text;
+		}
+		/* The same claims, under another name for the second host (another export). */
+		name = pathf("transport-h-%02d.csv", i);
+		drop(&e1, name, b.p);
+		free(name);
+		name = pathf("transport-h-%02d-copy.csv", i);
+		drop(&e2, name, b.p);
+		free(name);
+		free(b.p);
+	}
+	assert_int_equal(wait_count(&e1, "done", ".csv", FILES, 60000), 0);
+	assert_int_equal(wait_count(&e2, "done", ".csv", FILES, 60000), 0);
+	assert_int_equal(env_stop(&e1), 0);
+	assert_int_equal(env_stop(&e2), 0);
+	/* Every case number on exactly one import line, across both hosts. */
+	p = pathf("cat '%s'/out/*.import.csv '%s'/out/*.import.csv | grep -o '0201-[0-9]*' | "
+	          "sort | uniq -c | awk '$1 == 1' | wc -l",
+	          e1.dir, e2.dir);
+	{
+		FILE *fp = popen(p, "r");
+		int once = -1;
+
+		assert_non_null(fp);
+		assert_int_equal(fscanf(fp, "%d", &once), 1);
+		pclose(fp);
+		assert_int_equal(once, FILES * ROWS);
+	}
+	free(p);
+	p = pathf("cat '%s'/out/*.import.csv '%s'/out/*.import.csv | grep -c '0201-'", e1.dir,
+	          e2.dir);
+	{
+		FILE *fp = popen(p, "r");
+		int lines = -1;
+
+		assert_int_equal(fscanf(fp, "%d", &lines), 1);
+		st = pclose(fp);
+		(void)st;
+		assert_int_equal(lines, FILES * ROWS);
+	}
+	free(p);
+	/* Each agent's entries are its log's; claims show sees both hosts' payments. */
+	assert_int_equal(run_agent(NULL, &out, NULL, "claims check -c '%s'", e1.cfg), 0);
+	free(out);
+	assert_int_equal(run_agent(NULL, &out, NULL, "claims check -c '%s'", e2.cfg), 0);
+	free(out);
+	assert_int_equal(
+	    run_agent(NULL, &out, NULL, "claims show -c '%s' --case 0201-00007", e2.cfg), 0);
+	assert_non_null(strstr(out, "transport|0201-00007|2024-04-01\n  transport-h-01"));
+	free(out);
+	assert_log_verifies(&e1);
+	assert_log_verifies(&e2);
+	env_free(&e1);
+	env_free(&e2);
+	free(conninfo);
 }
 
 /* SIGHUP with a broken rule keeps the old rules, and the log says where the problem is. */
@@ -1379,6 +1627,8 @@ main(void)
 	    cmocka_unit_test_teardown(test_scanned_claims_and_review, cleanup),
 	    cmocka_unit_test_teardown(test_scanned_correction, cleanup),
 	    cmocka_unit_test_teardown(test_paid_once, cleanup),
+	    cmocka_unit_test_teardown(test_allowed_again, cleanup),
+	    cmocka_unit_test_teardown(test_two_hosts_postgresql, cleanup),
 	    cmocka_unit_test_teardown(test_reload_keeps_old_rules, cleanup),
 	    cmocka_unit_test_teardown(test_sigterm_mid_file, cleanup),
 	    cmocka_unit_test_teardown(test_polling_and_status, cleanup),

@@ -357,13 +357,14 @@ test_spool_folders(void **state)
 	free(text);
 	spit(bad, bad_csv, sizeof bad_csv - 1);
 	assert_int_equal(run_agent(NULL, NULL, &err, "process -c '%s' '%s'", cfg, in), 2);
-	assert_non_null(strstr(err, "give --out DIR: only the agent writes into a spool's folders"));
+	assert_non_null(
+	    strstr(err, "give --out DIR: only the agent writes into a spool's folders"));
 	free(err);
 	p = path2(dir, "forms");
 	assert_int_equal(access(p, F_OK), -1);
-	assert_int_equal(run_agent(NULL, NULL, NULL, "process -c '%s' --out '%s' '%s' '%s'", cfg, p,
-	                           in, bad),
-	                 1);
+	assert_int_equal(
+	    run_agent(NULL, NULL, NULL, "process -c '%s' --out '%s' '%s' '%s'", cfg, p, in, bad),
+	    1);
 	assert_int_equal(count_files(p, ".xlsx"), 5 + 2);
 	assert_int_equal(count_files(p, ".reason.txt"), 1);
 	assert_int_equal(count_files(p, ".rejected.csv"), 1);
