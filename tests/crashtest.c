@@ -251,12 +251,12 @@ main(void)
 	/* Its own empty register: a trial run looks the agent's up, which says all was paid. */
 	ref = pathf("%s/reference", dir);
 	{
-		char *text = slurp(cfg, NULL), *rcfg = pathf("%s/reference.yaml", dir);
+		char *base = slurp(cfg, NULL), *rcfg = pathf("%s/reference.yaml", dir);
 
-		p = pathf("%sregister: {sqlite: reference-claims.sqlite}\n", text);
+		p = pathf("%sregister: {sqlite: reference-claims.sqlite}\n", base);
 		spits(rcfg, p);
 		free(p);
-		free(text);
+		free(base);
 		cmd = pathf("cd '%s' && for f in *.csv; do '%s' process -q -c '%s' --out '%s' "
 		            "\"$f\" >/dev/null 2>&1; done",
 		            inputs, bin, rcfg, ref);
