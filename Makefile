@@ -256,7 +256,7 @@ $(BUILD)/bench/benchtool: bench/benchtool.c bench/claims.c bench/claims.h $(LIB_
 		$(LIB_OBJS) $(PKG_LDLIBS)
 
 bench:
-	@$(MAKE) --no-print-directory deps DEPS_EXTRA="python3-xlsxwriter"
+	@$(MAKE) --no-print-directory deps DEPS_EXTRA="python3-xlsxwriter postgresql"
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/benchtool
 	@FORMAGENT=$(BUILD)/formagent BENCHTOOL=$(BUILD)/bench/benchtool bench/run
 
