@@ -214,8 +214,15 @@ intake_finish(struct intake *in, const struct spool *sp, const char *wname, stru
 		suspend(r, cause, 0);
 		goto out;
 	}
+	/*
+	 * A correction settles its claim in review when it made the forms, and also when every
+	 * claim it would have paid was paid already (by a second scan, an export): nothing is
+	 * left to do for it, and it must not wait in review for ever.
+	 */
 	if (res.corrects != NULL &&
-	    (res.outcome == OUTCOME_PRODUCED || res.outcome == OUTCOME_PARTLY_REJECTED))
+	    (res.outcome == OUTCOME_PRODUCED || res.outcome == OUTCOME_PARTLY_REJECTED ||
+	     (res.outcome == OUTCOME_REJECTED && res.produced == 0 && res.paid > 0 &&
+	      res.paid == res.rejected)))
 		out_of_review(sp, res.corrects);
 	log_outcome(sp, esc, &res, resumed);
 	r->next = INTAKE_DONE;

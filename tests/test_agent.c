@@ -623,6 +623,47 @@ static const char misread_claim[] = "ケース番号  0101-00231        申請�
                                     "支給額  2,OOO円\n";
 
 /*
+ * A scanned claim in review, settled by a second, corrected scan, and then its correction file
+ * as well: the claim is paid once. The correction is refused with where it was paid, and the
+ * first scan leaves review (nothing is left to do for it) instead of waiting there for ever.
+ */
+static void
+test_settled_by_second_scan(void **state)
+{
+	struct env e;
+	char *p;
+
+	(void)state;
+	env_new(&e, "settle_ms: 50", "language: en");
+	env_start(&e, NULL);
+	drop(&e, "scan-transport-m.txt", misread_claim);
+	assert_int_equal(wait_count(&e, "review", ".review.txt", 1, 30000), 0);
+	drop(&e, "scan-transport-m2.txt",
+	     "ケース番号  0101-00231        申請日  令和6年4月3日\n"
+	     "対象者氏名  札幌 花子\n"
+	     "通院日  令和6年4月1日          交通機関  地下鉄\n"
+	     "医療機関名  東区中央病院\n"
+	     "片道運賃  250円               往復回数  4回\n"
+	     "支給額  2,000円\n");
+	assert_int_equal(wait_count(&e, "done", "scan-transport-m2.txt", 1, 30000), 0);
+	assert_file_says(&e, "out/scan-transport-m2.import.csv", "0101-00231");
+	drop(&e, "scan-transport-m.txt.fix.txt", "支給額: 2000\n");
+	assert_int_equal(
+	    wait_count(&e, "rejected", "scan-transport-m.txt.fix.txt.reason.txt", 1, 30000), 0);
+	assert_file_says(&e, "rejected/scan-transport-m.txt.fix.txt.reason.txt",
+	                 "already paid: scan-transport-m2.txt, ");
+	assert_int_equal(wait_empty(&e, "review", ".txt", 30000), 0);
+	assert_exists(&e, "done/scan-transport-m.txt");
+	assert_int_equal(env_stop(&e), 0);
+	/* One import line for the claim, in all of out/. */
+	p = pathf("cat '%s'/out/*.import.csv | grep -c '0101-00231' | grep -qx 1", e.dir);
+	assert_int_equal(system(p), 0);
+	free(p);
+	assert_log_verifies(&e);
+	env_free(&e);
+}
+
+/*
  * A claim in review put right by a correction file (NAME.fix.txt): ones that name no claim,
  * name an unknown field or still leave a doubt come back in rejected/ with the reason, and the
  * claim stays in review; the right one makes the form, takes the claim out of review, and its
@@ -1626,6 +1667,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_one_gate, cleanup),
 	    cmocka_unit_test_teardown(test_scanned_claims_and_review, cleanup),
 	    cmocka_unit_test_teardown(test_scanned_correction, cleanup),
+	    cmocka_unit_test_teardown(test_settled_by_second_scan, cleanup),
 	    cmocka_unit_test_teardown(test_paid_once, cleanup),
 	    cmocka_unit_test_teardown(test_allowed_again, cleanup),
 	    cmocka_unit_test_teardown(test_two_hosts_postgresql, cleanup),
