@@ -310,6 +310,9 @@ paid_before(struct run *run, struct mapped *m, const char *key, unsigned long *s
 	if ((rc = reg_find(run->o->reg, key, &e, cause)) != 1)
 		return rc == 0 ? REG_NEW : -1;
 	if (run->o->claim != NULL && strcmp(e.claim, run->o->claim) == 0 && e.row == m->row) {
+		/* Recorded again as it was entered: with the allowance it used. */
+		*allowance = e.allowance;
+		e.allowance = NULL;
 		reg_entry_clear(&e);
 		return REG_OWN;
 	}
