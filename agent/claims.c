@@ -6,6 +6,7 @@
  * register holds no names.
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,26 +14,10 @@
 #include "audit.h"
 #include "cli.h"
 #include "config.h"
-#include "diag.h"
 #include "record.h"
 #include "register.h"
 #include "status.h"
 #include "xmalloc.h"
-
-static struct config *
-load_config(const char *cfg)
-{
-	struct diags d = {0};
-	struct config *c = config_load(cli_config_path(cfg), &d);
-
-	if (c == NULL) {
-		diags_print(stderr, &d);
-		diags_free(&d);
-		return NULL;
-	}
-	diags_free(&d);
-	return c;
-}
 
 /* One payment as a line: when, key, payment number, where it came from, the values. */
 static void
@@ -69,22 +54,31 @@ struct want {
 	int matched;
 };
 
+/* The log's payments, found by key, claim and row; and the claim ids of its files. */
 struct wants {
 	struct want *v;
 	size_t n, cap;
+	json_t *index;  /* "KEY\x1fCLAIM\x1fROW" -> the payment's place in v */
+	json_t *claims; /* claim id -> true */
 	unsigned long allowances;
 };
+
+static void
+wants_init(struct wants *w)
+{
+	memset(w, 0, sizeof *w);
+	w->index = json_object();
+	w->claims = json_object();
+}
 
 static struct want *
 want_find(struct wants *w, const char *key, const char *claim, unsigned long row)
 {
-	size_t i;
+	char *id = xasprintf("%s\x1f%s\x1f%lu", key, claim, row);
+	json_t *at = json_object_get(w->index, id);
 
-	for (i = 0; i < w->n; i++)
-		if (w->v[i].row == row && strcmp(w->v[i].key, key) == 0 &&
-		    strcmp(w->v[i].claim, claim) == 0)
-			return &w->v[i];
-	return NULL;
+	free(id);
+	return at != NULL ? &w->v[json_integer_value(at)] : NULL;
 }
 
 static int
@@ -92,7 +86,9 @@ take_want(void *ctx, const struct paid *p)
 {
 	struct wants *w = ctx;
 	struct want *x;
+	char *id;
 
+	json_object_set_new(w->claims, p->claim, json_true());
 	if (p->reason != NULL) {
 		w->allowances++;
 		return 0;
@@ -100,7 +96,7 @@ take_want(void *ctx, const struct paid *p)
 	if (want_find(w, p->key, p->claim, p->row) != NULL)
 		return 0; /* a file completed again after a crash ("resumed") */
 	xgrow(&w->v, &w->cap, w->n, sizeof *w->v);
-	x = &w->v[w->n++];
+	x = &w->v[w->n];
 	x->key = xstrdup(p->key);
 	x->claim = xstrdup(p->claim);
 	x->input = xstrdup(p->input);
@@ -108,6 +104,9 @@ take_want(void *ctx, const struct paid *p)
 	x->allowance = p->allowance != NULL ? xstrdup(p->allowance) : NULL;
 	x->row = p->row;
 	x->matched = 0;
+	id = xasprintf("%s\x1f%s\x1f%lu", p->key, p->claim, p->row);
+	json_object_set_new(w->index, id, json_integer((json_int_t)w->n++));
+	free(id);
 	return 0;
 }
 
@@ -124,19 +123,28 @@ wants_free(struct wants *w)
 		free(w->v[i].allowance);
 	}
 	free(w->v);
+	json_decref(w->index);
+	json_decref(w->claims);
 }
 
 struct compare {
 	struct wants *w;
+	const char *me;
 	unsigned long differences, entries;
 };
 
+/*
+ * An entry is this agent's when it bears its name, or came from a file its log records (the
+ * same agent under another name: its audit folder moved). Another host's are not compared.
+ */
 static int
 compare_one(void *ctx, const struct reg_entry *e)
 {
 	struct compare *k = ctx;
 	struct want *x = want_find(k->w, e->key, e->claim, e->row);
 
+	if (strcmp(e->agent, k->me) != 0 && json_object_get(k->w->claims, e->claim) == NULL)
+		return 0;
 	k->entries++;
 	if (x == NULL) {
 		printf("in the register, not in the audit log: %s: %s, row %lu, claim %s\n", e->key,
@@ -157,15 +165,16 @@ compare_one(void *ctx, const struct reg_entry *e)
 static int
 check(struct config *c, struct reg *g)
 {
-	struct wants w = {0};
-	struct compare k = {&w, 0, 0};
+	struct wants w;
+	struct compare k = {&w, g != NULL ? reg_agent(g) : "", 0, 0};
 	char *cause = NULL;
 	size_t i;
 	int rc = 2;
 
+	wants_init(&w);
 	/* No register yet (g NULL): every payment the log records is missing from it. */
 	if (record_each_payment(c->audit_dir, take_want, &w, &cause) == -1 ||
-	    (g != NULL && reg_each(g, 1, compare_one, &k, &cause) == -1)) {
+	    (g != NULL && reg_each(g, 0, compare_one, &k, &cause) == -1)) {
 		fprintf(stderr, "formagent: claims check: %s\n", cause);
 		free(cause);
 		goto out;
@@ -241,10 +250,13 @@ static int
 rebuild(struct config *c, struct reg *g)
 {
 	struct rebuild b = {g, 0, 0, 0, NULL};
+	struct wants w = {0};
+	const char *claim;
+	json_t *v;
 	size_t n, i;
 	char **files = audit_files(c->audit_dir, &n);
 	long pid;
-	int rc;
+	int rc, ok;
 
 	/* The agent enters a file's claims before it records them: it must not be half way. */
 	if ((pid = status_running(c)) != 0) {
@@ -263,9 +275,18 @@ rebuild(struct config *c, struct reg *g)
 		rc = 2;
 		goto out;
 	}
-	if (reg_begin(g, &b.cause) == -1 || reg_clear_mine(g, &b.cause) == -1 ||
-	    record_each_payment(c->audit_dir, enter_one, &b, &b.cause) != 0 ||
-	    reg_commit(g, &b.cause) == -1) {
+	/* This agent's entries, and whatever the files its log records entered, under any name. */
+	wants_init(&w);
+	ok = record_each_payment(c->audit_dir, take_want, &w, &b.cause) == 0 &&
+	     reg_begin(g, &b.cause) == 0 && reg_clear_mine(g, &b.cause) == 0;
+	json_object_foreach(w.claims, claim, v)
+	{
+		if (ok && reg_forget(g, claim, &b.cause) == -1)
+			ok = 0;
+	}
+	ok = ok && record_each_payment(c->audit_dir, enter_one, &b, &b.cause) == 0 &&
+	     reg_commit(g, &b.cause) == 0;
+	if (!ok) {
 		reg_rollback(g);
 		fprintf(stderr, "formagent: claims rebuild: %s; nothing was changed\n",
 		        b.cause != NULL ? b.cause : "failed");
@@ -279,6 +300,7 @@ rebuild(struct config *c, struct reg *g)
 	       b.allowances == 1 ? "" : "s");
 	rc = b.twice > 0 ? 1 : 0;
 out:
+	wants_free(&w);
 	for (i = 0; i < n; i++)
 		free(files[i]);
 	free(files);
@@ -330,7 +352,7 @@ cmd_claims(int argc, char **argv)
 		cli_usage(stderr);
 		return 2;
 	}
-	if ((c = load_config(cfg)) == NULL)
+	if ((c = cli_load(cli_config_path(cfg), 0)) == NULL)
 		return 2;
 	g = reg_open(c, strcmp(what, "rebuild") == 0 ? 0 : REG_READONLY, &cause);
 	if (g == NULL && cause != NULL) {

@@ -8,9 +8,16 @@
 
 #include <stdio.h>
 
+struct config;
+
 void cli_usage(FILE *fp);
 /* The configuration file: opt, else $FORMAGENT_CONFIG, else the default. */
 const char *cli_config_path(const char *opt);
+/*
+ * Loads the configuration at path, printing its problems (as JSON on stdout with json); NULL when
+ * it cannot be used. Free with config_free().
+ */
+struct config *cli_load(const char *path, int json);
 
 /* Each command takes its own argv (argv[0] is the command's name); returns the exit status. */
 int cmd_convert(int argc, char **argv);

@@ -90,8 +90,8 @@ cli_config_path(const char *opt)
  * Loads the configuration and reports: every problem, or the warnings of a load that worked. With
  * json, the report is a JSON array on stdout (empty when all is well).
  */
-static struct config *
-load(const char *path, int json)
+struct config *
+cli_load(const char *path, int json)
 {
 	struct diags d = {0};
 	struct config *c;
@@ -159,7 +159,7 @@ cmd_check(int argc, char **argv)
 		cli_usage(stderr);
 		return 2;
 	}
-	if ((c = load(cli_config_path(cfg), json)) == NULL)
+	if ((c = cli_load(cli_config_path(cfg), json)) == NULL)
 		return 1;
 	if (!json)
 		printf("configuration OK: %zu rule%s, %zu template%s, %zu spool%s\n", c->nrules,
@@ -269,7 +269,7 @@ cmd_process(int argc, char **argv)
 		fputs("formagent: process: --cells shows one row's form: give --row N\n", stderr);
 		return 2;
 	}
-	if ((c = load(cli_config_path(cfg), 0)) == NULL)
+	if ((c = cli_load(cli_config_path(cfg), 0)) == NULL)
 		return 2;
 	i18n_init(c->language);
 	o.preview = stdout;
@@ -360,7 +360,7 @@ cmd_test(int argc, char **argv)
 		}
 		cfg = optarg;
 	}
-	if ((c = load(cli_config_path(cfg), 0)) == NULL)
+	if ((c = cli_load(cli_config_path(cfg), 0)) == NULL)
 		return 2;
 	i18n_init(c->language);
 	rc = ruletest_run(c, argv + optind, (size_t)(argc - optind), stdout);

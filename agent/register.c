@@ -4,6 +4,7 @@
  * and the commands see only reg_*().
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +58,9 @@ static const char sql_allow[] = "INSERT INTO allowances (key, claim, reason, by_
 static const char sql_claims[] = "SELECT DISTINCT claim FROM payments WHERE agent = $1 UNION "
                                  "SELECT claim FROM allowances WHERE agent = $1";
 static const char sql_unuse[] = "UPDATE allowances SET used_by = NULL WHERE used_by = $1";
-static const char sql_unpay[] = "DELETE FROM payments WHERE claim = $1 AND agent = $2";
-static const char sql_unallow[] = "DELETE FROM allowances WHERE claim = $1 AND agent = $2";
+/* A claim id names one file on one host: what it entered is its own, whichever agent's name. */
+static const char sql_unpay[] = "DELETE FROM payments WHERE claim = $1";
+static const char sql_unallow[] = "DELETE FROM allowances WHERE claim = $1";
 static const char sql_all[] = "SELECT " PAYMENT_COLUMNS " FROM payments ORDER BY paid_at, key, seq";
 static const char sql_mine[] =
     "SELECT " PAYMENT_COLUMNS " FROM payments WHERE agent = $1 ORDER BY paid_at, key, seq";
@@ -90,16 +92,37 @@ reg_where(const struct reg *g)
 	return g->where;
 }
 
-/* This agent, as its entries name it: the host and its audit folder. */
+const char *
+reg_agent(const struct reg *g)
+{
+	return g->agent;
+}
+
+/*
+ * This agent, as its entries name it: the host and its audit folder, whose log is the truth of
+ * them. The folder's real path, so that `claims check -c formagent.yaml` run in the
+ * configuration's folder names the agent systemd runs with /etc/formagent/formagent.yaml.
+ */
 static char *
 agent_name(const struct config *c)
 {
-	char host[256];
+	char host[256], *dir = c->audit_dir != NULL ? realpath(c->audit_dir, NULL) : NULL, *cwd;
+	char *name;
 
 	if (gethostname(host, sizeof host) == -1)
 		snprintf(host, sizeof host, "unknown");
 	host[sizeof host - 1] = '\0';
-	return xasprintf("%s:%s", host, c->audit_dir != NULL ? c->audit_dir : "");
+	if (dir == NULL && c->audit_dir != NULL && c->audit_dir[0] != '/' &&
+	    (cwd = getcwd(NULL, 0)) != NULL) {
+		dir = xasprintf("%s/%s", cwd, c->audit_dir); /* not made yet: nothing entered */
+		free(cwd);
+	}
+	name = xasprintf("%s:%s", host,
+	                 dir != NULL            ? dir
+	                 : c->audit_dir != NULL ? c->audit_dir
+	                                        : "");
+	free(dir);
+	return name;
 }
 
 struct reg *
@@ -300,24 +323,29 @@ take_unrecorded(void *ctx, char *const *col, int ncol)
 }
 
 int
+reg_forget(struct reg *g, const char *claim, char **cause)
+{
+	const char *p[] = {claim};
+
+	if (exec(g, sql_unuse, p, 1, NULL, NULL, cause) == -1 ||
+	    exec(g, sql_unpay, p, 1, NULL, NULL, cause) == -1 ||
+	    exec(g, sql_unallow, p, 1, NULL, NULL, cause) == -1)
+		return -1;
+	return 0;
+}
+
+int
 reg_reconcile(struct reg *g, const struct history *h, char **cause)
 {
 	const char *me[] = {g->agent};
 	struct names gone = {.h = h};
-	const char *p[2];
 	size_t i;
 	int rc;
 
 	if ((rc = reg_begin(g, cause)) == 0)
 		rc = exec(g, sql_claims, me, 1, take_unrecorded, &gone, cause);
-	for (i = 0; i < gone.n && rc == 0; i++) {
-		p[0] = gone.v[i];
-		p[1] = g->agent;
-		if (exec(g, sql_unuse, p, 1, NULL, NULL, cause) == -1 ||
-		    exec(g, sql_unpay, p, 2, NULL, NULL, cause) == -1 ||
-		    exec(g, sql_unallow, p, 2, NULL, NULL, cause) == -1)
-			rc = -1;
-	}
+	for (i = 0; i < gone.n && rc == 0; i++)
+		rc = reg_forget(g, gone.v[i], cause);
 	if (rc == 0)
 		rc = reg_commit(g, cause);
 	reg_rollback(g);

@@ -101,6 +101,13 @@ int reg_each(struct reg *g, int mine, int (*fn)(void *ctx, const struct reg_entr
              char **cause);
 /* Removes every payment and allowance this agent made, within a transaction (for rebuild). */
 int reg_clear_mine(struct reg *g, char **cause);
+/*
+ * Removes what the file of claim id claim entered, whichever agent's name it bears, and gives
+ * back the allowances its payments used; within a transaction. 0, or -1 with *cause.
+ */
+int reg_forget(struct reg *g, const char *claim, char **cause);
+/* This agent's name in its entries (reg_entry.agent). Borrowed. */
+const char *reg_agent(const struct reg *g);
 /* Whether a key's values (after the kind) include v: `claims show --case`. */
 int reg_key_has(const char *key, const char *v);
 
