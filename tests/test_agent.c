@@ -1006,6 +1006,10 @@ test_allowed_again(void **state)
 	assert_int_equal(run_agent(NULL, &out, NULL, "claims check -c '%s'", e.cfg), 0);
 	assert_non_null(strstr(out, "2 payments in the audit log, 2 in the register"));
 	free(out);
+	/* The same agent, named by a relative -c from its own folder. */
+	assert_int_equal(run_agent(e.dir, &out, NULL, "claims check -c formagent.yaml"), 0);
+	assert_non_null(strstr(out, "2 payments in the audit log, 2 in the register"));
+	free(out);
 	/* The register lost: check names what is missing; rebuild makes it again from the log. */
 	p = pathf("rm -f '%s'/audit/claims.sqlite*", e.dir);
 	assert_int_equal(system(p), 0);
