@@ -137,6 +137,8 @@ cmd_check(int argc, char **argv)
 	};
 	const char *cfg = NULL;
 	struct config *c;
+	struct reg *reg;
+	char *cause = NULL;
 	int ch, json = 0;
 
 	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
@@ -161,6 +163,14 @@ cmd_check(int argc, char **argv)
 	}
 	if ((c = cli_load(cli_config_path(cfg), json)) == NULL)
 		return 1;
+	/* A PostgreSQL register named wrong would stop the agent at start: say so now. */
+	if ((reg = reg_open(c, REG_READONLY, &cause)) == NULL && cause != NULL) {
+		fprintf(stderr, "formagent: check: %s\n", cause);
+		free(cause);
+		config_free(c);
+		return 1;
+	}
+	reg_close(reg);
 	if (!json)
 		printf("configuration OK: %zu rule%s, %zu template%s, %zu spool%s\n", c->nrules,
 		       c->nrules == 1 ? "" : "s", c->ntemplates, c->ntemplates == 1 ? "" : "s",

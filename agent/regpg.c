@@ -16,15 +16,22 @@
 /* The advisory lock the agents share: any number, the same in every formagent. */
 #define WRITER_LOCK "8023571180"
 
+/* libpq's message, on one line: it ends in a newline and may hold more, with a tab after each. */
 static int
 fail(PGconn *pg, const char *what, char **cause)
 {
-	const char *msg = PQerrorMessage(pg);
+	char *msg = xstrdup(PQerrorMessage(pg)), *p;
 	size_t n = strlen(msg);
 
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-		n--;
-	*cause = xasprintf("%s: %.*s", what, (int)n, msg);
+		msg[--n] = '\0';
+	for (p = msg; (p = strchr(p, '\n')) != NULL;) {
+		*p++ = ';';
+		if (*p == '\t')
+			*p = ' ';
+	}
+	*cause = xasprintf("%s: %s", what, msg);
+	free(msg);
 	return -1;
 }
 

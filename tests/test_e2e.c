@@ -333,6 +333,37 @@ test_rejected_rows(void **state)
 }
 
 /*
+ * A register that cannot be reached, or one put on a folder SQLite cannot lock safely, is found
+ * by check, before the agent would stop at start on it.
+ */
+static void
+test_check_register(void **state)
+{
+	char *dir = tmpdir_new(), *cfg = example_config(dir), *text = slurp(cfg, NULL), *err;
+	char *with;
+
+	(void)state;
+	with = pathf("%sregister: {postgresql: \"host=%s/none dbname=x\"}\n", text, dir);
+	spits(cfg, with);
+	free(with);
+	assert_int_equal(run_agent(NULL, NULL, &err, "check -c '%s'", cfg), 1);
+	assert_non_null(strstr(err, "the claims register (PostgreSQL): cannot connect: "));
+	assert_null(strchr(err, '\t')); /* libpq's second line joined to the first */
+	free(err);
+	with = pathf("%sregister: {sqlite: a.sqlite, postgresql: \"dbname=x\"}\n", text);
+	spits(cfg, with);
+	free(with);
+	assert_int_equal(run_agent(NULL, NULL, &err, "check -c '%s'", cfg), 1);
+	assert_non_null(
+	    strstr(err, "'register' takes one of sqlite: PATH or postgresql: CONNINFO"));
+	free(err);
+	free(text);
+	free(cfg);
+	rmtree(dir);
+	free(dir);
+}
+
+/*
  * Only the agent writes into a spool's folders: process without --out is refused and writes
  * nothing; with --out the forms and the reasons go there.
  */
@@ -860,6 +891,7 @@ main(void)
 	    cmocka_unit_test(test_rerun_is_idempotent),
 	    cmocka_unit_test(test_rejected_rows),
 	    cmocka_unit_test(test_spool_folders),
+	    cmocka_unit_test(test_check_register),
 	    cmocka_unit_test(test_file_level_failures),
 	    cmocka_unit_test(test_unsafe_names),
 	    cmocka_unit_test(test_dry_run_json),
