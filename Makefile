@@ -28,7 +28,7 @@ BUILD_PKGS = gcc make pkg-config libxlsxwriter-dev libyaml-dev libcsv-dev libjan
 	     libsystemd-dev libicu-dev gettext libminizip-dev libxml2-dev libpoppler-glib-dev \
 	     libcairo2-dev libtesseract-dev libleptonica-dev tesseract-ocr-jpn libsqlite3-dev \
 	     libpq-dev
-TEST_PKGS  = libcmocka-dev unzip systemd procps man-db poppler-utils imagemagick postgresql \
+TEST_PKGS  = libcmocka-dev unzip systemd procps man-db poppler-utils imagemagick postgresql sqlite3 \
 	     $(FONT_PKGS)
 # The free faces that templates/fonts.conf binds the office's Windows font names to: without the
 # Japanese ones LibreOffice prints every Japanese character of a form as a box; without Carlito

@@ -23,7 +23,8 @@
 static void
 print_entry(FILE *fp, const struct reg_entry *e)
 {
-	fprintf(fp, "%.10s %.5s  %s", e->paid_at, e->paid_at + 11, e->key);
+	fprintf(fp, "%.10s %.5s  %s", e->paid_at, strlen(e->paid_at) >= 16 ? e->paid_at + 11 : "",
+	        e->key);
 	if (e->seq > 1)
 		fprintf(fp, "  (payment %lu, allowed by %s)", e->seq,
 		        e->allowance != NULL ? e->allowance : "?");
@@ -60,6 +61,7 @@ struct wants {
 	size_t n, cap;
 	json_t *index;  /* "KEY\x1fCLAIM\x1fROW" -> the payment's place in v */
 	json_t *claims; /* claim id -> true */
+	json_t *allows; /* "KEY\x1fCLAIM" -> {key, claim, input, matched} */
 	unsigned long allowances;
 };
 
@@ -69,6 +71,7 @@ wants_init(struct wants *w)
 	memset(w, 0, sizeof *w);
 	w->index = json_object();
 	w->claims = json_object();
+	w->allows = json_object();
 }
 
 static struct want *
@@ -90,6 +93,11 @@ take_want(void *ctx, const struct paid *p)
 
 	json_object_set_new(w->claims, p->claim, json_true());
 	if (p->reason != NULL) {
+		id = xasprintf("%s\x1f%s", p->key, p->claim);
+		json_object_set_new(w->allows, id,
+		                    json_pack("{s:s, s:s, s:s, s:b}", "key", p->key, "claim",
+		                              p->claim, "input", p->input, "matched", 0));
+		free(id);
 		w->allowances++;
 		return 0;
 	}
@@ -125,6 +133,7 @@ wants_free(struct wants *w)
 	free(w->v);
 	json_decref(w->index);
 	json_decref(w->claims);
+	json_decref(w->allows);
 }
 
 struct compare {
@@ -158,7 +167,38 @@ compare_one(void *ctx, const struct reg_entry *e)
 			       e->key, e->input, e->row, e->claim, e->fields, x->fields);
 			k->differences++;
 		}
+		if (strcmp(x->allowance != NULL ? x->allowance : "",
+		           e->allowance != NULL ? e->allowance : "") != 0) {
+			printf(
+			    "paid under another allowance in the register than in the audit log: "
+			    "%s: %s, row %lu, claim %s: register %s, log %s\n",
+			    e->key, e->input, e->row, e->claim,
+			    e->allowance != NULL ? e->allowance : "none",
+			    x->allowance != NULL ? x->allowance : "none");
+			k->differences++;
+		}
 	}
+	return 0;
+}
+
+/* An allowance lets a claim be paid again: one the log does not record is the worst difference. */
+static int
+compare_allowance(void *ctx, const struct reg_allowance *al, const char *agent)
+{
+	struct compare *k = ctx;
+	char *id = xasprintf("%s\x1f%s", al->key, al->claim);
+	json_t *x = json_object_get(k->w->allows, id);
+
+	free(id);
+	if (strcmp(agent, k->me) != 0 && json_object_get(k->w->claims, al->claim) == NULL)
+		return 0;
+	if (x == NULL) {
+		printf(
+		    "an allowance in the register, not in the audit log: %s: %s, claim %s, by %s\n",
+		    al->key, al->input, al->claim, al->by);
+		k->differences++;
+	} else
+		json_object_set_new(x, "matched", json_true());
 	return 0;
 }
 
@@ -168,13 +208,16 @@ check(struct config *c, struct reg *g)
 	struct wants w;
 	struct compare k = {&w, g != NULL ? reg_agent(g) : "", 0, 0};
 	char *cause = NULL;
+	const char *id;
+	json_t *x;
 	size_t i;
 	int rc = 2;
 
 	wants_init(&w);
 	/* No register yet (g NULL): every payment the log records is missing from it. */
 	if (record_each_payment(c->audit_dir, take_want, &w, &cause) == -1 ||
-	    (g != NULL && reg_each(g, 0, compare_one, &k, &cause) == -1)) {
+	    (g != NULL && (reg_each(g, 0, compare_one, &k, &cause) == -1 ||
+	                   reg_each_allowance(g, compare_allowance, &k, &cause) == -1))) {
 		fprintf(stderr, "formagent: claims check: %s\n", cause);
 		free(cause);
 		goto out;
@@ -185,6 +228,17 @@ check(struct config *c, struct reg *g)
 			       w.v[i].key, w.v[i].input, w.v[i].row, w.v[i].claim);
 			k.differences++;
 		}
+	json_object_foreach(w.allows, id, x)
+	{
+		if (!json_is_true(json_object_get(x, "matched"))) {
+			printf("an allowance in the audit log, not in the register: %s: %s, claim "
+			       "%s\n",
+			       json_string_value(json_object_get(x, "key")),
+			       json_string_value(json_object_get(x, "input")),
+			       json_string_value(json_object_get(x, "claim")));
+			k.differences++;
+		}
+	}
 	printf("%lu payment%s in the audit log, %lu in the register (%s): %lu difference%s\n", w.n,
 	       w.n == 1 ? "" : "s", k.entries, g != NULL ? reg_where(g) : "none yet", k.differences,
 	       k.differences == 1 ? "" : "s");
@@ -206,7 +260,7 @@ enter_one(void *ctx, const struct paid *p)
 	struct rebuild *b = ctx;
 	struct reg_allowance al = {0};
 	struct reg_entry found, e = {0};
-	char kind[64];
+	char *kind;
 	int rc;
 
 	if (p->reason != NULL) {
@@ -231,7 +285,7 @@ enter_one(void *ctx, const struct paid *p)
 		       p->key, found.input, found.row, p->input, p->row, p->claim);
 		b->twice++;
 	}
-	snprintf(kind, sizeof kind, "%.*s", (int)strcspn(p->key, "|"), p->key);
+	kind = xstrndup(p->key, strcspn(p->key, "|"));
 	e.key = (char *)p->key;
 	e.kind = kind;
 	e.seq = rc == 1 ? found.seq + 1 : 1;
@@ -243,7 +297,9 @@ enter_one(void *ctx, const struct paid *p)
 	e.allowance = (char *)p->allowance;
 	reg_entry_clear(&found);
 	b->payments++;
-	return reg_add(b->g, &e, &b->cause) == -1 ? -1 : 0;
+	rc = reg_add(b->g, &e, &b->cause) == -1 ? -1 : 0;
+	free(kind);
+	return rc;
 }
 
 static int

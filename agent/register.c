@@ -64,6 +64,8 @@ static const char sql_unallow[] = "DELETE FROM allowances WHERE claim = $1";
 static const char sql_all[] = "SELECT " PAYMENT_COLUMNS " FROM payments ORDER BY paid_at, key, seq";
 static const char sql_mine[] =
     "SELECT " PAYMENT_COLUMNS " FROM payments WHERE agent = $1 ORDER BY paid_at, key, seq";
+static const char sql_allowances[] = "SELECT key, claim, reason, by_user, input, at, agent, used_by"
+                                     " FROM allowances ORDER BY at, key";
 static const char sql_unuse_mine[] = "UPDATE allowances SET used_by = NULL WHERE used_by IN"
                                      " (SELECT claim FROM payments WHERE agent = $1)";
 static const char sql_clear_payments[] = "DELETE FROM payments WHERE agent = $1";
@@ -382,6 +384,31 @@ reg_each(struct reg *g, int mine, int (*fn)(void *ctx, const struct reg_entry *e
 
 	return mine ? exec(g, sql_mine, me, 1, each_row, &w, cause)
 	            : exec(g, sql_all, NULL, 0, each_row, &w, cause);
+}
+
+struct each_allowance {
+	int (*fn)(void *ctx, const struct reg_allowance *al, const char *agent);
+	void *ctx;
+};
+
+static int
+each_allowance_row(void *ctx, char *const *col, int ncol)
+{
+	struct each_allowance *w = ctx;
+	struct reg_allowance al = {col[0], col[2], col[3], col[1], col[4], col[5], col[7]};
+
+	(void)ncol;
+	return w->fn(w->ctx, &al, col[6] != NULL ? col[6] : "");
+}
+
+int
+reg_each_allowance(struct reg *g,
+                   int (*fn)(void *ctx, const struct reg_allowance *al, const char *agent),
+                   void *ctx, char **cause)
+{
+	struct each_allowance w = {fn, ctx};
+
+	return exec(g, sql_allowances, NULL, 0, each_allowance_row, &w, cause);
 }
 
 int

@@ -99,6 +99,10 @@ int reg_reconcile(struct reg *g, const struct history *h, char **cause);
  */
 int reg_each(struct reg *g, int mine, int (*fn)(void *ctx, const struct reg_entry *e), void *ctx,
              char **cause);
+/* reg_each() for allowances, every agent's, with the name of the agent that entered each. */
+int reg_each_allowance(struct reg *g,
+                       int (*fn)(void *ctx, const struct reg_allowance *al, const char *agent),
+                       void *ctx, char **cause);
 /* Removes every payment and allowance this agent made, within a transaction (for rebuild). */
 int reg_clear_mine(struct reg *g, char **cause);
 /*

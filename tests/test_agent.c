@@ -1027,6 +1027,19 @@ test_allowed_again(void **state)
 	assert_int_equal(run_agent(NULL, &out, NULL, "claims check -c '%s'", e.cfg), 0);
 	assert_non_null(strstr(out, ": 0 differences"));
 	free(out);
+	/* An allowance slipped into the register by hand would pay a claim again: check names it.
+	 */
+	p = pathf("sqlite3 '%s/audit/claims.sqlite' \"INSERT INTO allowances SELECT key, 'forged', "
+	          "'x', 'mallory', 'f.allow.txt', at, agent, NULL FROM allowances LIMIT 1\"",
+	          e.dir);
+	assert_int_equal(system(p), 0);
+	free(p);
+	assert_int_equal(run_agent(NULL, &out, NULL, "claims check -c '%s'", e.cfg), 1);
+	assert_non_null(strstr(out, "an allowance in the register, not in the audit log: " ONE_KEY
+	                            ": f.allow.txt, claim forged, by mallory"));
+	free(out);
+	assert_int_equal(run_agent(NULL, &out, NULL, "claims rebuild -c '%s'", e.cfg), 0);
+	free(out);
 	/* Rebuilt, the allowance is used up as before: a trial run says the claim was paid. */
 	p = pathf("%s/done/transport-fourth.csv", e.dir);
 	assert_int_equal(
