@@ -474,8 +474,10 @@ each_paid(void *ctx, json_t *rec)
 	char *fields;
 	size_t i;
 
+	/* A file in review may have paid its sure pages; one refused whole paid nothing. */
 	if (strcmp(member(rec, "event"), "completed") != 0 ||
-	    (strcmp(result, "produced") != 0 && strcmp(result, "partly_rejected") != 0))
+	    (strcmp(result, "produced") != 0 && strcmp(result, "partly_rejected") != 0 &&
+	     strcmp(result, "review") != 0))
 		return 0;
 	p.claim = member(rec, "claim");
 	p.input = member(json_object_get(rec, "input"), "name");

@@ -466,6 +466,107 @@ test_pages(void **state)
 	free(yaml);
 }
 
+static const char page_claim[] = "ケース番号  0101-0023%d        申請日  令和6年4月3日\n"
+                                 "対象者氏名  札幌 花子\n"
+                                 "通院日  令和6年4月%d日          交通機関  地下鉄\n"
+                                 "医療機関名  東区中央病院\n"
+                                 "片道運賃  250円               往復回数  4回\n"
+                                 "支給額  %s円\n";
+
+/*
+ * The shipped rule as "pages", one claim per page (its glob stays scan-transport*), a spool in
+ * dir, and at path (under dir) a file of four claims: pages 1 and 3 read surely, 2 and 4 not.
+ */
+static void
+pages_setup(const char *path)
+{
+	char *src = srcpath("rules/transport-scan.yaml"), *tmpl = srcpath("templates"), *text, *p;
+	char *rule, *c1, *c2, *c3, *c4;
+
+	text = slurp(src, NULL);
+	p = replace_once(text, "name: transport-scan\n", "name: pages\n");
+	rule = replace_once(p, "\ninput:\n", "\ninput:\n  per: page\n");
+	free(p);
+	p = pathf("%s/rules", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	free(p);
+	p = pathf("%s/rules/pages.yaml", dir);
+	spits(p, rule);
+	free(p);
+	free(rule);
+	free(text);
+	p = pathf("%s/formagent.yaml", dir);
+	text = pathf("rules: rules\ntemplates: %s\nlanguage: en\naudit: {dir: audit}\n"
+	             "spools:\n  - {name: s, inbox: in, work: work, out: out, done: done,\n"
+	             "     rejected: out, review: out, rules: [pages], settle_ms: 0}\n",
+	             tmpl);
+	spits(p, text);
+	free(text);
+	free(p);
+	c1 = pathf(page_claim, 1, 1, "2,000");
+	c2 = pathf(page_claim, 2, 2, "2,OOO");
+	c3 = pathf(page_claim, 3, 3, "2,000");
+	c4 = pathf(page_claim, 4, 4, "2,0O0");
+	text = pathf("%s\f%s\f%s\f%s", c1, c2, c3, c4);
+	free(c1);
+	free(c2);
+	free(c3);
+	free(c4);
+	p = pathf("%s/%s", dir, path);
+	spits(p, text);
+	free(p);
+	free(text);
+	free(src);
+	free(tmpl);
+}
+
+/*
+ * The agent with a file of claims per page, two sure and two in doubt: the file waits in review,
+ * yet its two sure claims were paid, and the register and the audit log both say so. Those two
+ * claims scanned again pay nothing.
+ */
+static void
+test_per_page_review_pays_sure_pages(void **state)
+{
+	char *out = NULL, *err = NULL, *p, *c1;
+	int rc;
+
+	(void)state;
+	p = pathf("%s/in", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	free(p);
+	pages_setup("in/scan-transport-pages.txt");
+	assert_int_equal(run_agent(dir, NULL, NULL, "run --once -c formagent.yaml"), 0);
+	p = pathf("%s/out", dir);
+	assert_int_equal(count_files(p, ".xlsx"), 2);
+	free(p);
+	rc = run_agent(dir, &out, &err, "claims check -c formagent.yaml");
+	if (rc != 0)
+		print_error("%s%s", out, err);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "2 payments in the audit log, 2 in the register"));
+	free(out);
+	free(err);
+	/* Page 1's claim scanned again, alone. */
+	c1 = pathf(page_claim, 1, 1, "2,000");
+	p = pathf("%s/in/scan-transport-again.txt", dir);
+	spits(p, c1);
+	free(p);
+	free(c1);
+	assert_int_equal(run_agent(dir, NULL, NULL, "run --once -c formagent.yaml"), 0);
+	p = pathf("%s/out/scan-transport-again.txt.reason.txt", dir);
+	c1 = slurp(p, NULL);
+	free(p);
+	assert_non_null(c1);
+	assert_non_null(strstr(c1, "already paid: scan-transport-pages.txt, "));
+	free(c1);
+	/* Rebuilt from the log, the register holds the same two. */
+	assert_int_equal(run_agent(dir, &out, &err, "claims rebuild -c formagent.yaml"), 0);
+	assert_non_null(strstr(out, ": 2 payments, 0 allowances"));
+	free(out);
+	free(err);
+}
+
 /* Writes the correction file of scan-transport-pages.txt and has formagent process it. */
 static int
 correct(const char *fix, char **out, char **err)
@@ -486,52 +587,11 @@ correct(const char *fix, char **out, char **err)
 static void
 test_per_page_and_correction(void **state)
 {
-	char *rule, *src = srcpath("rules/transport-scan.yaml"), *text, *out = NULL, *err = NULL,
-	            *p, *tmpl = srcpath("templates"), *c1, *c2, *c3, *c4;
-	static const char claim[] = "ケース番号  0101-0023%d        申請日  令和6年4月3日\n"
-	                            "対象者氏名  札幌 花子\n"
-	                            "通院日  令和6年4月%d日          交通機関  地下鉄\n"
-	                            "医療機関名  東区中央病院\n"
-	                            "片道運賃  250円               往復回数  4回\n"
-	                            "支給額  %s円\n";
+	char *text, *out = NULL, *err = NULL, *p;
 	int rc;
 
 	(void)state;
-	/* The shipped rule as "pages", one claim per page; its glob stays scan-transport*. */
-	text = slurp(src, NULL);
-	p = replace_once(text, "name: transport-scan\n", "name: pages\n");
-	rule = replace_once(p, "\ninput:\n", "\ninput:\n  per: page\n");
-	free(p);
-	p = pathf("%s/rules", dir);
-	assert_int_equal(mkdir(p, 0755), 0);
-	free(p);
-	p = pathf("%s/rules/pages.yaml", dir);
-	spits(p, rule);
-	free(p);
-	free(rule);
-	free(text);
-	p = pathf("%s/formagent.yaml", dir);
-	text = pathf("rules: rules\ntemplates: %s\nlanguage: en\naudit: {dir: audit}\n"
-	             "spools:\n  - {name: s, inbox: in, work: work, out: out, done: done,\n"
-	             "     rejected: out, review: out, rules: [pages]}\n",
-	             tmpl);
-	spits(p, text);
-	free(text);
-	free(p);
-
-	c1 = pathf(claim, 1, 1, "2,000");
-	c2 = pathf(claim, 2, 2, "2,OOO");
-	c3 = pathf(claim, 3, 3, "2,000");
-	c4 = pathf(claim, 4, 4, "2,0O0");
-	text = pathf("%s\f%s\f%s\f%s", c1, c2, c3, c4);
-	free(c1);
-	free(c2);
-	free(c3);
-	free(c4);
-	p = pathf("%s/scan-transport-pages.txt", dir);
-	spits(p, text);
-	free(p);
-	free(text);
+	pages_setup("scan-transport-pages.txt");
 	rc = run_agent(dir, &out, &err,
 	               "process -c formagent.yaml --out out scan-transport-pages.txt");
 	if (rc != 1)
@@ -592,8 +652,6 @@ test_per_page_and_correction(void **state)
 	free(p);
 	free(out);
 	free(err);
-	free(src);
-	free(tmpl);
 }
 
 int
@@ -612,6 +670,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_per_page_and_correction, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_per_page_review_pays_sure_pages, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
