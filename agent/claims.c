@@ -216,7 +216,7 @@ check(struct config *c, struct reg *g)
 	wants_init(&w);
 	/* No register yet (g NULL): every payment the log records is missing from it. */
 	if (record_each_payment(c->audit_dir, take_want, &w, &cause) == -1 ||
-	    (g != NULL && (reg_each(g, 0, compare_one, &k, &cause) == -1 ||
+	    (g != NULL && (reg_each(g, compare_one, &k, &cause) == -1 ||
 	                   reg_each_allowance(g, compare_allowance, &k, &cause) == -1))) {
 		fprintf(stderr, "formagent: claims check: %s\n", cause);
 		free(cause);
@@ -419,7 +419,7 @@ cmd_claims(int argc, char **argv)
 	}
 	if (strcmp(what, "show") == 0) {
 		s.of = of;
-		rc = g != NULL ? reg_each(g, 0, show_one, &s, &cause) : 0;
+		rc = g != NULL ? reg_each(g, show_one, &s, &cause) : 0;
 		if (rc == -1) {
 			fprintf(stderr, "formagent: claims show: %s\n", cause);
 			free(cause);

@@ -3,8 +3,6 @@
  * Which database, where, and which agent this is come from the configuration here; the pipeline
  * and the commands see only reg_*().
  */
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +60,6 @@ static const char sql_unuse[] = "UPDATE allowances SET used_by = NULL WHERE used
 static const char sql_unpay[] = "DELETE FROM payments WHERE claim = $1";
 static const char sql_unallow[] = "DELETE FROM allowances WHERE claim = $1";
 static const char sql_all[] = "SELECT " PAYMENT_COLUMNS " FROM payments ORDER BY paid_at, key, seq";
-static const char sql_mine[] =
-    "SELECT " PAYMENT_COLUMNS " FROM payments WHERE agent = $1 ORDER BY paid_at, key, seq";
 static const char sql_allowances[] = "SELECT key, claim, reason, by_user, input, at, agent, used_by"
                                      " FROM allowances ORDER BY at, key";
 static const char sql_unuse_mine[] = "UPDATE allowances SET used_by = NULL WHERE used_by IN"
@@ -376,14 +372,11 @@ each_row(void *ctx, char *const *col, int ncol)
 }
 
 int
-reg_each(struct reg *g, int mine, int (*fn)(void *ctx, const struct reg_entry *e), void *ctx,
-         char **cause)
+reg_each(struct reg *g, int (*fn)(void *ctx, const struct reg_entry *e), void *ctx, char **cause)
 {
-	const char *me[] = {g->agent};
 	struct each w = {fn, ctx};
 
-	return mine ? exec(g, sql_mine, me, 1, each_row, &w, cause)
-	            : exec(g, sql_all, NULL, 0, each_row, &w, cause);
+	return exec(g, sql_all, NULL, 0, each_row, &w, cause);
 }
 
 struct each_allowance {

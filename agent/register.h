@@ -94,10 +94,10 @@ int reg_allow(struct reg *g, const struct reg_allowance *al, char **cause);
 int reg_reconcile(struct reg *g, const struct history *h, char **cause);
 
 /*
- * Calls fn with each payment, oldest first: all agents' (mine 0) or this agent's (mine 1). Stops
- * at fn's first non-zero, which it returns; -1 with *cause on a register error.
+ * Calls fn with each payment, every agent's, oldest first. Stops at fn's first non-zero, which it
+ * returns; -1 with *cause on a register error.
  */
-int reg_each(struct reg *g, int mine, int (*fn)(void *ctx, const struct reg_entry *e), void *ctx,
+int reg_each(struct reg *g, int (*fn)(void *ctx, const struct reg_entry *e), void *ctx,
              char **cause);
 /* reg_each() for allowances, every agent's, with the name of the agent that entered each. */
 int reg_each_allowance(struct reg *g,
