@@ -147,6 +147,7 @@ admit(const char *path, const char *name, const struct admit_opts *o, struct adm
 	enum refusal r;
 	const char *seen;
 	char *shown;
+	off_t hashed;
 
 	memset(ad, 0, sizeof *ad);
 	ad->fd = -1;
@@ -178,7 +179,8 @@ admit(const char *path, const char *name, const struct admit_opts *o, struct adm
 		return refuse(ad, ADMIT_TOO_LARGE,
 		              xasprintf(_("the file is %lld bytes, more than the %lld allowed"),
 		                        (long long)st.st_size, max));
-	if (hash_fd(ad->fd, ad->sha256, NULL) == -1 || lseek(ad->fd, 0, SEEK_SET) == -1) {
+	ad->mtime = st.st_mtim;
+	if (hash_fd(ad->fd, ad->sha256, &hashed) == -1 || lseek(ad->fd, 0, SEEK_SET) == -1) {
 		if (spool_transient(errno)) {
 			close(ad->fd);
 			ad->fd = -1;
@@ -188,6 +190,7 @@ admit(const char *path, const char *name, const struct admit_opts *o, struct adm
 		return refuse(ad, ADMIT_UNREADABLE,
 		              xasprintf(_("cannot read: %s"), strerror(errno)));
 	}
+	ad->size = (long long)hashed; /* what the hash covers, should the file grow meanwhile */
 	/* A file already completed under another claim would be paid twice. */
 	if (o->history != NULL && (seen = history_seen(o->history, ad->sha256)) != NULL &&
 	    (o->claim == NULL || strcmp(seen, o->claim) != 0)) {
@@ -206,6 +209,28 @@ admit(const char *path, const char *name, const struct admit_opts *o, struct adm
 		return 0;
 	}
 	settled(ad, o);
+	return 0;
+}
+
+int
+admit_still(const struct admitted *ad, char **cause)
+{
+	char sha[HASH_HEX];
+	struct stat st;
+	off_t n;
+
+	if (fstat(ad->fd, &st) == -1 || hash_fd(ad->fd, sha, &n) == -1) {
+		*cause = xasprintf("cannot read it again: %s", strerror(errno));
+		return -1;
+	}
+	if ((long long)n != ad->size || strcmp(sha, ad->sha256) != 0 ||
+	    st.st_mtim.tv_sec != ad->mtime.tv_sec || st.st_mtim.tv_nsec != ad->mtime.tv_nsec) {
+		*cause =
+		    xasprintf("it changed while it was read (%lld bytes then, %lld now): a copy "
+		              "that was still being written",
+		              ad->size, (long long)n);
+		return 1;
+	}
 	return 0;
 }
 

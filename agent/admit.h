@@ -9,6 +9,8 @@
 #ifndef FORMAGENT_ADMIT_H
 #define FORMAGENT_ADMIT_H
 
+#include <time.h>
+
 #include "hash.h"
 
 struct history;
@@ -42,8 +44,9 @@ struct admitted {
 	int fd;           /* open read-only at offset 0 when admitted, else -1 */
 	const char *name; /* the name it was dropped as (borrowed from the caller) */
 	char sha256[HASH_HEX];
-	long long size;
-	unsigned uid; /* its owner: who dropped it */
+	long long size;        /* the bytes the hash covers */
+	struct timespec mtime; /* when it was last written, as the gate saw it */
+	unsigned uid;          /* its owner: who dropped it */
 	enum refusal refusal;
 	char *reason; /* the clerk's text for the refusal, or NULL */
 	/*
@@ -63,5 +66,13 @@ struct admitted {
 int admit(const char *path, const char *name, const struct admit_opts *o, struct admitted *ad,
           char **cause);
 void admitted_clear(struct admitted *ad);
+
+/*
+ * Whether the admitted file is still what the gate hashed: the same size, time and SHA-256.
+ * A copy that paused longer than the settle time and went on writing after the file was taken
+ * is not: its outputs must not be published, and the file is done again from the start.
+ * 0 unchanged, 1 changed (*cause says how), -1 with *cause when it cannot be read.
+ */
+int admit_still(const struct admitted *ad, char **cause);
 
 #endif

@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@
 struct audit {
 	char *dir;
 	int dirfd;
+	int lockfd; /* AUDIT_LOCK, locked for as long as the log is open: one writer */
 	int fd;
 	off_t good;   /* the open file's size after its last whole record */
 	char day[11]; /* the date of the open file */
@@ -247,6 +249,72 @@ load_file(struct audit *a, const char *path, int repair, char **cause)
 	return 0;
 }
 
+/* The pid written in a lock file, or 0. */
+static long
+lock_holder(int fd)
+{
+	char buf[24];
+	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * Locks AUDIT_LOCK in the folder for the life of the descriptor returned, and writes this
+ * process's pid in it for the one refused. Two writers would each cut the day's file back to
+ * their own idea of its end and fork the chain. -1 with *cause naming the holder.
+ */
+static int
+take_lock(int dirfd, const char *dir, char **cause)
+{
+	int fd = openat(dirfd, AUDIT_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	char pid[24];
+
+	if (fd == -1) {
+		*cause = xasprintf("cannot open %s/%s: %s", dir, AUDIT_LOCK, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			*cause =
+			    xasprintf("the audit folder %s is in use by another formagent (pid "
+			              "%ld): one audit log has one writer; give each agent its own "
+			              "audit folder",
+			              dir, lock_holder(fd));
+		else
+			*cause =
+			    xasprintf("cannot lock %s/%s: %s", dir, AUDIT_LOCK, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid)) {
+		*cause = xasprintf("cannot write %s/%s: %s", dir, AUDIT_LOCK, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+long
+audit_writer(const char *dir)
+{
+	char *path = xasprintf("%s/%s", dir, AUDIT_LOCK);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	long pid = 0;
+
+	free(path);
+	if (fd == -1)
+		return 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) == -1 && errno == EWOULDBLOCK)
+		pid = lock_holder(fd) > 0 ? lock_holder(fd) : -1;
+	close(fd); /* and a lock taken here with it */
+	return pid;
+}
+
 struct audit *
 audit_open(const char *dir, const char *key_file, char **cause)
 {
@@ -254,7 +322,7 @@ audit_open(const char *dir, const char *key_file, char **cause)
 	char **files;
 	size_t n, i;
 
-	a->fd = -1;
+	a->fd = a->lockfd = -1;
 	a->dir = xstrdup(dir);
 	memcpy(a->prev, ZERO_HASH, HASH_HEX);
 	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
@@ -265,6 +333,8 @@ audit_open(const char *dir, const char *key_file, char **cause)
 		*cause = xasprintf("cannot open the audit folder %s: %s", dir, strerror(errno));
 		goto fail;
 	}
+	if ((a->lockfd = take_lock(a->dirfd, dir, cause)) == -1)
+		goto fail;
 	if (key_file != NULL && read_key(a, key_file, cause) == -1)
 		goto fail;
 	/*
@@ -291,6 +361,8 @@ audit_close(struct audit *a)
 		return;
 	if (a->fd != -1)
 		close(a->fd);
+	if (a->lockfd != -1)
+		close(a->lockfd); /* and with it the lock */
 	if (a->dirfd > 0)
 		close(a->dirfd);
 	if (a->key != NULL)

@@ -15,13 +15,19 @@
 
 struct audit;
 
+/* In the audit folder: locked by the one process writing the log, holding its pid. */
+#define AUDIT_LOCK ".formagent.lock"
+
 /*
  * Opens the log in dir (created 0750 if missing), continuing the chain from the newest file. A
  * last line cut short by a crash (no newline: never fsynced, so never relied on) is removed.
- * key_file, when not NULL, holds the HMAC key and must not be readable by group or others.
- * Returns NULL with *cause.
+ * key_file, when not NULL, holds the HMAC key and must not be readable by group or others. The
+ * log has one writer: the folder stays locked until audit_close(), and a second audit_open() of
+ * it, in any process, is refused with the first one's pid. Returns NULL with *cause.
  */
 struct audit *audit_open(const char *dir, const char *key_file, char **cause);
+/* The pid of the process writing the log in dir (-1 when it cannot be told), or 0 for none. */
+long audit_writer(const char *dir);
 void audit_close(struct audit *a);
 
 /*

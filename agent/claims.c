@@ -16,7 +16,6 @@
 #include "config.h"
 #include "record.h"
 #include "register.h"
-#include "status.h"
 #include "xmalloc.h"
 
 /* One payment as a line: when, key, payment number, where it came from, the values. */
@@ -311,15 +310,16 @@ rebuild(struct config *c, struct reg *g)
 	json_t *v;
 	size_t n, i;
 	char **files = audit_files(c->audit_dir, &n);
-	long pid;
+	struct audit *lock = NULL;
 	int rc, ok;
 
-	/* The agent enters a file's claims before it records them: it must not be half way. */
-	if ((pid = status_running(c)) != 0) {
-		fprintf(stderr,
-		        "formagent: claims rebuild: the agent (pid %ld) is running with this "
-		        "configuration: stop it first\n",
-		        pid);
+	/*
+	 * The agent enters a file's claims before it records them: it must not be half way, nor
+	 * start while this runs. Holding the audit folder's writer lock keeps it out.
+	 */
+	if ((lock = audit_open(c->audit_dir, c->audit_key, &b.cause)) == NULL) {
+		fprintf(stderr, "formagent: claims rebuild: %s; stop the agent first\n", b.cause);
+		free(b.cause);
 		rc = 2;
 		goto out;
 	}
@@ -356,6 +356,7 @@ rebuild(struct config *c, struct reg *g)
 	       b.allowances == 1 ? "" : "s");
 	rc = b.twice > 0 ? 1 : 0;
 out:
+	audit_close(lock);
 	wants_free(&w);
 	for (i = 0; i < n; i++)
 		free(files[i]);

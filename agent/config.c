@@ -330,6 +330,110 @@ load_spools(struct config *c, const struct ynode *m, struct diags *d)
 	}
 }
 
+/*
+ * path without ".", ".." and doubled slashes, absolute: the real path when it exists (a symbolic
+ * link to another folder is that folder), else as written. Caller frees.
+ */
+static char *
+folder_path(const char *path)
+{
+	char *real = realpath(path, NULL), *cwd, *abs, *out, *tok, *save = NULL;
+	size_t n = 0, len;
+
+	if (real != NULL)
+		return real;
+	if (path[0] == '/' || (cwd = getcwd(NULL, 0)) == NULL)
+		abs = xstrdup(path);
+	else {
+		abs = xasprintf("%s/%s", cwd, path);
+		free(cwd);
+	}
+	out = xcalloc(strlen(abs) + 2, 1);
+	for (tok = strtok_r(abs, "/", &save); tok != NULL; tok = strtok_r(NULL, "/", &save)) {
+		if (strcmp(tok, ".") == 0)
+			continue;
+		if (strcmp(tok, "..") == 0) {
+			while (n > 0 && out[--n] != '/')
+				;
+			out[n] = '\0';
+			continue;
+		}
+		len = strlen(tok);
+		out[n++] = '/';
+		memcpy(out + n, tok, len);
+		n += len;
+		out[n] = '\0';
+	}
+	if (n == 0)
+		out[n++] = '/';
+	free(abs);
+	return out;
+}
+
+/* Whether a is b, or inside it. */
+static int
+within(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/' || (n == 1 && b[0] == '/'));
+}
+
+/*
+ * Every folder of every spool in its own place: one equal to or inside another (out/ inside the
+ * inbox, say) would have the agent take its own outputs, or move a folder as a claim.
+ */
+static void
+check_spool_places(struct config *c, const struct ynode *m, struct diags *d)
+{
+	static const char *const keys[] = {"inbox", "work", "out", "done", "rejected", "review"};
+	struct place {
+		char *path;
+		const char *key, *spool;
+		const struct ynode *at;
+	} *v = xcalloc(c->nspools * 6 + 1, sizeof *v);
+	const struct spool *sp;
+	const char *given[6];
+	size_t n = 0, i, j, k;
+
+	for (i = 0; i < c->nspools && i < m->n; i++) {
+		sp = &c->spools[i];
+		given[0] = sp->inbox;
+		given[1] = sp->work;
+		given[2] = sp->out;
+		given[3] = sp->done;
+		given[4] = sp->rejected;
+		given[5] = sp->review;
+		for (k = 0; k < 6; k++) {
+			if (given[k] == NULL)
+				continue;
+			v[n].path = folder_path(given[k]);
+			v[n].key = keys[k];
+			v[n].spool = sp->name != NULL ? sp->name : "?";
+			v[n].at = ymap_get(m->items[i], keys[k]);
+			if (v[n].at == NULL) { /* review, by default beside rejected */
+				v[n].at = m->items[i];
+				v[n].key = "review (by default beside rejected)";
+			}
+			n++;
+		}
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			if (i != j && within(v[j].path, v[i].path) &&
+			    (strcmp(v[i].path, v[j].path) != 0 || j > i))
+				ydiag(d, v[j].at,
+				      "spool '%s': its %s folder %s is %s the %s folder of spool "
+				      "'%s': "
+				      "every spool folder needs its own place, outside the others",
+				      v[j].spool, v[j].key, v[j].path,
+				      strcmp(v[i].path, v[j].path) == 0 ? "also" : "inside",
+				      v[i].key, v[i].spool);
+	for (i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+}
+
 /* Whether dir/name.yaml exists: a file that failed to load has reported its own problems. */
 static int
 file_exists(const char *dir, const char *name)
@@ -378,8 +482,8 @@ check_globs(const struct config *c, struct diags *d)
 			b = c->rules[j];
 			for (k = 0; k < a->nglobs; k++)
 				for (l = 0; l < b->nglobs; l++)
-					if (fnmatch(a->globs[k], b->globs[l], 0) == 0 ||
-					    fnmatch(b->globs[l], a->globs[k], 0) == 0)
+					if (fnmatch(a->globs[k], b->globs[l], FNM_CASEFOLD) == 0 ||
+					    fnmatch(b->globs[l], a->globs[k], FNM_CASEFOLD) == 0)
 						diags_warn(d, b->path, b->match_line, b->match_col,
 						           "the glob '%s' of rule %s and '%s' of "
 						           "rule %s can match "
@@ -546,6 +650,8 @@ config_load(const char *path, struct diags *d)
 	}
 	if ((m = ymap_get(root, "spools")) != NULL && m->kind == Y_SEQ && c->rules_dir != NULL)
 		check_spool_rules(c, m, d);
+	if (m != NULL && m->kind == Y_SEQ)
+		check_spool_places(c, m, d);
 	check_globs(c, d);
 	ydoc_free(root);
 	if (diags_errors(d, before) > 0) {

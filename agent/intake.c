@@ -181,7 +181,13 @@ intake_finish(struct intake *in, const struct spool *sp, const char *wname, stru
 		log_info("spool %s: %s: stopped; it is finished at the next start", sp->name, esc);
 		goto out;
 	case OUTCOME_RETRY:
-		suspend(r, xasprintf("cannot write the outputs of %s: %s", esc, res.reason), 0);
+		suspend(r,
+		        res.changed
+		            ? xasprintf("%s: %s; it is done again from the start once it "
+		                        "holds still",
+		                        esc, res.reason)
+		            : xasprintf("cannot write the outputs of %s: %s", esc, res.reason),
+		        0);
 		goto out;
 	default:
 		break;

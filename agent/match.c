@@ -31,7 +31,8 @@ match_export(const struct config *c, const char *forced, const char *name, const
 			continue;
 		globbed = r->nglobs == 0 || forced != NULL;
 		for (j = 0; j < r->nglobs && !globbed; j++)
-			if (fnmatch(r->globs[j], name, 0) == 0)
+			/* Windows does not care about case: TRANSPORT-2024-04.CSV is a *.csv. */
+			if (fnmatch(r->globs[j], name, FNM_CASEFOLD) == 0)
 				globbed = 1;
 		if (!globbed) {
 			line = xasprintf(_("%s rule %s: the file name does not match %s%s"),
@@ -86,7 +87,7 @@ match_scanned(const struct config *c, const char *forced, const char *name)
 			continue;
 		}
 		for (j = 0; j < r->nglobs; j++)
-			if (fnmatch(r->globs[j], name, 0) == 0)
+			if (fnmatch(r->globs[j], name, FNM_CASEFOLD) == 0)
 				return r;
 	}
 	return NULL;

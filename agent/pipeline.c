@@ -161,11 +161,32 @@ check_structure(int fd, unsigned long *rows, char **cause)
 	return 0;
 }
 
+/*
+ * Whether the input is still what the gate admitted (admit_still()): 0, or -1 with *cause,
+ * marking the result changed when it was written to meanwhile. A dry run publishes nothing.
+ */
+static int
+still(struct run *run, char **cause)
+{
+	int rc;
+
+	if (run->in == NULL || run->in->fd == -1 || run->o->dry_run)
+		return 0;
+	if ((rc = admit_still(run->in, cause)) == 1)
+		run->res->changed = 1;
+	return rc == 0 ? 0 : -1;
+}
+
 enum outcome
 run_refuse(struct run *run, enum outcome kind, char *cause)
 {
 	char *err = NULL, *summary;
 
+	/* Refused for what was read: but more may have been written since (a copy going on). */
+	if (kind == OUTCOME_REJECTED && still(run, &err) != 0) {
+		free(cause);
+		return run_io_fail(run, err);
+	}
 	run->res->outcome = kind;
 	free(run->res->reason);
 	run->res->reason = cause;
@@ -483,6 +504,9 @@ run_finish(struct run *run, char **cause)
 	char *summary;
 	int rc;
 
+	/* Nothing is published of a file that changed since the gate hashed it. */
+	if (still(run, cause) != 0)
+		return -1;
 	if (outputs_close(&run->out, cause) == -1)
 		return -1;
 	run->res->total = run->out.total;
@@ -537,6 +561,7 @@ pipeline_file(const struct config *c, const struct admitted *in, const struct pi
 	run.c = c;
 	run.o = o;
 	run.res = res;
+	run.in = in;
 	run.base = in->name;
 	/* The name goes into reasons, records and ledgers, which hold text, not bytes. */
 	if (!utf8_valid(run.base, strlen(run.base), NULL))

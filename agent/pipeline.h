@@ -68,6 +68,7 @@ struct file_result {
 	unsigned long rows, produced, rejected;
 	unsigned long paid; /* of the rejected: claims the register says were paid before */
 	char *reason;       /* why the file was refused, waits in review, or must be done again */
+	int changed;        /* with retry: the input was written to while it was read */
 	int64_t total;      /* the sum of the ledger's totalled column */
 	struct output *outputs;
 	size_t noutputs;

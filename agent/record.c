@@ -155,7 +155,7 @@ member(json_t *obj, const char *key)
 void
 history_add(struct history *h, json_t *rec)
 {
-	const char *claim = json_string_value(json_object_get(rec, "claim")), *sha;
+	const char *claim = json_string_value(json_object_get(rec, "claim")), *sha, *result;
 
 	if (strcmp(member(rec, "event"), "completed") != 0 || claim == NULL)
 		return;
@@ -165,10 +165,16 @@ history_add(struct history *h, json_t *rec)
 	sha = json_string_value(json_object_get(json_object_get(rec, "corrects"), "sha256"));
 	if (sha != NULL && strcmp(member(rec, "result"), "produced") == 0)
 		add_pair(&h->settled, &h->nsettled, &h->capsettled, sha, claim);
-	/* A duplicate's hash is already known under the first claim. */
+	/*
+	 * Only a file that paid, or waits in review, makes its bytes a duplicate: one refused whole
+	 * (a wrong name, say) paid nothing, and dropped again under the right name it must be
+	 * taken. A duplicate's hash is already known under the first claim.
+	 */
 	sha = json_string_value(json_object_get(json_object_get(rec, "input"), "sha256"));
+	result = member(rec, "result");
 	if (sha != NULL && history_seen(h, sha) == NULL &&
-	    strcmp(member(rec, "outcome"), "duplicate") != 0)
+	    (strcmp(result, "produced") == 0 || strcmp(result, "partly_rejected") == 0 ||
+	     strcmp(result, "review") == 0))
 		add_pair(&h->seen, &h->nseen, &h->capseen, sha, claim);
 }
 

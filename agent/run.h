@@ -28,9 +28,10 @@ struct run {
 	const struct config *c;
 	const struct pipeline_opts *o;
 	struct file_result *res;
-	const char *base; /* the input's file name, as UTF-8 text */
-	char *base_owned; /* base when it had to be repaired */
-	char *stem;       /* without its extension: {_input} */
+	const struct admitted *in; /* the file the gate let through */
+	const char *base;          /* the input's file name, as UTF-8 text */
+	char *base_owned;          /* base when it had to be repaired */
+	char *stem;                /* without its extension: {_input} */
 	const struct rule *r;
 	struct binding bind;
 	struct decoder *dc;

@@ -233,15 +233,3 @@ status_print(const char *config_path, FILE *out)
 	config_free(c);
 	return 0;
 }
-
-long
-status_running(const struct config *c)
-{
-	char *path = xasprintf("%s/%s", c->state_dir, STATUS_FILE);
-	json_t *st = json_load_file(path, 0, NULL);
-	pid_t pid = st != NULL ? (pid_t)json_integer_value(json_object_get(st, "pid")) : 0;
-
-	free(path);
-	json_decref(st);
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) ? (long)pid : 0;
-}

@@ -34,7 +34,4 @@ int status_print(const char *config_path, FILE *out);
 /* Entries in dir not starting with '.' (0 when it cannot be read). */
 size_t status_count_dir(const char *dir);
 
-/* The pid of the agent running with c (its status file names a live process), or 0. */
-long status_running(const struct config *c);
-
 #endif

@@ -57,11 +57,12 @@ watch_ignored(const char *name, char *const *ignore, size_t nignore)
 	size_t i;
 
 	for (i = 0; builtin[i] != NULL; i++)
-		if (fnmatch(builtin[i], name, FNM_PERIOD) == 0 || (i == 0 && name[0] == '.'))
+		if (fnmatch(builtin[i], name, FNM_PERIOD | FNM_CASEFOLD) == 0 ||
+		    (i == 0 && name[0] == '.'))
 			return 1;
 	/* The agent's own companion files, should someone drop one back. */
 	for (i = 0; i < nignore; i++)
-		if (fnmatch(ignore[i], name, 0) == 0)
+		if (fnmatch(ignore[i], name, FNM_CASEFOLD) == 0)
 			return 1;
 	return 0;
 }

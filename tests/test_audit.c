@@ -37,9 +37,9 @@ write_log(const char *dir, const char *key, int n)
 	if (a == NULL)
 		fail_msg("audit_open: %s", cause);
 	for (i = 0; i < n; i++) {
-		rec = json_pack("{s:s, s:i, s:{s:s, s:s}, s:s}", "spool", "s", "n", i, "input",
+		rec = json_pack("{s:s, s:i, s:{s:s, s:s}, s:s, s:s}", "spool", "s", "n", i, "input",
 		                "name", "札幌\x01.csv", "sha256", i == 1 ? "abc" : "def", "claim",
-		                i % 2 ? "c1" : "c2");
+		                i % 2 ? "c1" : "c2", "result", "produced");
 		assert_int_equal(audit_append(a, i == n - 1 ? "completed" : "claimed", rec, &cause),
 		                 0);
 		json_decref(rec);

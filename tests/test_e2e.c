@@ -333,6 +333,54 @@ test_rejected_rows(void **state)
 }
 
 /*
+ * Spool folders inside one another, or shared: out/ inside the inbox would have the agent take
+ * its own outputs; check refuses each, and says which folder and where.
+ */
+static void
+test_check_spool_places(void **state)
+{
+	char *dir = tmpdir_new(), *cfg = pathf("%s/formagent.yaml", dir), *rules = srcpath("rules");
+	char *templates = srcpath("templates"), *text, *err;
+
+	(void)state;
+	text =
+	    pathf("rules: %s\ntemplates: %s\naudit: {dir: audit}\nspools:\n"
+	          "  - {name: a, inbox: in, work: work, out: in/out, done: done, rejected: rej,\n"
+	          "     rules: [transport]}\n"
+	          "  - {name: b, inbox: in2, work: work2, out: out2, done: ./done/../done,\n"
+	          "     rejected: rej2, rules: [transport]}\n",
+	          rules, templates);
+	spits(cfg, text);
+	free(text);
+	assert_int_equal(run_agent(NULL, NULL, &err, "check -c '%s'", cfg), 1);
+	text = pathf("formagent.yaml:5:43: spool 'a': its out folder %s/in/out is inside the inbox "
+	             "folder of spool 'a'",
+	             dir);
+	assert_non_null(strstr(err, text));
+	free(text);
+	text = pathf("formagent.yaml:7:57: spool 'b': its done folder %s/done is also the done "
+	             "folder of spool 'a'",
+	             dir);
+	assert_non_null(strstr(err, text));
+	free(text);
+	/* Two spools' rejected folders side by side: their default review folder is one. */
+	text =
+	    pathf("formagent.yaml:7:5: spool 'b': its review (by default beside rejected) folder "
+	          "%s/review is also the review (by default beside rejected) folder of spool 'a'",
+	          dir);
+	assert_non_null(strstr(err, text));
+	free(text);
+	free(err);
+	/* The agent will not start on it either. */
+	assert_int_not_equal(run_agent(NULL, NULL, NULL, "run --once -c '%s'", cfg), 0);
+	free(rules);
+	free(templates);
+	free(cfg);
+	rmtree(dir);
+	free(dir);
+}
+
+/*
  * A register that cannot be reached, or one put on a folder SQLite cannot lock safely, is found
  * by check, before the agent would stop at start on it.
  */
@@ -892,6 +940,7 @@ main(void)
 	    cmocka_unit_test(test_rejected_rows),
 	    cmocka_unit_test(test_spool_folders),
 	    cmocka_unit_test(test_check_register),
+	    cmocka_unit_test(test_check_spool_places),
 	    cmocka_unit_test(test_file_level_failures),
 	    cmocka_unit_test(test_unsafe_names),
 	    cmocka_unit_test(test_dry_run_json),

@@ -498,7 +498,7 @@ pages_setup(const char *path)
 	p = pathf("%s/formagent.yaml", dir);
 	text = pathf("rules: rules\ntemplates: %s\nlanguage: en\naudit: {dir: audit}\n"
 	             "spools:\n  - {name: s, inbox: in, work: work, out: out, done: done,\n"
-	             "     rejected: out, review: out, rules: [pages], settle_ms: 0}\n",
+	             "     rejected: rejected, review: review, rules: [pages], settle_ms: 0}\n",
 	             tmpl);
 	spits(p, text);
 	free(text);
@@ -554,7 +554,7 @@ test_per_page_review_pays_sure_pages(void **state)
 	free(p);
 	free(c1);
 	assert_int_equal(run_agent(dir, NULL, NULL, "run --once -c formagent.yaml"), 0);
-	p = pathf("%s/out/scan-transport-again.txt.reason.txt", dir);
+	p = pathf("%s/rejected/scan-transport-again.txt.reason.txt", dir);
 	c1 = slurp(p, NULL);
 	free(p);
 	assert_non_null(c1);
