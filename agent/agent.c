@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <systemd/sd-daemon.h>
@@ -61,6 +62,7 @@ struct agent {
 	char *suspend_cause;
 	char suspended_at[32];
 	int64_t retry_at;
+	int held;          /* suspended until an administrator acts: never retried */
 	int64_t rescan_at; /* a file that could not be claimed is looked at again then */
 	int64_t reload_at; /* 0: none pending */
 	int64_t status_at;
@@ -127,7 +129,7 @@ suspend(struct agent *a, char *cause, int log_works)
 	free(a->suspend_cause);
 	a->suspend_cause = cause;
 	a->suspended = 1;
-	a->retry_at = now_ms() + a->cfg->retry_ms;
+	a->retry_at = a->held ? INT64_MAX : now_ms() + a->cfg->retry_ms;
 	sd_notify(0, "STATUS=intake suspended: see the log");
 	if (log_works)
 		record(a, "intake_suspended", json_pack("{s:s}", "reason", cause));
@@ -492,19 +494,66 @@ host_tag(void)
 	return tag;
 }
 
+/* The claim ids of the files in every spool's work/ (a claim's file there is "CLAIM.NAME"). */
+struct in_work {
+	char **v;
+	size_t n, cap;
+};
+
+static int
+claim_in_work(void *ctx, const char *claim)
+{
+	const struct in_work *w = ctx;
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (strcmp(w->v[i], claim) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+list_work(const struct config *c, struct in_work *w)
+{
+	struct dirent *de;
+	const char *dot;
+	size_t i;
+	DIR *dp;
+
+	for (i = 0; i < c->nspools; i++) {
+		if ((dp = opendir(c->spools[i].work)) == NULL)
+			continue;
+		while ((de = readdir(dp)) != NULL)
+			if (de->d_name[0] != '.' && (dot = strchr(de->d_name, '.')) != NULL) {
+				xgrow(&w->v, &w->cap, w->n, sizeof *w->v);
+				w->v[w->n++] = xstrndup(de->d_name, (size_t)(dot - de->d_name));
+			}
+		closedir(dp);
+	}
+}
+
 /*
- * The claims register in the state folder, with the entries of claims the audit log has no
- * completion of removed: a crash came between the two, and the claim is done again from work/.
+ * The claims register, with the entries of claims the audit log has no completion of and whose
+ * file is still in work/ removed: a crash came between the two, and the claim is done again.
+ * With held (the log is not what this agent last wrote), nothing is removed.
  */
 static struct reg *
-open_register(struct agent *a, char **cause)
+open_register(struct agent *a, int held, char **cause)
 {
 	struct reg *g = reg_open(a->cfg, 0, cause);
+	struct in_work w = {0};
+	unsigned long kept = 0;
+	size_t i;
 	int n;
 
-	if (g == NULL)
-		return NULL;
-	if ((n = reg_reconcile(g, recorder_history(a->rec), cause)) == -1) {
+	if (g == NULL || held)
+		return g;
+	list_work(a->cfg, &w);
+	n = reg_reconcile(g, recorder_history(a->rec), claim_in_work, &w, &kept, cause);
+	for (i = 0; i < w.n; i++)
+		free(w.v[i]);
+	free(w.v);
+	if (n == -1) {
 		reg_close(g);
 		return NULL;
 	}
@@ -512,6 +561,12 @@ open_register(struct agent *a, char **cause)
 		log_info("claims register: removed the entries of %d claim%s the audit log has no "
 		         "completion of; they are done again",
 		         n, n == 1 ? "" : "s");
+	if (kept > 0)
+		log_warn(
+		    "claims register: %lu claim%s entered as paid that the audit log has no "
+		    "completion of, and whose files are not in work/, are kept, so none is paid "
+		    "again: formagent claims check names them",
+		    kept, kept == 1 ? "" : "s");
 	return g;
 }
 
@@ -584,7 +639,7 @@ agent_run(const char *config_path, const struct agent_opts *o)
 	struct agent a;
 	struct diags d = {0};
 	struct status_info si;
-	char *cause = NULL;
+	char *cause = NULL, *held = NULL, *head;
 	int rc = 0;
 
 	memset(&a, 0, sizeof a);
@@ -614,7 +669,25 @@ agent_run(const char *config_path, const struct agent_opts *o)
 		rc = 1;
 		goto out;
 	}
-	if ((a.reg = open_register(&a, &cause)) == NULL) {
+	/*
+	 * The log must still hold the head this agent last wrote: one cut or rewritten while it
+	 * was stopped could have lost the records of files it paid. Then nothing is taken, and the
+	 * register keeps every entry, until an administrator acts (README, "The audit log").
+	 */
+	head = xasprintf("%s/audit.head", a.cfg->state_dir);
+	rc = recorder_keep_head(a.rec, head, a.cfg->audit_key, &cause);
+	free(head);
+	if (rc == -1) {
+		log_err("cannot start: %s", cause);
+		rc = 1;
+		goto out;
+	}
+	if (rc == 1) {
+		held = cause;
+		cause = NULL;
+	}
+	rc = 0;
+	if ((a.reg = open_register(&a, held != NULL, &cause)) == NULL) {
 		log_err("cannot start: %s", cause);
 		rc = 1;
 		goto out;
@@ -644,6 +717,17 @@ agent_run(const char *config_path, const struct agent_opts *o)
 	}
 	log_info("started: %zu spool%s, %zu rules", a.cfg->nspools, a.cfg->nspools == 1 ? "" : "s",
 	         a.cfg->nrules);
+	if (held != NULL) {
+		/* Not retried: no write the agent could make again would put it right. */
+		a.held = 1;
+		suspend(&a, held, 1);
+		held = NULL;
+		if (a.once) {
+			record(&a, "stopped", json_pack("{s:s}", "reason", "held"));
+			rc = 1;
+			goto out;
+		}
+	}
 	resume_work(&a);
 	if (sd_watchdog_enabled(0, &a.watchdog_usec) <= 0)
 		a.watchdog_usec = 0;
@@ -657,6 +741,7 @@ agent_run(const char *config_path, const struct agent_opts *o)
 	log_info("stopped");
 out:
 	free(cause);
+	free(held);
 	free(a.suspend_cause);
 	free(a.host_tag);
 	watches_free(&a);

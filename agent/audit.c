@@ -38,6 +38,7 @@ struct audit {
 	size_t keylen;
 	int64_t seq;
 	char prev[HASH_HEX];
+	char *head_file; /* where the head is kept after each append (audit_keep_head()), or NULL */
 };
 
 void
@@ -315,6 +316,82 @@ audit_writer(const char *dir)
 	return pid;
 }
 
+/*
+ * Keeps the head (SEQ:HASH) in a->head_file: a temporary name and a rename, not fsynced. The
+ * record itself was fsynced first, so the file is never ahead of the log; a power cut may leave
+ * it behind, and a head behind the end is still in the log. A failure to write it is not the
+ * record's: the check at the next start then proves less, never wrongly.
+ */
+static void
+write_head(const struct audit *a)
+{
+	char *tmp, line[HASH_HEX + 32];
+	int fd, n;
+
+	if (a->head_file == NULL)
+		return;
+	tmp = xasprintf("%s.tmp", a->head_file);
+	n = snprintf(line, sizeof line, "%" PRId64 ":%s\n", a->seq, a->prev);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640)) != -1) {
+		if (write(fd, line, (size_t)n) == n && close(fd) == 0)
+			(void)rename(tmp, a->head_file);
+		else
+			unlink(tmp);
+	}
+	free(tmp);
+}
+
+int
+audit_keep_head(struct audit *a, const char *path, const char *key_file, char **cause)
+{
+	char line[HASH_HEX + 32], *msg = NULL, **files;
+	size_t len = 0, n, i;
+	FILE *fp, *out;
+	int rc;
+
+	free(a->head_file);
+	a->head_file = xstrdup(path);
+	if ((fp = fopen(path, "re")) == NULL) {
+		if (errno != ENOENT) {
+			*cause = xasprintf("cannot read %s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (a->seq > 0)
+			write_head(a); /* from now on */
+		return 0;
+	}
+	if (fgets(line, sizeof line, fp) == NULL)
+		line[0] = '\0';
+	fclose(fp);
+	line[strcspn(line, "\n")] = '\0';
+	if (line[0] == '\0') {
+		write_head(a); /* empty: a crash between its creation and its write */
+		return 0;
+	}
+	files = audit_files(a->dir, &n);
+	out = open_memstream(&msg, &len);
+	rc = audit_verify(files, n, line, key_file, 0, out);
+	fclose(out);
+	for (i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+	if (rc != 0) {
+		/* The kept head stays as it is until an administrator removes it: still held then.
+		 */
+		free(a->head_file);
+		a->head_file = NULL;
+		msg[strcspn(msg, "\n")] = '\0';
+		*cause =
+		    xasprintf("the audit log is not what this agent last wrote (its head was %s, "
+		              "kept in %s): %s",
+		              line, path, msg);
+		free(msg);
+		return 1;
+	}
+	free(msg);
+	return 0;
+}
+
 struct audit *
 audit_open(const char *dir, const char *key_file, char **cause)
 {
@@ -368,6 +445,7 @@ audit_close(struct audit *a)
 	if (a->key != NULL)
 		explicit_bzero(a->key, a->keylen);
 	free(a->key);
+	free(a->head_file);
 	free(a->dir);
 	free(a);
 }
@@ -475,6 +553,7 @@ audit_append(struct audit *a, const char *event, json_t *rec, char **cause)
 	a->good += (off_t)strlen(line);
 	a->seq++;
 	memcpy(a->prev, hash, HASH_HEX);
+	write_head(a);
 	rc = 0;
 out:
 	free(line);
@@ -535,7 +614,7 @@ verify_file(struct verify *v, const char *path)
 	char *buf, *p, *nl, *canon, *canon2, hash[HASH_HEX], want[HASH_HEX], head[256];
 	size_t len, cl, lineno = 0;
 	int64_t seq;
-	int rc;
+	int rc, plain;
 	json_t *rec;
 	const char *prev;
 
@@ -571,15 +650,27 @@ verify_file(struct verify *v, const char *path)
 		}
 		free(canon2);
 		rc = hash_buf(v->key, v->keylen, canon, cl, want);
-		free(canon);
 		if (rc == -1 || strcmp(want, hash) != 0) {
+			/*
+			 * With a key, a record whose plain SHA-256 matches was not made with it: a
+			 * plain chain where the configuration promises HMAC, which anyone could
+			 * have rewritten.
+			 */
+			plain = v->key != NULL && hash_buf(NULL, 0, canon, cl, want) == 0 &&
+			        strcmp(want, hash) == 0;
+			free(canon);
 			json_decref(rec);
 			free(buf);
-			return bad(v, path, lineno, seq,
-			           v->key != NULL
-			               ? "altered: its HMAC does not match (or the key is wrong)"
-			               : "altered: its hash does not match its contents");
+			return bad(
+			    v, path, lineno, seq,
+			    plain ? "not made with the key: a plain SHA-256 chain, where the "
+			            "configuration names a key_file (HMAC-SHA-256)"
+			    : v->key != NULL
+			        ? "altered: its HMAC does not match (or the key is wrong)"
+			        : "altered: its hash does not match its contents (or the log is "
+			          "HMAC-chained: give its key)");
 		}
+		free(canon);
 		if (v->count > 0) {
 			if (seq <= v->last) {
 				json_decref(rec);
@@ -679,8 +770,11 @@ audit_verify(char *const *files, size_t n, const char *head, const char *key_fil
 	}
 	fprintf(out,
 	        "OK: %" PRId64 " records, first %" PRId64 ", last %" PRId64 ", head %" PRId64
-	        ":%s\n",
-	        v.count, v.first, v.last, v.last, v.prev);
+	        ":%s; checked %s\n",
+	        v.count, v.first, v.last, v.last, v.prev,
+	        v.key != NULL ? "as an HMAC-SHA-256 chain with the key"
+	                      : "as a plain SHA-256 chain (no key: anyone who can write the files "
+	                        "could have rewritten it whole)");
 	return 0;
 }
 

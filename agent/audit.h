@@ -26,6 +26,13 @@ struct audit;
  * it, in any process, is refused with the first one's pid. Returns NULL with *cause.
  */
 struct audit *audit_open(const char *dir, const char *key_file, char **cause);
+/*
+ * From now on keeps the log's head (SEQ:HASH) in path after every append, and checks first that
+ * the log holds the head path kept before, verifying the whole chain with key_file. A log cut or
+ * rewritten while the agent was stopped fails: 1 with *cause saying what verify found. 0 when it
+ * holds (or nothing was kept yet), -1 with *cause when path cannot be read.
+ */
+int audit_keep_head(struct audit *a, const char *path, const char *key_file, char **cause);
 /* The pid of the process writing the log in dir (-1 when it cannot be told), or 0 for none. */
 long audit_writer(const char *dir);
 void audit_close(struct audit *a);

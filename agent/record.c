@@ -214,6 +214,12 @@ recorder_close(struct recorder *rc)
 	free(rc);
 }
 
+int
+recorder_keep_head(struct recorder *rc, const char *path, const char *key_file, char **cause)
+{
+	return audit_keep_head(rc->audit, path, key_file, cause);
+}
+
 const struct history *
 recorder_history(const struct recorder *rc)
 {

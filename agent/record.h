@@ -47,6 +47,8 @@ struct recorder;
 struct recorder *recorder_open(const char *dir, const char *key_file, char **cause);
 void recorder_close(struct recorder *rc);
 const struct history *recorder_history(const struct recorder *rc);
+/* audit_keep_head() on the recorder's log. */
+int recorder_keep_head(struct recorder *rc, const char *path, const char *key_file, char **cause);
 /*
  * Appends a record of event with rec's members (rec is taken, and released) and who wrote it
  * (version, host, pid). 0, or -1 with *cause: then nothing was recorded.

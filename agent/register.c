@@ -305,6 +305,9 @@ struct names {
 	char **v;
 	size_t n, cap;
 	const struct history *h;
+	int (*in_work)(void *ctx, const char *claim);
+	void *ctx;
+	unsigned long kept;
 };
 
 static int
@@ -313,10 +316,19 @@ take_unrecorded(void *ctx, char *const *col, int ncol)
 	struct names *gone = ctx;
 
 	(void)ncol;
-	if (col[0] != NULL && !history_completed(gone->h, col[0])) {
-		xgrow(&gone->v, &gone->cap, gone->n, sizeof *gone->v);
-		gone->v[gone->n++] = xstrdup(col[0]);
+	if (col[0] == NULL || history_completed(gone->h, col[0]))
+		return 0;
+	/*
+	 * Only a claim whose file is still in work/ crashed between its entry and its record, and
+	 * is done again. One whose file is not there lost its record some other way (the log's
+	 * end cut, say): its entries stay, so that it is not paid again.
+	 */
+	if (!gone->in_work(gone->ctx, col[0])) {
+		gone->kept++;
+		return 0;
 	}
+	xgrow(&gone->v, &gone->cap, gone->n, sizeof *gone->v);
+	gone->v[gone->n++] = xstrdup(col[0]);
 	return 0;
 }
 
@@ -333,10 +345,11 @@ reg_forget(struct reg *g, const char *claim, char **cause)
 }
 
 int
-reg_reconcile(struct reg *g, const struct history *h, char **cause)
+reg_reconcile(struct reg *g, const struct history *h, int (*in_work)(void *ctx, const char *claim),
+              void *ctx, unsigned long *kept, char **cause)
 {
 	const char *me[] = {g->agent};
-	struct names gone = {.h = h};
+	struct names gone = {.h = h, .in_work = in_work, .ctx = ctx};
 	size_t i;
 	int rc;
 
@@ -350,6 +363,7 @@ reg_reconcile(struct reg *g, const struct history *h, char **cause)
 	for (i = 0; i < gone.n; i++)
 		free(gone.v[i]);
 	free(gone.v);
+	*kept = gone.kept;
 	return rc == 0 ? (int)gone.n : -1;
 }
 

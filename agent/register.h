@@ -88,10 +88,15 @@ int reg_add(struct reg *g, const struct reg_entry *e, char **cause);
 int reg_allow(struct reg *g, const struct reg_allowance *al, char **cause);
 
 /*
- * Removes the entries this agent made of every claim h has no completion of, and gives back the
- * allowances they used. Returns how many claims, or -1 with *cause.
+ * Removes the entries this agent made of every claim h has no completion of whose file in_work
+ * says is still in work/ (a crash between entry and record: it is done again), and gives back
+ * the allowances they used. The entries of such a claim whose file is not in work/ are kept (the
+ * claim is not paid again) and counted in *kept. Returns how many claims were removed, or -1
+ * with *cause.
  */
-int reg_reconcile(struct reg *g, const struct history *h, char **cause);
+int reg_reconcile(struct reg *g, const struct history *h,
+                  int (*in_work)(void *ctx, const char *claim), void *ctx, unsigned long *kept,
+                  char **cause);
 
 /*
  * Calls fn with each payment, every agent's, oldest first. Stops at fn's first non-zero, which it

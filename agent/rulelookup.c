@@ -25,7 +25,8 @@ load_lookup_file(struct lookup *lk, const char *rule_path, const struct ynode *a
 	struct decoder *dc = NULL;
 	struct reader *rd;
 	enum encoding enc;
-	size_t bad;
+	unsigned long *rows = NULL; /* of each value, for a repeat's message */
+	size_t bad, i;
 	int fd, rc;
 
 	if (slash != NULL)
@@ -76,14 +77,30 @@ load_lookup_file(struct lookup *lk, const char *rule_path, const struct ynode *a
 			free(k);
 			continue;
 		}
+		/* The first would win without a word, and the second's code never be used. */
+		for (i = 0; i < lk->n && strcmp(lk->keys[i], k) != 0; i++)
+			;
+		if (i < lk->n) {
+			ydiag(
+			    d, at,
+			    "%s: row %lu repeats the value '%s' of row %lu (code %s): a value has "
+			    "one code",
+			    path, rec->row, k, rows[i], lk->vals[i]);
+			free(k);
+			free(v);
+			continue;
+		}
 		lk->keys = xreallocarray(lk->keys, lk->n + 1, sizeof *lk->keys);
 		lk->vals = xreallocarray(lk->vals, lk->n + 1, sizeof *lk->vals);
+		rows = xreallocarray(rows, lk->n + 1, sizeof *rows);
+		rows[lk->n] = rec->row;
 		lk->keys[lk->n] = k;
 		lk->vals[lk->n++] = v;
 	}
 	if (rc == -1)
 		ydiag(d, at, "%s: %s", path, cause);
 out:
+	free(rows);
 	free(cause);
 	decoder_free(dc);
 	reader_free(rd);

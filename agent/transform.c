@@ -503,7 +503,9 @@ parse_amount(const char *s, int currency, int64_t *out, char **cause)
 	p = norm;
 	/* Prefix: at most one sign and, for amounts, one yen mark, in either order. */
 	for (;;) {
-		if (signs == 0 && (eat(&p, "-") || eat(&p, "△") || eat(&p, "▲"))) {
+		/* U+2212, the minus sign proper, which NFKC leaves as it is (U+FF0D it folds). */
+		if (signs == 0 &&
+		    (eat(&p, "-") || eat(&p, "\u2212") || eat(&p, "△") || eat(&p, "▲"))) {
 			neg = 1;
 			signs++;
 		} else if (currency && mark == 0 &&

@@ -1216,6 +1216,59 @@ test_refused_then_renamed(void **state)
 	env_free(&e);
 }
 
+/*
+ * The log's end cut while the agent was stopped: the agent notices at start (the head it last
+ * wrote is gone), takes nothing and keeps every register entry, so the claim whose record was
+ * cut is not paid again; once an administrator has looked and removed the kept head, the claim
+ * dropped again is refused as paid.
+ */
+static void
+test_log_cut_while_stopped(void **state)
+{
+	char *p, *text = one_claim("cut"), *out = NULL;
+	struct env e;
+
+	(void)state;
+	env_new(&e, "settle_ms: 0", "language: en");
+	drop(&e, "transport-cut.csv", text);
+	env_start(&e, "--once");
+	assert_int_equal(env_wait(&e, 30000), 0);
+	assert_exists(&e, "done/transport-cut.csv");
+	/* Cut the day's file back to before the file's completion and the stop. */
+	p = pathf("cd '%s/audit' && f=$(ls audit-*.jsonl | tail -n 1) && "
+	          "n=$(grep -n '\"event\":\"completed\"' \"$f\" | tail -n 1 | cut -d: -f1) && "
+	          "head -n $((n - 1)) \"$f\" > cut && mv cut \"$f\"",
+	          e.dir);
+	assert_int_equal(system(p), 0);
+	free(p);
+	/* The chain alone still verifies: only the kept head tells. */
+	assert_int_equal(run_agent(NULL, NULL, NULL, "audit verify -c '%s'", e.cfg), 0);
+	drop(&e, "transport-cut-again.csv", text);
+	env_start(&e, "--once");
+	assert_int_not_equal(env_wait(&e, 30000), 0);
+	assert_true(log_has(&e, "the audit log is not what this agent last wrote"));
+	assert_int_equal(count_in(&e, "inbox", ".csv"), 1);
+	/* The daemon waits, suspended, and says so. */
+	env_start(&e, NULL);
+	assert_int_equal(wait_log(&e, "intake suspended: the audit log is not what", 10000), 0);
+	usleep(300000);
+	assert_int_equal(count_in(&e, "inbox", ".csv"), 1);
+	assert_int_equal(run_agent(NULL, &out, NULL, "status -c '%s'", e.cfg), 0);
+	assert_non_null(strstr(out, "INTAKE SUSPENDED"));
+	free(out);
+	assert_int_equal(env_stop(&e), 0);
+	/* The administrator has looked, and lets it go on: the claim is still paid once. */
+	p = pathf("%s/audit/audit.head", e.dir);
+	assert_int_equal(unlink(p), 0);
+	free(p);
+	env_start(&e, "--once");
+	assert_int_equal(env_wait(&e, 30000), 0);
+	assert_file_says(&e, "rejected/transport-cut-again.csv.reason.txt",
+	                 "already paid: transport-cut.csv, row 2");
+	free(text);
+	env_free(&e);
+}
+
 /* SIGHUP with a broken rule keeps the old rules, and the log says where the problem is. */
 static void
 test_reload_keeps_old_rules(void **state)
@@ -1803,6 +1856,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_burst, cleanup),
 	    cmocka_unit_test_teardown(test_two_agents, cleanup),
 	    cmocka_unit_test_teardown(test_second_agent_refused, cleanup),
+	    cmocka_unit_test_teardown(test_log_cut_while_stopped, cleanup),
 	    cmocka_unit_test_teardown(test_killed_and_restarted, cleanup),
 	    cmocka_unit_test_teardown(test_audit_disk_full, cleanup),
 	    cmocka_unit_test_teardown(test_out_disk_full, cleanup),

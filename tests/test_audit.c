@@ -303,9 +303,22 @@ test_hmac(void **state)
 	assert_int_equal(verify1(path, NULL, NULL, &out), 1);
 	assert_non_null(strstr(out, "altered"));
 	free(out);
+	assert_int_equal(verify1(path, NULL, key, &out), 0);
+	assert_non_null(strstr(out, "checked as an HMAC-SHA-256 chain with the key"));
+	free(out);
 	spits(key, "another key of the same lengthxx");
 	assert_int_equal(verify1(path, NULL, key, &out), 1);
 	assert_non_null(strstr(out, "HMAC does not match"));
+	free(out);
+	free(path);
+	/* A plain chain where a key is configured: anyone could have written it. */
+	path = write_log(dir, NULL, 2);
+	assert_int_equal(verify1(path, NULL, NULL, &out), 0);
+	assert_non_null(strstr(out, "checked as a plain SHA-256 chain (no key"));
+	free(out);
+	assert_int_equal(verify1(path, NULL, key, &out), 1);
+	assert_non_null(strstr(out, "not made with the key: a plain SHA-256 chain, where the "
+	                            "configuration names a key_file"));
 	free(out);
 	free(path);
 	free(key);

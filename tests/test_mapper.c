@@ -313,6 +313,20 @@ test_lookup_and_computed(void **state)
 	binding_clear(&b);
 	decoder_free(dc);
 	rule_free(r);
+	/* A value twice in the file (地下鉄→01, 地下鉄→09): the rule is refused, not the first
+	 * kept. */
+	if (asprintf(&path, "%s/kinds.csv", dir) == -1)
+		abort();
+	spits(path, "種別,コード\r\n家具,21\r\n被服,22\r\n家具,29\r\n");
+	free(path);
+	if (asprintf(&path, "%s/lk.yaml", dir) == -1)
+		abort();
+	assert_null(rule_load(path, eras_builtin(), &d));
+	free(path);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.v[0].msg, "kinds.csv: row 4 repeats the value '家具' of row 2 "
+	                                   "(code 21): a value has one code"));
+	diags_free(&d);
 }
 
 /* A rule with a claim section, loaded from text; NULL with the problems in d. */

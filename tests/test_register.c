@@ -65,6 +65,13 @@ where_free(struct where *w, int owner)
 		free(w->c.register_sqlite);
 }
 
+/* Whether claim is the one in work/ (ctx). */
+static int
+in_work(void *ctx, const char *claim)
+{
+	return strcmp(ctx, claim) == 0;
+}
+
 static int
 add(struct reg *g, const char *key, const char *fields, const char *claim, unsigned long row,
     unsigned long seq, const char *allowance)
@@ -155,6 +162,7 @@ test_reconcile(void **state)
 	struct history *h;
 	struct reg_entry e;
 	struct reg *g, *g2;
+	unsigned long kept;
 
 	where_new(&w, state, "audit");
 	where_other(&other, &w);
@@ -178,15 +186,23 @@ test_reconcile(void **state)
 	assert_int_equal(reg_begin(g2, &cause), 0);
 	assert_int_equal(add(g2, "t|4", "{}", "c9", 2, 1, NULL), 0);
 	assert_int_equal(reg_commit(g2, &cause), 0);
+	/* c7 too, but its file is not in work/: its record was lost some other way. */
+	assert_int_equal(reg_begin(g, &cause), 0);
+	assert_int_equal(add(g, "t|7", "{}", "c7", 2, 1, NULL), 0);
+	assert_int_equal(reg_commit(g, &cause), 0);
 	/* c2 was entered but never recorded (a crash between the two): its entries go. */
-	assert_int_equal(reg_reconcile(g, h, &cause), 1);
+	assert_int_equal(reg_reconcile(g, h, in_work, (void *)"c2", &kept, &cause), 1);
+	assert_int_equal(kept, 1);
 	assert_int_equal(reg_find(g, "t|1", &e, &cause), 1);
 	reg_entry_clear(&e);
 	assert_int_equal(reg_find(g, "t|2", &e, &cause), 0);
 	assert_int_equal(reg_find(g, "t|3", &e, &cause), 0);
 	assert_int_equal(reg_find(g, "t|4", &e, &cause), 1);
 	reg_entry_clear(&e);
-	assert_int_equal(reg_reconcile(g, h, &cause), 0);
+	/* c7 stays: were it removed, its claim would be paid again. */
+	assert_int_equal(reg_find(g, "t|7", &e, &cause), 1);
+	reg_entry_clear(&e);
+	assert_int_equal(reg_reconcile(g, h, in_work, (void *)"c2", &kept, &cause), 0);
 	reg_close(g);
 	reg_close(g2);
 	history_free(h);
@@ -213,6 +229,7 @@ test_allowance(void **state)
 	char *cause = NULL;
 	struct reg_entry e;
 	struct history *h;
+	unsigned long kept;
 	struct reg *g;
 
 	where_new(&w, state, "audit");
@@ -255,7 +272,7 @@ test_allowance(void **state)
 		audit_close(a);
 	}
 	h = history_load(w.c.audit_dir, &cause);
-	assert_int_equal(reg_reconcile(g, h, &cause), 1);
+	assert_int_equal(reg_reconcile(g, h, in_work, (void *)"c2", &kept, &cause), 1);
 	assert_int_equal(reg_find(g, KEY, &e, &cause), 1);
 	assert_int_equal(e.seq, 1);
 	assert_string_equal(e.allowed, "a1");
