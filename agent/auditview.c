@@ -284,9 +284,25 @@ claim_row(struct export *x, json_t *rec, json_t *row)
 	for (i = 0; i < x->fields.n; i++)
 		put_value(x, ws, r, (lxw_col_t)(NCLAIM_COLS + i),
 		          json_object_get(fields, x->fields.v[i]));
+	/* "kind: field (column)", "check 2: ...": what the log keeps of a reason (not its text). */
 	json_array_foreach(json_object_get(row, "reasons"), i, reason)
-	    snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i > 0 ? "; " : "",
-	             str(reason, "message"));
+	{
+		size_t at = strlen(buf);
+
+		if (json_object_get(reason, "message") != NULL) /* a log older than 2026-12 */
+			snprintf(buf + at, sizeof buf - at, "%s%s", i > 0 ? "; " : "",
+			         str(reason, "message"));
+		else if (json_object_get(reason, "check") != NULL)
+			snprintf(buf + at, sizeof buf - at, "%scheck %lld: %s (%s)",
+			         i > 0 ? "; " : "",
+			         (long long)json_integer_value(json_object_get(reason, "check")),
+			         str(reason, "field"), str(reason, "column"));
+		else
+			snprintf(buf + at, sizeof buf - at, "%s%s%s%s%s%s%s", i > 0 ? "; " : "",
+			         str(reason, "kind"), *str(reason, "field") != '\0' ? ": " : "",
+			         str(reason, "field"), *str(reason, "column") != '\0' ? " (" : "",
+			         str(reason, "column"), *str(reason, "column") != '\0' ? ")" : "");
+	}
 	worksheet_write_string(ws, r, (lxw_col_t)(NCLAIM_COLS + x->fields.n), buf, NULL);
 }
 

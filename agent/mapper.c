@@ -118,13 +118,28 @@ binding_clear(struct binding *b)
 	b->ncols = 0;
 }
 
+static const char *const fault_names[] = {
+    [MF_EMPTY] = "empty",       [MF_FORM] = "form",     [MF_ENCODING] = "encoding",
+    [MF_RANGE] = "range",       [MF_TABLE] = "table",   [MF_CHECK] = "check",
+    [MF_ROW] = "row",           [MF_DOUBT] = "doubt",   [MF_PAID] = "paid",
+    [MF_CONFLICT] = "conflict", [MF_OUTPUT] = "output",
+};
+
+const char *
+map_fault_name(enum map_fault k)
+{
+	return k < MF_COUNT && fault_names[k] != NULL ? fault_names[k] : "?";
+}
+
 void
-mapper_add_error(struct mapped *m, int field, const char *column, const char *value, char *message)
+mapper_add_error(struct mapped *m, enum map_fault kind, int field, const char *column,
+                 const char *value, char *message)
 {
 	struct map_error *e;
 
 	xgrow(&m->errs, &m->caperrs, m->nerrs, sizeof *m->errs);
 	e = &m->errs[m->nerrs++];
+	e->kind = kind;
 	e->field = field;
 	e->column = column != NULL ? xstrdup(column) : NULL;
 	e->value = value != NULL ? xstrdup(value) : NULL;
@@ -185,11 +200,11 @@ check_limits(const struct field_def *f, int fi, const char *raw, int64_t x, stru
 	}
 	if (f->has_min && x < f->min)
 		mapper_add_error(
-		    m, fi, f->from, raw,
+		    m, MF_RANGE, fi, f->from, raw,
 		    xasprintf(_("%s %s is below the lowest allowed, %s"), f->label, have, lim));
 	else
 		mapper_add_error(
-		    m, fi, f->from, raw,
+		    m, MF_RANGE, fi, f->from, raw,
 		    xasprintf(_("%s %s is above the highest allowed, %s"), f->label, have, lim));
 	free(have);
 	free(lim);
@@ -221,7 +236,7 @@ compute(const struct rule *r, struct mapped *m, int *bad)
 			continue;
 		}
 		if (expr_eval(f->expr, m->v, &res, &cause) == -1) {
-			mapper_add_error(m, (int)i, NULL, NULL,
+			mapper_add_error(m, MF_FORM, (int)i, NULL, NULL,
 			                 xasprintf("%s: %s", f->label, cause));
 			free(cause);
 			bad[i] = 1;
@@ -230,7 +245,7 @@ compute(const struct rule *r, struct mapped *m, int *bad)
 		if (res.t == V_NULL) {
 			if (f->required) {
 				mapper_add_error(
-				    m, (int)i, NULL, NULL,
+				    m, MF_EMPTY, (int)i, NULL, NULL,
 				    xasprintf(
 				        _("%s is required but cannot be computed: a value it needs "
 				          "is empty"),
@@ -271,7 +286,7 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 		free(t);
 		free(s);
 		if (f->required) {
-			mapper_add_error(m, (int)fi, f->from, raw,
+			mapper_add_error(m, MF_EMPTY, (int)fi, f->from, raw,
 			                 xasprintf(_("%s is required but empty"), f->label));
 			return -1;
 		}
@@ -281,7 +296,7 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 	switch (f->type) {
 	case FT_TEXT:
 		if (f->pattern_src != NULL && regexec(&f->pattern, s, 0, NULL, 0) != 0) {
-			mapper_add_error(m, (int)fi, f->from, raw,
+			mapper_add_error(m, MF_FORM, (int)fi, f->from, raw,
 			                 xasprintf(_("%s '%s' is not in the expected form (%s)"),
 			                           f->label, s, f->pattern_src));
 			free(s);
@@ -294,13 +309,13 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 		if ((f->has_min && x < f->min) || (f->has_max && x > f->max)) {
 			if (x < f->min)
 				mapper_add_error(
-				    m, (int)fi, f->from, raw,
+				    m, MF_FORM, (int)fi, f->from, raw,
 				    xasprintf(
 				        _("%s has %lld characters; it must have at least %lld"),
 				        f->label, (long long)x, (long long)f->min));
 			else
 				mapper_add_error(
-				    m, (int)fi, f->from, raw,
+				    m, MF_FORM, (int)fi, f->from, raw,
 				    xasprintf(
 				        _("%s has %lld characters; it must have at most %lld"),
 				        f->label, (long long)x, (long long)f->max));
@@ -308,7 +323,7 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 			return -1;
 		}
 		if (f->lookup >= 0 && lookup(&r->lookups[f->lookup], &s) == -1) {
-			mapper_add_error(m, (int)fi, f->from, raw,
+			mapper_add_error(m, MF_TABLE, (int)fi, f->from, raw,
 			                 xasprintf(_("%s '%s' is not in the table '%s'"), f->label,
 			                           s, r->lookups[f->lookup].name));
 			free(s);
@@ -320,7 +335,7 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 	case FT_INT:
 	case FT_YEN:
 		if ((f->type == FT_YEN ? tf_yen(s, &x, &cause) : tf_int(s, &x, &cause)) == -1) {
-			mapper_add_error(m, (int)fi, f->from, raw,
+			mapper_add_error(m, MF_FORM, (int)fi, f->from, raw,
 			                 xasprintf("%s: %s", f->label, cause));
 			free(cause);
 			free(s);
@@ -329,7 +344,7 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 		break;
 	case FT_DATE:
 		if (tf_date(eras, s, &x, &cause) == -1) {
-			mapper_add_error(m, (int)fi, f->from, raw,
+			mapper_add_error(m, MF_FORM, (int)fi, f->from, raw,
 			                 xasprintf("%s: %s", f->label, cause));
 			free(cause);
 			free(s);
@@ -440,7 +455,7 @@ mapper_map(const struct rule *r, const struct binding *b, const struct record *r
 		m->v = xcalloc(r->nfields + 1, sizeof *m->v);
 	if (rec->n != b->ncols) {
 		mapper_add_error(
-		    m, FIELD_NONE, NULL, NULL,
+		    m, MF_ROW, FIELD_NONE, NULL, NULL,
 		    xasprintf(_("the row has %zu columns but the header has %zu: a comma or "
 		                "quotation mark may be missing or extra"),
 		              rec->n, b->ncols));
@@ -453,7 +468,7 @@ mapper_map(const struct rule *r, const struct binding *b, const struct record *r
 		rf = &rec->f[b->col[i]];
 		if (decoder_run(dc, rf->p, rf->len, &raw, &off) == -1) {
 			mapper_add_error(
-			    m, (int)i, r->fields[i].from, NULL,
+			    m, MF_ENCODING, (int)i, r->fields[i].from, NULL,
 			    xasprintf(
 			        _("%s has a byte (0x%02x at byte %zu of the value) that is not "
 			          "valid in the file's encoding (%s)"),
@@ -465,7 +480,7 @@ mapper_map(const struct rule *r, const struct binding *b, const struct record *r
 		if ((ctl = control_char(raw)) >= 0) {
 			/* Not text a clerk typed, and not something a form should carry. */
 			mapper_add_error(
-			    m, (int)i, r->fields[i].from, NULL,
+			    m, MF_ENCODING, (int)i, r->fields[i].from, NULL,
 			    xasprintf(_("%s holds a control character (U+%04X); only tab and "
 			                "line breaks may stand in text"),
 			              r->fields[i].label, (unsigned)ctl));
@@ -487,7 +502,7 @@ mapper_map(const struct rule *r, const struct binding *b, const struct record *r
 		if (skip)
 			continue;
 		if (expr_eval(c->expr, m->v, &res, &cause) == -1) {
-			mapper_add_error(m, FIELD_NONE, NULL, NULL,
+			mapper_add_error(m, MF_CHECK, FIELD_NONE, NULL, NULL,
 			                 xasprintf("%s (check: %s)", cause, c->src));
 			free(cause);
 			continue;
@@ -505,7 +520,7 @@ mapper_map(const struct rule *r, const struct binding *b, const struct record *r
 			if (f >= 0)
 				(void)decoder_run(dc, rec->f[b->col[f]].p, rec->f[b->col[f]].len,
 				                  &raw, &off);
-			mapper_add_error(m, f, f >= 0 ? r->fields[f].from : NULL, raw,
+			mapper_add_error(m, MF_CHECK, f, f >= 0 ? r->fields[f].from : NULL, raw,
 			                 fill_message(m, c->message));
 			m->errs[m->nerrs - 1].check = (int)i;
 			free(raw);
@@ -558,8 +573,8 @@ mapped_copy(struct mapped *dst, const struct mapped *src)
 			dst->v[i].s = xstrdup(src->v[i].s);
 	}
 	for (i = 0; i < src->nerrs; i++) {
-		mapper_add_error(dst, src->errs[i].field, src->errs[i].column, src->errs[i].value,
-		                 xstrdup(src->errs[i].message));
+		mapper_add_error(dst, src->errs[i].kind, src->errs[i].field, src->errs[i].column,
+		                 src->errs[i].value, xstrdup(src->errs[i].message));
 		dst->errs[i].check = src->errs[i].check;
 	}
 }

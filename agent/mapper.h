@@ -12,7 +12,30 @@
 #include "rules.h"
 #include "value.h"
 
+/*
+ * What kind of reason a row was refused for: all the audit log keeps of it, since a reason's
+ * text may quote a value (a name that slipped into an audited column, say).
+ */
+enum map_fault {
+	MF_EMPTY,    /* a required value is empty */
+	MF_FORM,     /* not a date, amount or number, or not in the expected form */
+	MF_ENCODING, /* a byte not valid in the file's encoding, or a control character */
+	MF_RANGE,    /* below the lowest or above the highest allowed */
+	MF_TABLE,    /* not in the lookup table */
+	MF_CHECK,    /* a check of the rule failed */
+	MF_ROW,      /* the row as a whole: its columns do not fit the header */
+	MF_DOUBT,    /* a scanned value not read surely enough */
+	MF_PAID,     /* the claim was paid before, with the same values */
+	MF_CONFLICT, /* the claim was paid before, with other values */
+	MF_OUTPUT,   /* an output cannot take the value (a character the import encoding lacks) */
+	MF_COUNT
+};
+
+/* The kind's name in the audit log ("empty", "form", ...). */
+const char *map_fault_name(enum map_fault k);
+
 struct map_error {
+	enum map_fault kind;
 	int field;     /* the field it concerns, or FIELD_NONE for the whole row */
 	char *column;  /* the column header as the file has it, or NULL */
 	char *value;   /* the value as read (UTF-8), or NULL */
@@ -53,11 +76,11 @@ void binding_clear(struct binding *b);
 void mapper_map(const struct rule *r, const struct binding *b, const struct record *rec,
                 struct decoder *dc, const char *input, struct mapped *m);
 /*
- * Adds a reason the row is rejected: about field (or FIELD_NONE), naming column and value (both
- * copied, either may be NULL); message is taken and freed with m.
+ * Adds a reason of kind the row is rejected: about field (or FIELD_NONE), naming column and
+ * value (both copied, either may be NULL); message is taken and freed with m.
  */
-void mapper_add_error(struct mapped *m, int field, const char *column, const char *value,
-                      char *message);
+void mapper_add_error(struct mapped *m, enum map_fault kind, int field, const char *column,
+                      const char *value, char *message);
 /* Releases values and errors; m can be mapped again. */
 void mapped_clear(struct mapped *m);
 /* Releases everything mapper_map() allocated. */

@@ -348,7 +348,7 @@ paid_before(struct run *run, struct mapped *m, const char *key, unsigned long *s
 	if (strcmp(fields, e.fields) == 0) {
 		run->paid++;
 		mapper_add_error(
-		    m, FIELD_NONE, NULL, NULL,
+		    m, MF_PAID, FIELD_NONE, NULL, NULL,
 		    xasprintf(_("already paid: %s, row %lu, on %.10s (claim %s); it is "
 		                "not paid twice"),
 		              e.input, e.row, e.paid_at, e.claim));
@@ -356,7 +356,7 @@ paid_before(struct run *run, struct mapped *m, const char *key, unsigned long *s
 		run->conflicts++;
 		diff = differences(m, e.fields);
 		mapper_add_error(
-		    m, FIELD_NONE, NULL, NULL,
+		    m, MF_CONFLICT, FIELD_NONE, NULL, NULL,
 		    xasprintf(_("a claim of the same key was paid with other values: "
 		                "%s, row %lu, on %.10s (claim %s): %s; dropping a file "
 		                "again does not pay it again: an administrator decides"),
@@ -384,7 +384,7 @@ run_claim(struct run *run, struct mapped *m, char **cause)
 		return stands == REG_REFUSED ? 2 : -1;
 	}
 	if ((rc = outputs_row(&run->out, m, cause)) == 1) {
-		mapper_add_error(m, FIELD_NONE, NULL, NULL, *cause);
+		mapper_add_error(m, MF_OUTPUT, FIELD_NONE, NULL, NULL, *cause);
 		*cause = NULL;
 	}
 	/* A trial run (process --out) looks up what was paid but enters nothing. */

@@ -284,24 +284,6 @@ rowset_json(const struct rowset *rs)
 	return rs->rows;
 }
 
-/*
- * Whether a reason may go on record as the mapper wrote it: a message may quote a value, so only
- * when every value it can quote is of an audited field.
- */
-static int
-quotable(const struct rule *r, const struct map_error *e)
-{
-	size_t j;
-
-	if (e->check >= 0) {
-		for (j = 0; j < r->nfields; j++)
-			if (r->checks[e->check].uses[j] && !r->fields[j].audit)
-				return 0;
-		return 1;
-	}
-	return e->field < 0 || r->fields[e->field].audit;
-}
-
 json_t *
 record_fields(const struct mapped *m)
 {
@@ -312,6 +294,13 @@ record_fields(const struct mapped *m)
 
 	for (i = 0; i < r->nfields; i++) {
 		if (!r->fields[i].audit || m->v[i].t == V_NULL)
+			continue;
+		/*
+		 * A refused row may have its values in the wrong columns: of its text, only what a
+		 * pattern or a table proved the form of is kept (a name in ケース番号 is not).
+		 */
+		if (m->nerrs > 0 && r->fields[i].type == FT_TEXT &&
+		    r->fields[i].pattern_src == NULL && r->fields[i].lookup < 0)
 			continue;
 		if (m->v[i].t == V_INT)
 			json_object_set_new(fields, r->fields[i].name, json_integer(m->v[i].i));
@@ -328,9 +317,8 @@ void
 rowset_add(struct rowset *rs, const struct mapped *m, const char *allowance)
 {
 	const struct rule *r = m->rule;
-	json_t *row, *fields = record_fields(m), *reasons = json_array();
+	json_t *row, *fields = record_fields(m), *reasons = json_array(), *reason;
 	const struct map_error *e;
-	const char *msg;
 	char *key;
 	size_t i;
 
@@ -339,15 +327,20 @@ rowset_add(struct rowset *rs, const struct mapped *m, const char *allowance)
 		mapped_copy(&rs->kept[rs->nkept], m);
 		rs->kept[rs->nkept++].input = NULL;
 	}
+	/*
+	 * A reason's kind and where, never its text: a text quotes the value, and a value in the
+	 * wrong column (a name one comma to the left) would reach the log as an audited field.
+	 */
 	for (i = 0; i < m->nerrs; i++) {
 		e = &m->errs[i];
-		msg = quotable(r, e)
-		          ? e->message
-		          : "the value was refused (not recorded: the field is not audited)";
-		json_array_append_new(reasons,
-		                      json_pack("{s:s?, s:s}", "field",
-		                                e->field >= 0 ? r->fields[e->field].name : NULL,
-		                                "message", msg));
+		reason = json_pack("{s:s}", "kind", map_fault_name(e->kind));
+		if (e->field >= 0)
+			json_object_set_new(reason, "field", json_string(r->fields[e->field].name));
+		if (e->column != NULL)
+			json_object_set_new(reason, "column", json_string(e->column));
+		if (e->check >= 0)
+			json_object_set_new(reason, "check", json_integer(e->check + 1));
+		json_array_append_new(reasons, reason);
 	}
 	row = json_pack("{s:I, s:s, s:o}", "row", (json_int_t)m->row, "outcome",
 	                m->nerrs == 0 ? "produced" : "rejected", "fields", fields);

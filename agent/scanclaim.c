@@ -55,11 +55,11 @@ add_doubts(const struct rule *r, const struct scanned *sc, const struct found *f
 		if (has_doubt(r, m, i))
 			continue;
 		if (found[i].value == NULL && r->fields[i].after != NULL && ocr)
-			mapper_add_error(m, (int)i, r->fields[i].from, NULL,
+			mapper_add_error(m, MF_DOUBT, (int)i, r->fields[i].from, NULL,
 			                 xasprintf(_("%s cannot be read"), r->fields[i].label));
 		else if (found[i].value != NULL && found[i].value[0] != '\0' &&
 		         found[i].conf < (float)min)
-			mapper_add_error(m, (int)i, r->fields[i].from, found[i].value,
+			mapper_add_error(m, MF_DOUBT, (int)i, r->fields[i].from, found[i].value,
 			                 xasprintf(_("%s was read as '%s' but OCR is only %.0f%% "
 			                             "sure of it (the rule asks for %d%%)"),
 			                           r->fields[i].label, found[i].value,

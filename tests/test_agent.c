@@ -1269,6 +1269,44 @@ test_log_cut_while_stopped(void **state)
 	env_free(&e);
 }
 
+/*
+ * A row whose values slipped a column: a name lands in ケース番号 and a clinic in 通院日, both
+ * audited fields. The reason file the clerk reads shows them; the audit log and the journal
+ * keep only each reason's kind and column, never the text.
+ */
+static void
+test_slipped_values_stay_out_of_the_log(void **state)
+{
+	static const char text[] =
+	    "ケース番号,世帯主氏名,フリガナ,対象者氏名,扶助種別,申請日,通院日,医療機関名,経路,"
+	    "交通機関,片道運賃,往復回数,支給額,担当CW,備考\r\n"
+	    "札幌 太郎,0101-00231,サッポロ タロウ,札幌 太郎,通院移送費,令和6年4月3日,東区中央病院,"
+	    "令和6年4月1日,元町駅→環状通東駅,地下鉄,250,4,\"2,000\",山田,\r\n";
+	char *p;
+	struct env e;
+
+	(void)state;
+	env_new(&e, "settle_ms: 0", "language: en");
+	drop(&e, "transport-slipped.csv", text);
+	env_start(&e, "--once");
+	assert_int_equal(env_wait(&e, 30000), 0);
+	assert_file_says(&e, "rejected/transport-slipped.csv.reason.txt", "札幌 太郎");
+	assert_file_says(&e, "rejected/transport-slipped.csv.reason.txt", "東区中央病院");
+	p = pathf(
+	    "cat '%s'/audit/*.jsonl '%s/agent.log' | grep -c '札幌\\|東区中央病院\\|サッポロ' "
+	    "| grep -qx 0",
+	    e.dir, e.dir);
+	assert_int_equal(system(p), 0);
+	free(p);
+	p = pathf("grep -c '\"reasons\":\\[{\"column\":\"ケース番号\",\"field\":\"case_no\","
+	          "\"kind\":\"form\"}' '%s'/audit/*.jsonl | grep -qx 1",
+	          e.dir);
+	assert_int_equal(system(p), 0);
+	free(p);
+	assert_log_verifies(&e);
+	env_free(&e);
+}
+
 /* SIGHUP with a broken rule keeps the old rules, and the log says where the problem is. */
 static void
 test_reload_keeps_old_rules(void **state)
@@ -1847,6 +1885,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_paid_once, cleanup),
 	    cmocka_unit_test_teardown(test_allowed_again, cleanup),
 	    cmocka_unit_test_teardown(test_refused_then_renamed, cleanup),
+	    cmocka_unit_test_teardown(test_slipped_values_stay_out_of_the_log, cleanup),
 	    cmocka_unit_test_teardown(test_two_hosts_postgresql, cleanup),
 	    cmocka_unit_test_teardown(test_reload_keeps_old_rules, cleanup),
 	    cmocka_unit_test_teardown(test_sigterm_mid_file, cleanup),

@@ -376,15 +376,16 @@ write_claims(const char *dir)
 	for (i = 0; i < 2; i++) {
 		rec = json_pack(
 		    "{s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:i, s:i, s:i, s:i}, "
-		    "s:[{s:i, s:s, s:{s:s, s:i, s:s}}, {s:i, s:s, s:{s:s, s:i}, s:[{s:s, s:s}]}]}",
+		    "s:[{s:i, s:s, s:{s:s, s:i, s:s}}, {s:i, s:s, s:{s:s, s:i}, s:[{s:s, s:s, "
+		    "s:s}]}]}",
 		    "spool", "s", "claim", i == 0 ? "c1" : "c2", "outcome", "partly_rejected",
 		    "input", "name", i == 0 ? "交通費4月.csv" : "b.csv", "owner", "yamada", "rule",
 		    "name", "transport", "version", "abcdef", "totals", "rows", 2, "produced", 1,
 		    "rejected", 1, "amount", i == 0 ? 2000 : 840, "rows", "row", 2, "outcome",
 		    "produced", "fields", "case_no", i == 0 ? "0101-00231" : "0102-01102", "amount",
 		    i == 0 ? 2000 : 840, "visit_on", "2024-04-01", "row", 3, "outcome", "rejected",
-		    "fields", "case_no", "0101-00999", "amount", 5, "reasons", "field", "amount",
-		    "message", "支給額 が合いません");
+		    "fields", "case_no", "0101-00999", "amount", 5, "reasons", "kind", "range",
+		    "field", "amount", "column", "支給額");
 		assert_int_equal(audit_append(a, "completed", rec, &cause), 0);
 		json_decref(rec);
 	}
@@ -471,7 +472,7 @@ test_export(void **state)
 	assert_true(c.num == 45383);
 	xcell_clear(&c);
 	assert_int_equal(xlsx_sheet_cell(xlsx, 1, "N3", &c), 0);
-	assert_string_equal(c.text, "支給額 が合いません");
+	assert_string_equal(c.text, "range: amount (支給額)");
 	xcell_clear(&c);
 	/* Totals per day and rule: 1 + 1 claims, 1 + 1 rejected, 2000 + 840 yen. */
 	assert_int_equal(xlsx_sheet_cell(xlsx, 3, "D2", &c), 0);

@@ -329,6 +329,22 @@ test_lookup_and_computed(void **state)
 	diags_free(&d);
 }
 
+/* Every kind of reason has its own name in the audit log. */
+static void
+test_fault_names(void **state)
+{
+	int k, j;
+
+	(void)state;
+	for (k = 0; k < MF_COUNT; k++) {
+		assert_string_not_equal(map_fault_name((enum map_fault)k), "?");
+		for (j = 0; j < k; j++)
+			assert_string_not_equal(map_fault_name((enum map_fault)k),
+			                        map_fault_name((enum map_fault)j));
+	}
+	assert_string_equal(map_fault_name(MF_COUNT), "?");
+}
+
 /* A rule with a claim section, loaded from text; NULL with the problems in d. */
 static struct rule *
 claim_rule(const char *claim, struct diags *d)
@@ -438,15 +454,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_good_row),
-	    cmocka_unit_test(test_field_errors),
-	    cmocka_unit_test(test_check_message),
-	    cmocka_unit_test(test_ragged_and_bytes),
-	    cmocka_unit_test(test_bind),
-	    cmocka_unit_test(test_export_line),
-	    cmocka_unit_test(test_claim_key),
-	    cmocka_unit_test(test_claim_errors),
-	    cmocka_unit_test(test_lookup_and_computed),
+	    cmocka_unit_test(test_good_row),      cmocka_unit_test(test_field_errors),
+	    cmocka_unit_test(test_check_message), cmocka_unit_test(test_ragged_and_bytes),
+	    cmocka_unit_test(test_bind),          cmocka_unit_test(test_export_line),
+	    cmocka_unit_test(test_claim_key),     cmocka_unit_test(test_claim_errors),
+	    cmocka_unit_test(test_fault_names),   cmocka_unit_test(test_lookup_and_computed),
 	};
 
 	return cmocka_run_group_tests_name("mapper", tests, setup, teardown);
