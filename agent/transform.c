@@ -362,7 +362,8 @@ tf_date(const struct eras *eras, const char *s, int64_t *days, char **cause)
 	const struct era *e;
 	const char *p;
 	char *norm;
-	int y, m, d, ny, n, kanji_sep, rc = -1;
+	static const char *const weekdays[] = {"日", "月", "火", "水", "木", "金", "土"};
+	int y, m, d, ny, n, kanji_sep, wd = -1, rc = -1;
 	char sep;
 
 	if ((norm = normalized(s, _("empty: no date given"), cause)) == NULL)
@@ -438,6 +439,21 @@ tf_date(const struct eras *eras, const char *s, int64_t *days, char **cause)
 	skip_spaces(&p);
 	if (kanji_sep)
 		eat(&p, "日");
+	skip_spaces(&p);
+	/* A weekday in brackets, as calendars print it: 令和6年4月1日(月). It must be that day's.
+	 */
+	if (eat(&p, "(")) {
+		skip_spaces(&p);
+		for (wd = 0; wd < 7 && !eat(&p, weekdays[wd]); wd++)
+			;
+		if (wd < 7 && eat(&p, "曜"))
+			eat(&p, "日");
+		skip_spaces(&p);
+		if (wd == 7 || !eat(&p, ")")) {
+			*cause = bad_date(norm, p);
+			goto out;
+		}
+	}
 	if (*p != '\0') {
 		*cause = bad_date(norm, p);
 		goto out;
@@ -446,6 +462,12 @@ tf_date(const struct eras *eras, const char *s, int64_t *days, char **cause)
 		rc = era_date(eras, e, y, m, d, norm, days, cause);
 	else
 		rc = western_date(y, m, d, norm, days, cause);
+	/* 1970-01-01 was a Thursday. */
+	if (rc == 0 && wd >= 0 && wd < 7 && (((*days + 4) % 7) + 7) % 7 != wd) {
+		*cause = xasprintf(_("'%s' is not a date: that day is a %s曜日, not a %s曜日"),
+		                   norm, weekdays[(((*days + 4) % 7) + 7) % 7], weekdays[wd]);
+		rc = -1;
+	}
 out:
 	free(norm);
 	return rc;

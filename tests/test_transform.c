@@ -73,6 +73,10 @@ static const struct date_ok dates_ok[] = {
     {"2024年12月31日", "2024-12-31"},
     {"R6.12.31", "2024-12-31"},
     {"令和6年4月1", "2024-04-01"},
+    /* a weekday in brackets, checked against the day */
+    {"令和6年4月1日(月)", "2024-04-01"},
+    {"令和6年4月1日（月曜日）", "2024-04-01"},
+    {"2024/4/7 (日曜)", "2024-04-07"},
 };
 
 struct date_bad {
@@ -82,6 +86,9 @@ struct date_bad {
 
 static const struct date_bad dates_bad[] = {
     {"令和3年2月29日", "not a leap year"},
+    {"令和6年4月1日(火)", "that day is a 月曜日, not a 火曜日"},
+    {"令和6年4月1日(x)", "unexpected"},
+    {"令和6年4月1日(月", "not a complete date"},
     {"令和元年4月30日", "began on 2019-05-01"},
     {"平成元年1月7日", "began on 1989-01-08"},
     {"昭和64年1月8日", "ended on 1989-01-07"},
