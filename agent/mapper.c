@@ -270,7 +270,7 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 {
 	const struct field_def *f = &r->fields[fi];
 	struct value *v = &m->v[fi];
-	char *s, *t, *cause = NULL;
+	char *s, *t, *cause = NULL, *iso;
 	const struct eras *eras = r->eras;
 	size_t i;
 	int64_t x;
@@ -347,6 +347,20 @@ map_field(const struct rule *r, size_t fi, const char *raw, struct mapped *m)
 			mapper_add_error(m, MF_FORM, (int)fi, f->from, raw,
 			                 xasprintf("%s: %s", f->label, cause));
 			free(cause);
+			free(s);
+			return -1;
+		}
+		/*
+		 * Excel counts 1900-02-29, a day that never was: its serial number of every earlier
+		 * day is one off, so such a date would print wrong in every form and ledger.
+		 */
+		if (x < days_from_civil(1900, 3, 1)) {
+			iso = tf_iso(x);
+			mapper_add_error(m, MF_RANGE, (int)fi, f->from, raw,
+			                 xasprintf(_("%s %s is before 1900-03-01, which a workbook "
+			                             "cannot hold"),
+			                           f->label, iso));
+			free(iso);
 			free(s);
 			return -1;
 		}
