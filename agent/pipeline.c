@@ -399,6 +399,8 @@ run_claim(struct run *run, struct mapped *m, char **cause)
 		rc = reg_add(run->o->reg, &e, cause);
 		free(e.fields);
 	}
+	if (rc == 0 && m->rule->claim_amount >= 0 && m->v[m->rule->claim_amount].t == V_INT)
+		run->amounts += m->v[m->rule->claim_amount].i;
 	free(key);
 	return rc;
 }
@@ -509,7 +511,9 @@ run_finish(struct run *run, char **cause)
 		return -1;
 	if (outputs_close(&run->out, cause) == -1)
 		return -1;
-	run->res->total = run->out.total;
+	/* What the claims paid, when the rule says which field that is; else the ledger's total. */
+	run->res->total =
+	    run->r != NULL && run->r->claim_amount >= 0 ? run->amounts : run->out.total;
 	if (run->rej_open) {
 		if (flush(&run->rej, &run->rejbuf, 1, cause) == -1 ||
 		    outputs_commit(&run->out, &run->out.rejected, &run->rej, cause) == -1)

@@ -19,7 +19,7 @@
 
 const char *const rule_keys[] = {"name",   "title",  "match", "input",   "lookups",
                                  "fields", "checks", "claim", "outputs", NULL};
-const char *const rule_claim_keys[] = {"kind", "key", NULL};
+const char *const rule_claim_keys[] = {"kind", "key", "amount", NULL};
 const char *const rule_match_keys[] = {"glob", "header", NULL};
 const char *const rule_input_keys[] = {"format",         "encoding", "per",
                                        "min_confidence", "replace",  NULL};
@@ -483,6 +483,18 @@ load_claim(struct rule *r, const struct ynode *m, struct diags *d)
 			      s);
 		r->claim_key[r->nclaim_key++] = f;
 	}
+	/* What a claim pays: the completed record's total is their sum, whatever the outputs. */
+	if ((v = ymap_get(m, "amount")) != NULL && yget_str(v, "amount", &s, d) == 0) {
+		if ((f = rule_field(r, s)) < 0)
+			rule_no_field(r, v, s, d);
+		else if (r->fields[f].type != FT_YEN && r->fields[f].type != FT_INT)
+			ydiag(d, v, "the claim amount '%s' must be a yen or int field", s);
+		else if (!r->fields[f].audit)
+			ydiag(d, v,
+			      "the claim amount '%s' must be audited: the audit log adds it up", s);
+		else
+			r->claim_amount = f;
+	}
 }
 
 struct rule *
@@ -505,6 +517,7 @@ rule_load(const char *path, const struct eras *eras, struct diags *d)
 	r->path = xstrdup(path);
 	r->name = xstrdup(ydoc_name(path, name, sizeof name));
 	r->created_field = FIELD_NONE;
+	r->claim_amount = FIELD_NONE;
 	r->eras = eras;
 	r->encoding = ENC_AUTO;
 	r->min_confidence = RULE_MIN_CONFIDENCE;

@@ -146,6 +146,7 @@ struct rule {
 	char *claim_kind;
 	int *claim_key; /* field indexes */
 	size_t nclaim_key;
+	int claim_amount; /* claim: {amount: FIELD}: what a claim pays, or FIELD_NONE */
 
 	struct rule_output *outputs; /* in the order of the table of kinds */
 	size_t noutputs;

@@ -49,6 +49,7 @@ struct run {
 	unsigned long paid;       /* claims refused as paid before with the same values */
 	unsigned long conflicts;  /* claims refused as paid before with other values */
 	char *allowance;          /* the allowance the last claim entered used, or NULL */
+	int64_t amounts;          /* the claim amounts of the claims produced */
 	int stop_seen;            /* a stop request was seen, at stop_at */
 	struct timespec stop_at;
 

@@ -631,6 +631,7 @@ static void
 test_settled_by_second_scan(void **state)
 {
 	struct env e;
+	json_t *rec;
 	char *p;
 
 	(void)state;
@@ -659,6 +660,12 @@ test_settled_by_second_scan(void **state)
 	p = pathf("cat '%s'/out/*.import.csv | grep -c '0101-00231' | grep -qx 1", e.dir);
 	assert_int_equal(system(p), 0);
 	free(p);
+	/* What the scan paid is in its record's totals, though it has no ledger to total. */
+	rec = audit_record(&e, "completed", "scan-transport-m2.txt", "produced");
+	assert_non_null(rec);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(rec, "totals"), "amount")), 2000);
+	json_decref(rec);
 	assert_log_verifies(&e);
 	env_free(&e);
 }
