@@ -137,13 +137,14 @@ intake_finish(struct intake *in, const struct spool *sp, const char *wname, stru
 	/* name is the file's bytes, for moving it; records and the status file get it as text. */
 	const char *name = work_name_of(wname);
 	char *claim = claim_of(wname), *path = xasprintf("%s/%s", sp->work, wname);
-	char *final = NULL, *cause = NULL, *esc = log_escape(name, 200);
+	char *final = NULL, *cause = NULL, *esc = log_escape(name, 200), *safe;
 	struct admit_opts ao = {0};
 	struct pipeline_opts o = {0};
 	struct file_result res = {0};
 	struct admitted ad;
 	struct rowset *rows = rowset_new(0);
-	int resumed;
+	const char *dest;
+	int resumed, rc;
 
 	memset(r, 0, sizeof *r);
 	r->name = utf8_repair(name);
@@ -213,9 +214,18 @@ intake_finish(struct intake *in, const struct spool *sp, const char *wname, stru
 		suspend(r, cause, 1);
 		goto out;
 	}
-	/* The inbox too: its entry's removal by the claim must not come back after a crash. */
-	if (spool_move(sp->work, wname, folder_for(sp, res.outcome), name, &final, &cause) == -1 ||
-	    spool_sync_dir(sp->inbox, &cause) == -1) {
+	/*
+	 * A file refused whole lies in rejected/ beside NAME.reason.txt, whose NAME is made safe
+	 * (no spaces, no odd characters): it goes there under that name too, so the two pair even
+	 * for "交通費 4月.csv" or a name of spaces only. Its reason file says what it was called.
+	 * The inbox is synced too: its entry's removal by the claim must not come back after a
+	 * crash.
+	 */
+	dest = folder_for(sp, res.outcome);
+	safe = dest == sp->rejected ? spool_safe_name(r->name, 180) : NULL;
+	rc = spool_move(sp->work, wname, dest, safe != NULL ? safe : name, &final, &cause);
+	free(safe);
+	if (rc == -1 || spool_sync_dir(sp->inbox, &cause) == -1) {
 		/* Recorded but still in work/: the retry finishes it again, as "resumed". */
 		suspend(r, cause, 0);
 		goto out;

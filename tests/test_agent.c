@@ -1277,6 +1277,30 @@ test_log_cut_while_stopped(void **state)
 }
 
 /*
+ * A file refused whole lies in rejected/ under the name its reason file pairs with: a name with
+ * a space, and one of spaces only, as a clerk's Windows allows.
+ */
+static void
+test_refused_names_pair(void **state)
+{
+	struct env e;
+
+	(void)state;
+	env_new(&e, "settle_ms: 0", "language: en");
+	drop(&e, "   ", "a,b\r\n1,2\r\n");
+	drop(&e, "交通費 4月.csv", "a,b\r\n1,2\r\n");
+	env_start(&e, "--once");
+	assert_int_equal(env_wait(&e, 30000), 0);
+	assert_exists(&e, "rejected/___");
+	assert_file_says(&e, "rejected/___.reason.txt", "no rule accepts this file");
+	assert_exists(&e, "rejected/交通費_4月.csv");
+	assert_file_says(&e, "rejected/交通費_4月.csv.reason.txt", "交通費 4月.csv");
+	assert_int_equal(count_in(&e, "inbox", ""), 0);
+	assert_log_verifies(&e);
+	env_free(&e);
+}
+
+/*
  * A row whose values slipped a column: a name lands in ケース番号 and a clinic in 通院日, both
  * audited fields. The reason file the clerk reads shows them; the audit log and the journal
  * keep only each reason's kind and column, never the text.
@@ -1892,6 +1916,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_paid_once, cleanup),
 	    cmocka_unit_test_teardown(test_allowed_again, cleanup),
 	    cmocka_unit_test_teardown(test_refused_then_renamed, cleanup),
+	    cmocka_unit_test_teardown(test_refused_names_pair, cleanup),
 	    cmocka_unit_test_teardown(test_slipped_values_stay_out_of_the_log, cleanup),
 	    cmocka_unit_test_teardown(test_two_hosts_postgresql, cleanup),
 	    cmocka_unit_test_teardown(test_reload_keeps_old_rules, cleanup),
