@@ -27,6 +27,7 @@
 
 #include "hash.h"
 #include "testutil.h"
+#include "xlsxread.h"
 
 struct env {
 	char *dir, *cfg, *err;
@@ -1277,6 +1278,61 @@ test_log_cut_while_stopped(void **state)
 }
 
 /*
+ * A day of a CSV export and a scanned claim: what `audit export` says was paid that day, by rule,
+ * adds up to what the import files pay, the scan (which has no ledger) included.
+ */
+static void
+test_export_totals_mixed_day(void **state)
+{
+	char *p, *xlsx, *out = NULL, *csv, *scan;
+	struct xcell c;
+	double sum = 0;
+	long paid = -1;
+	struct env e;
+	int row;
+
+	(void)state;
+	env_new(&e, "settle_ms: 0", "language: en");
+	csv = samplepath("transport-2024-04.cp932.csv");
+	scan = srcpath("tests/samples/scan-transport-0103-00412.txt");
+	p = pathf("cp '%s' '%s' '%s/inbox/'", csv, scan, e.dir);
+	assert_int_equal(system(p), 0);
+	free(p);
+	free(csv);
+	free(scan);
+	env_start(&e, "--once");
+	assert_int_equal(env_wait(&e, 60000), 0);
+	assert_int_equal(count_in(&e, "done", ""), 2);
+	/* The amounts of every import line (支給額 is the seventh column). */
+	p = pathf("cat '%s'/out/*.import.csv | awk -F'\",\"' '/^\"0/ {s += $7} END {print s}'",
+	          e.dir);
+	{
+		FILE *fp = popen(p, "r");
+
+		assert_int_equal(fscanf(fp, "%ld", &paid), 1);
+		pclose(fp);
+	}
+	free(p);
+	assert_int_equal(paid, 11880 + 840);
+	xlsx = pathf("%s/export.xlsx", e.dir);
+	assert_int_equal(
+	    run_agent(NULL, &out, NULL, "audit export --xlsx '%s' -c '%s'", xlsx, e.cfg), 0);
+	free(out);
+	for (row = 2; row < 10; row++) {
+		char addr[8];
+
+		snprintf(addr, sizeof addr, "F%d", row);
+		assert_int_equal(xlsx_sheet_cell(xlsx, 3, addr, &c), 0);
+		if (c.type == 'n')
+			sum += c.num;
+		xcell_clear(&c);
+	}
+	assert_int_equal((long)sum, paid);
+	free(xlsx);
+	env_free(&e);
+}
+
+/*
  * A file refused whole lies in rejected/ under the name its reason file pairs with: a name with
  * a space, and one of spaces only, as a clerk's Windows allows.
  */
@@ -1917,6 +1973,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_allowed_again, cleanup),
 	    cmocka_unit_test_teardown(test_refused_then_renamed, cleanup),
 	    cmocka_unit_test_teardown(test_refused_names_pair, cleanup),
+	    cmocka_unit_test_teardown(test_export_totals_mixed_day, cleanup),
 	    cmocka_unit_test_teardown(test_slipped_values_stay_out_of_the_log, cleanup),
 	    cmocka_unit_test_teardown(test_two_hosts_postgresql, cleanup),
 	    cmocka_unit_test_teardown(test_reload_keeps_old_rules, cleanup),
