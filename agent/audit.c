@@ -300,22 +300,6 @@ take_lock(int dirfd, const char *dir, char **cause)
 	return fd;
 }
 
-long
-audit_writer(const char *dir)
-{
-	char *path = xasprintf("%s/%s", dir, AUDIT_LOCK);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	long pid = 0;
-
-	free(path);
-	if (fd == -1)
-		return 0;
-	if (flock(fd, LOCK_SH | LOCK_NB) == -1 && errno == EWOULDBLOCK)
-		pid = lock_holder(fd) > 0 ? lock_holder(fd) : -1;
-	close(fd); /* and a lock taken here with it */
-	return pid;
-}
-
 /*
  * Keeps the head (SEQ:HASH) in a->head_file: a temporary name and a rename, not fsynced. The
  * record itself was fsynced first, so the file is never ahead of the log; a power cut may leave

@@ -33,8 +33,6 @@ struct audit *audit_open(const char *dir, const char *key_file, char **cause);
  * holds (or nothing was kept yet), -1 with *cause when path cannot be read.
  */
 int audit_keep_head(struct audit *a, const char *path, const char *key_file, char **cause);
-/* The pid of the process writing the log in dir (-1 when it cannot be told), or 0 for none. */
-long audit_writer(const char *dir);
 void audit_close(struct audit *a);
 
 /*
