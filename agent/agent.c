@@ -141,8 +141,9 @@ write_status(struct agent *a)
 	char *cause = NULL;
 	size_t waiting, work;
 
-	if (status_write(a->status, a->cfg, a->loaded, a->suspended, &waiting, &work, &cause) ==
-	    -1) {
+	if (status_write(a->status, a->cfg, a->loaded,
+	                 a->suspended ? (a->suspend_cause != NULL ? a->suspend_cause : "") : NULL,
+	                 &waiting, &work, &cause) == -1) {
 		log_warn("cannot write the status file: %s", cause);
 		free(cause);
 	}

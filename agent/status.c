@@ -117,7 +117,7 @@ status_count_dir(const char *dir)
 }
 
 int
-status_write(struct status *st, const struct config *c, const char *loaded, int suspended,
+status_write(struct status *st, const struct config *c, const char *loaded, const char *suspended,
              size_t *waiting, size_t *work, char **cause)
 {
 	json_t *doc, *spools = json_array(), *last;
@@ -144,9 +144,13 @@ status_write(struct status *st, const struct config *c, const char *loaded, int 
 		                                "inbox", sp->inbox, "waiting", (json_int_t)nw,
 		                                "work", (json_int_t)nk, "last", last));
 	}
-	doc = json_pack("{s:I, s:s, s:s, s:s, s:o, s:b, s:o}", "pid", (json_int_t)getpid(),
-	                "started", st->info.started, "config", st->info.config_path, "rules_loaded",
-	                loaded, "rules", record_rules(c), "suspended", suspended, "spools", spools);
+	doc =
+	    json_pack("{s:I, s:s, s:s, s:s, s:o, s:b, s:o}", "pid", (json_int_t)getpid(), "started",
+	              st->info.started, "config", st->info.config_path, "rules_loaded", loaded,
+	              "rules", record_rules(c), "suspended", suspended != NULL, "spools", spools);
+	/* Why, for the administrator who runs formagent status: the log says it once, at crit. */
+	if (suspended != NULL)
+		json_object_set_new(doc, "suspended_because", json_string(suspended));
 	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	rc = spool_replace(c->state_dir, STATUS_FILE, text, strlen(text), cause);
@@ -202,7 +206,10 @@ status_print(const char *config_path, FILE *out)
 			}
 		}
 		if (json_is_true(json_object_get(st, "suspended")))
-			fprintf(out, "INTAKE SUSPENDED: see the agent's log\n");
+			fprintf(out, "INTAKE SUSPENDED: %s\n",
+			        json_string_value(json_object_get(st, "suspended_because")) != NULL
+			            ? json_string_value(json_object_get(st, "suspended_because"))
+			            : "see the agent's log");
 		fprintf(out,
 		        "rules loaded %s:", json_string_value(json_object_get(st, "rules_loaded")));
 		json_array_foreach(json_object_get(st, "rules"), i, l)

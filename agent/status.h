@@ -24,11 +24,11 @@ void status_free(struct status *st);
 /* Remembers a file's outcome among the spool's last few (by spool name: it survives a reload). */
 void status_note(struct status *st, const char *spool, const char *name, const char *outcome);
 /*
- * Writes status.json for c (rules loaded at loaded, intake suspended or not) and gives the files
- * waiting in the inboxes and in work/. 0, or -1 with *cause.
+ * Writes status.json for c (rules loaded at loaded; suspended: why intake is suspended, or NULL)
+ * and gives the files waiting in the inboxes and in work/. 0, or -1 with *cause.
  */
-int status_write(struct status *st, const struct config *c, const char *loaded, int suspended,
-                 size_t *waiting, size_t *work, char **cause);
+int status_write(struct status *st, const struct config *c, const char *loaded,
+                 const char *suspended, size_t *waiting, size_t *work, char **cause);
 /* Prints the agent's status for the configuration; returns the exit status. */
 int status_print(const char *config_path, FILE *out);
 /* Entries in dir not starting with '.' (0 when it cannot be read). */
