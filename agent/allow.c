@@ -17,8 +17,6 @@
 #include "i18n.h"
 #include "register.h"
 #include "run.h"
-#include "transform.h"
-#include "utf8.h"
 #include "xmalloc.h"
 #include "yamldoc.h"
 
@@ -113,25 +111,15 @@ allow_file(struct run *run, int fd)
 	struct reg_allowance al = {0};
 	struct ynode *root = NULL;
 	struct reg_entry e = {0};
-	struct buf raw = {0};
 	char *text = NULL, *cause = NULL, *by = NULL, now[32];
 	const char *key = NULL, *why = NULL;
-	size_t bad;
 	int rc;
 
 	if (run->o->reg == NULL || run->o->trial || run->o->dry_run)
 		return run_fail(run, xstrdup(_("an allowance is taken only by the agent, from its "
 		                               "inbox")));
-	if ((rc = run_read_all(run, fd, &raw)) != 0)
+	if ((rc = run_read_text(run, fd, &text)) != 0)
 		return rc;
-	/* Notepad writes UTF-8, with or without its BOM, or CP932. */
-	run->dc = decoder_new(utf8_valid(raw.p, raw.len, NULL) ? ENC_UTF8 : ENC_CP932);
-	if (raw.len == 0 || decoder_run(run->dc, raw.p, raw.len, &text, &bad) == -1) {
-		rc = run_fail(run, xstrdup(raw.len == 0 ? _("the file is empty")
-		                                        : _("the file is neither UTF-8 nor CP932 "
-		                                            "text")));
-		goto out;
-	}
 	if (parse(run->base, text, &root, &key, &why, &cause) == -1) {
 		rc = run_fail(run, cause);
 		goto out;
@@ -180,7 +168,6 @@ allow_file(struct run *run, int fd)
 out:
 	reg_entry_clear(&e);
 	ydoc_free(root);
-	free(raw.p);
 	free(text);
 	free(by);
 	return rc;

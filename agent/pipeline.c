@@ -548,6 +548,29 @@ run_read_all(struct run *run, int fd, struct buf *raw)
 }
 
 enum outcome
+run_read_text(struct run *run, int fd, char **text)
+{
+	struct buf raw = {0};
+	enum outcome rc;
+	size_t bad;
+
+	*text = NULL;
+	if ((rc = run_read_all(run, fd, &raw)) != 0)
+		return rc;
+	/* Notepad writes UTF-8, with or without its BOM, or CP932. */
+	run->dc = decoder_new(utf8_valid(raw.p, raw.len, NULL) ? ENC_UTF8 : ENC_CP932);
+	if (raw.len == 0 || decoder_run(run->dc, raw.p, raw.len, text, &bad) == -1) {
+		free(*text);
+		*text = NULL;
+		rc = run_fail(run, xstrdup(raw.len == 0 ? _("the file is empty")
+		                                        : _("the file is neither UTF-8 nor CP932 "
+		                                            "text")));
+	}
+	free(raw.p);
+	return rc;
+}
+
+enum outcome
 pipeline_file(const struct config *c, const struct admitted *in, const struct pipeline_opts *o,
               struct file_result *res)
 {

@@ -19,7 +19,6 @@
 #include "mapper.h"
 #include "run.h"
 #include "scan.h"
-#include "utf8.h"
 #include "xmalloc.h"
 #include "yamldoc.h"
 
@@ -323,11 +322,9 @@ review_fix_file(struct run *run, int fd)
 {
 	const char *dir = run->out.review.dir;
 	const struct rule *r;
-	struct buf raw = {0};
 	struct stat st;
 	char *name, *path, *text = NULL, *cause = NULL;
 	const char *t;
-	size_t bad;
 	int rc, ofd;
 
 	name = xstrndup(run->base, strlen(run->base) - strlen(PIPELINE_FIX_SUFFIX));
@@ -335,18 +332,8 @@ review_fix_file(struct run *run, int fd)
 	/* The outputs go by the claim's name ({_input}), as they would have without doubts. */
 	free(run->stem);
 	run->stem = run_stem(name);
-	if ((rc = run_read_all(run, fd, &raw)) != 0)
+	if ((rc = run_read_text(run, fd, &text)) != 0)
 		return rc;
-	/* Notepad writes UTF-8, with or without its BOM, or CP932. */
-	run->dc = decoder_new(utf8_valid(raw.p, raw.len, NULL) ? ENC_UTF8 : ENC_CP932);
-	if (raw.len == 0 || decoder_run(run->dc, raw.p, raw.len, &text, &bad) == -1) {
-		free(raw.p);
-		free(text);
-		return run_fail(run, xstrdup(raw.len == 0 ? _("the file is empty")
-		                                          : _("the file is neither UTF-8 nor CP932 "
-		                                              "text")));
-	}
-	free(raw.p);
 	path = xasprintf("%s/%s", dir, name);
 	ofd = dir != NULL ? open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) : -1;
 	free(path);

@@ -73,6 +73,12 @@ enum outcome run_io_fail(struct run *run, char *cause);
 /* Reads the whole of fd into raw; OUTCOME_PRODUCED, or the outcome of a file that cannot be. */
 enum outcome run_read_all(struct run *run, int fd, struct buf *raw);
 /*
+ * A text file a clerk or an administrator wrote (a correction, an allowance): read whole and
+ * decoded as Notepad writes it, UTF-8 or CP932, into *text (caller frees); OUTCOME_PRODUCED, or
+ * the outcome of a file that cannot be (empty, neither encoding: refused with the reason).
+ */
+enum outcome run_read_text(struct run *run, int fd, char **text);
+/*
  * A claim that passed its checks, through the register and every output. 0; 1 when an output
  * refused it, 2 when it was already paid (its reason added to m either way); -1 with *cause.
  */
