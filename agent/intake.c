@@ -197,8 +197,7 @@ intake_finish(struct intake *in, const struct spool *sp, const char *wname, stru
 	 * Entered after the outputs, before the record: a crash between the two leaves entries of a
 	 * claim the log has no completion of, which the next start removes (reg_reconcile()).
 	 */
-	if (in->reg != NULL &&
-	    (res.outcome == OUTCOME_REJECTED || res.outcome == OUTCOME_DUPLICATE))
+	if (in->reg != NULL && !outcome_paid(res.outcome))
 		reg_rollback(in->reg); /* refused whole: no output of it was published */
 	else if (in->reg != NULL && reg_commit(in->reg, &cause) == -1) {
 		suspend(r, cause, 0);

@@ -2,6 +2,8 @@
  * The words of the outcomes. They are part of the audit log's format ("result" in a completed
  * record) and of the status file, so a word once written is never changed.
  */
+#include <string.h>
+
 #include "outcome.h"
 
 static const char *const names[OUTCOME_COUNT] = {
@@ -21,6 +23,23 @@ int
 outcome_final(enum outcome o)
 {
 	return o != OUTCOME_CANCELLED && o != OUTCOME_RETRY;
+}
+
+int
+outcome_paid(enum outcome o)
+{
+	return o == OUTCOME_PRODUCED || o == OUTCOME_PARTLY_REJECTED || o == OUTCOME_REVIEW;
+}
+
+int
+outcome_name_paid(const char *word)
+{
+	int o;
+
+	for (o = 0; o < OUTCOME_COUNT; o++)
+		if (names[o] != 0 && strcmp(names[o], word) == 0)
+			return outcome_paid((enum outcome)o);
+	return 0;
 }
 
 int

@@ -21,6 +21,14 @@ enum outcome {
 const char *outcome_name(enum outcome o);
 /* Whether the file is finished with it: recorded, and moved out of work/. */
 int outcome_final(enum outcome o);
+/*
+ * Whether a file that ended so may have paid: its outputs published and its claims entered
+ * (produced, partly rejected, or in review with its sure pages made). One refused whole, or
+ * not finished, paid nothing.
+ */
+int outcome_paid(enum outcome o);
+/* Whether the word (an audit record's "result") is of such an outcome. */
+int outcome_name_paid(const char *word);
 /* `process`'s exit status for it: 0 all made, 1 a person has work to do, 2 not processed. */
 int outcome_exit(enum outcome o);
 

@@ -172,9 +172,7 @@ history_add(struct history *h, json_t *rec)
 	 */
 	sha = json_string_value(json_object_get(json_object_get(rec, "input"), "sha256"));
 	result = member(rec, "result");
-	if (sha != NULL && history_seen(h, sha) == NULL &&
-	    (strcmp(result, "produced") == 0 || strcmp(result, "partly_rejected") == 0 ||
-	     strcmp(result, "review") == 0))
+	if (sha != NULL && history_seen(h, sha) == NULL && outcome_name_paid(result))
 		add_pair(&h->seen, &h->nseen, &h->capseen, sha, claim);
 }
 
@@ -480,9 +478,7 @@ each_paid(void *ctx, json_t *rec)
 	size_t i;
 
 	/* A file in review may have paid its sure pages; one refused whole paid nothing. */
-	if (strcmp(member(rec, "event"), "completed") != 0 ||
-	    (strcmp(result, "produced") != 0 && strcmp(result, "partly_rejected") != 0 &&
-	     strcmp(result, "review") != 0))
+	if (strcmp(member(rec, "event"), "completed") != 0 || !outcome_name_paid(result))
 		return 0;
 	p.claim = member(rec, "claim");
 	p.input = member(json_object_get(rec, "input"), "name");

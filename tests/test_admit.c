@@ -48,6 +48,14 @@ test_tables(void **state)
 	assert_false(outcome_final(OUTCOME_RETRY));
 	assert_false(outcome_final(OUTCOME_CANCELLED));
 	assert_true(outcome_final(OUTCOME_DUPLICATE));
+	/* What may have paid: its word read back from the log means the same. */
+	for (i = 0; i < OUTCOME_COUNT; i++)
+		assert_int_equal(outcome_name_paid(outcome_name((enum outcome)i)),
+		                 outcome_paid((enum outcome)i));
+	assert_true(outcome_paid(OUTCOME_REVIEW));
+	assert_false(outcome_paid(OUTCOME_REJECTED));
+	assert_false(outcome_paid(OUTCOME_DUPLICATE));
+	assert_false(outcome_name_paid("resumed"));
 	assert_int_equal(outcome_exit(OUTCOME_PRODUCED), 0);
 	assert_int_equal(outcome_exit(OUTCOME_REVIEW), 1);
 	assert_int_equal(outcome_exit(OUTCOME_DUPLICATE), 2);
