@@ -495,7 +495,7 @@ host_tag(void)
 	return tag;
 }
 
-/* The claim ids of the files in every spool's work/ (a claim's file there is "CLAIM.NAME"). */
+/* The claim ids of the files in every spool's work/ (intake_claim_of()). */
 struct in_work {
 	char **v;
 	size_t n, cap;
@@ -517,7 +517,6 @@ static void
 list_work(const struct config *c, struct in_work *w)
 {
 	struct dirent *de;
-	const char *dot;
 	size_t i;
 	DIR *dp;
 
@@ -525,9 +524,9 @@ list_work(const struct config *c, struct in_work *w)
 		if ((dp = opendir(c->spools[i].work)) == NULL)
 			continue;
 		while ((de = readdir(dp)) != NULL)
-			if (de->d_name[0] != '.' && (dot = strchr(de->d_name, '.')) != NULL) {
+			if (de->d_name[0] != '.') {
 				xgrow(&w->v, &w->cap, w->n, sizeof *w->v);
-				w->v[w->n++] = xstrndup(de->d_name, (size_t)(dot - de->d_name));
+				w->v[w->n++] = intake_claim_of(de->d_name);
 			}
 		closedir(dp);
 	}

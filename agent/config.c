@@ -330,46 +330,6 @@ load_spools(struct config *c, const struct ynode *m, struct diags *d)
 	}
 }
 
-/*
- * path without ".", ".." and doubled slashes, absolute: the real path when it exists (a symbolic
- * link to another folder is that folder), else as written. Caller frees.
- */
-static char *
-folder_path(const char *path)
-{
-	char *real = realpath(path, NULL), *cwd, *abs, *out, *tok, *save = NULL;
-	size_t n = 0, len;
-
-	if (real != NULL)
-		return real;
-	if (path[0] == '/' || (cwd = getcwd(NULL, 0)) == NULL)
-		abs = xstrdup(path);
-	else {
-		abs = xasprintf("%s/%s", cwd, path);
-		free(cwd);
-	}
-	out = xcalloc(strlen(abs) + 2, 1);
-	for (tok = strtok_r(abs, "/", &save); tok != NULL; tok = strtok_r(NULL, "/", &save)) {
-		if (strcmp(tok, ".") == 0)
-			continue;
-		if (strcmp(tok, "..") == 0) {
-			while (n > 0 && out[--n] != '/')
-				;
-			out[n] = '\0';
-			continue;
-		}
-		len = strlen(tok);
-		out[n++] = '/';
-		memcpy(out + n, tok, len);
-		n += len;
-		out[n] = '\0';
-	}
-	if (n == 0)
-		out[n++] = '/';
-	free(abs);
-	return out;
-}
-
 /* Whether a is b, or inside it. */
 static int
 within(const char *a, const char *b)
@@ -407,7 +367,7 @@ check_spool_places(struct config *c, const struct ynode *m, struct diags *d)
 		for (k = 0; k < 6; k++) {
 			if (given[k] == NULL)
 				continue;
-			v[n].path = folder_path(given[k]);
+			v[n].path = spool_folder_path(given[k]);
 			v[n].key = keys[k];
 			v[n].spool = sp->name != NULL ? sp->name : "?";
 			v[n].at = ymap_get(m->items[i], keys[k]);

@@ -49,8 +49,8 @@ work_name_of(const char *wname)
 	return dot != NULL && dot[1] != '\0' ? dot + 1 : wname;
 }
 
-static char *
-claim_of(const char *wname)
+char *
+intake_claim_of(const char *wname)
 {
 	const char *dot = strchr(wname, '.');
 
@@ -60,7 +60,7 @@ claim_of(const char *wname)
 int
 intake_ours(const struct intake *in, const char *wname)
 {
-	char *claim = claim_of(wname), *tag = xasprintf("-%s-", in->host_tag);
+	char *claim = intake_claim_of(wname), *tag = xasprintf("-%s-", in->host_tag);
 	int ours = strstr(claim, tag) != NULL;
 
 	free(tag);
@@ -136,7 +136,7 @@ intake_finish(struct intake *in, const struct spool *sp, const char *wname, stru
 {
 	/* name is the file's bytes, for moving it; records and the status file get it as text. */
 	const char *name = work_name_of(wname);
-	char *claim = claim_of(wname), *path = xasprintf("%s/%s", sp->work, wname);
+	char *claim = intake_claim_of(wname), *path = xasprintf("%s/%s", sp->work, wname);
 	char *final = NULL, *cause = NULL, *esc = log_escape(name, 200), *safe;
 	struct admit_opts ao = {0};
 	struct pipeline_opts o = {0};

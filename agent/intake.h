@@ -59,5 +59,7 @@ void intake_result_clear(struct intake_result *r);
  * on another host is not ours to finish, and that host finishes its own at its next start.
  */
 int intake_ours(const struct intake *in, const char *wname);
+/* The claim id of a file in work/, named "CLAIM.NAME"; caller frees. */
+char *intake_claim_of(const char *wname);
 
 #endif

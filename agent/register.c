@@ -104,21 +104,13 @@ reg_agent(const struct reg *g)
 static char *
 agent_name(const struct config *c)
 {
-	char host[256], *dir = c->audit_dir != NULL ? realpath(c->audit_dir, NULL) : NULL, *cwd;
+	char host[256], *dir = c->audit_dir != NULL ? spool_folder_path(c->audit_dir) : NULL;
 	char *name;
 
 	if (gethostname(host, sizeof host) == -1)
 		snprintf(host, sizeof host, "unknown");
 	host[sizeof host - 1] = '\0';
-	if (dir == NULL && c->audit_dir != NULL && c->audit_dir[0] != '/' &&
-	    (cwd = getcwd(NULL, 0)) != NULL) {
-		dir = xasprintf("%s/%s", cwd, c->audit_dir); /* not made yet: nothing entered */
-		free(cwd);
-	}
-	name = xasprintf("%s:%s", host,
-	                 dir != NULL            ? dir
-	                 : c->audit_dir != NULL ? c->audit_dir
-	                                        : "");
+	name = xasprintf("%s:%s", host, dir != NULL ? dir : "");
 	free(dir);
 	return name;
 }

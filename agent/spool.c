@@ -437,3 +437,39 @@ spool_remote_fs(const char *path)
 		return NULL;
 	}
 }
+
+char *
+spool_folder_path(const char *path)
+{
+	char *real = realpath(path, NULL), *cwd, *abs, *out, *tok, *save = NULL;
+	size_t n = 0, len;
+
+	if (real != NULL)
+		return real;
+	if (path[0] == '/' || (cwd = getcwd(NULL, 0)) == NULL)
+		abs = xstrdup(path);
+	else {
+		abs = xasprintf("%s/%s", cwd, path);
+		free(cwd);
+	}
+	out = xcalloc(strlen(abs) + 2, 1);
+	for (tok = strtok_r(abs, "/", &save); tok != NULL; tok = strtok_r(NULL, "/", &save)) {
+		if (strcmp(tok, ".") == 0)
+			continue;
+		if (strcmp(tok, "..") == 0) {
+			while (n > 0 && out[--n] != '/')
+				;
+			out[n] = '\0';
+			continue;
+		}
+		len = strlen(tok);
+		out[n++] = '/';
+		memcpy(out + n, tok, len);
+		n += len;
+		out[n] = '\0';
+	}
+	if (n == 0)
+		out[n++] = '/';
+	free(abs);
+	return out;
+}

@@ -98,4 +98,11 @@ const char *spool_remote_fs(const char *path);
 /* fsync of the folder dir: makes the renames into it durable. 0, or -1 with *cause. */
 int spool_sync_dir(const char *dir, char **cause);
 
+/*
+ * path as one absolute path without ".", ".." and doubled slashes: its real path when it exists
+ * (a symbolic link to another folder is that folder), else as written against the current
+ * folder. Caller frees.
+ */
+char *spool_folder_path(const char *path);
+
 #endif
