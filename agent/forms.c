@@ -10,6 +10,7 @@
 #include "mapper.h"
 #include "outputs.h"
 #include "render.h"
+#include "workbook.h"
 #include "xmalloc.h"
 
 static const char *const sheet_keys[] = {"template", "name", NULL};
@@ -88,25 +89,82 @@ find_template(const struct rule *r, const struct template_out *to, enum tkind wa
 	return NULL;
 }
 
+/* Binds each cell that shows a field to the rule's field of that name. */
+static void
+bind_cells(struct rule *r, struct template_out *to, struct diags *d)
+{
+	const struct tcell *c;
+	size_t i;
+
+	to->bind = xcalloc(to->t->ncells + 1, sizeof *to->bind);
+	for (i = 0; i < to->t->ncells; i++) {
+		c = &to->t->cells[i];
+		to->bind[i] = FIELD_NONE;
+		if (c->field == NULL || (to->bind[i] = rule_field(r, c->field)) != FIELD_NONE)
+			continue;
+		if (to->t->wb != NULL)
+			diags_add(d, c->file, 0, 0, "no field '%s' in rule %s", c->field, r->name);
+		else
+			diags_add(d, to->t->path, c->line, c->col,
+			          "the cell shows field '%s', which rule '%s' does not produce",
+			          c->field, r->name);
+	}
+}
+
+/*
+ * An office's form that leaves out a field the rule requires is probably missing a cell: the
+ * administrator hears of it, though it is not an error (a form may leave a field to the import
+ * file).
+ */
+static void
+warn_unshown(const struct rule *r, const struct template_out *to, struct diags *d)
+{
+	size_t i, k;
+
+	for (i = 0; i < r->nfields; i++) {
+		if (!r->fields[i].required)
+			continue;
+		for (k = 0; k < to->t->ncells; k++)
+			if (to->bind[k] == (int)i)
+				break;
+		if (k == to->t->ncells)
+			diags_warn(d, to->t->path, 0, 0,
+			           "rule %s requires field '%s', which no cell of %s shows", r->name,
+			           r->fields[i].name, to->t->wb != NULL ? to->t->workbook : "the form");
+	}
+}
+
 static void
 form_resolve(struct rule *r, struct rule_output *ro, struct template *const *t, size_t n,
              const char *dir, struct diags *d)
 {
 	struct template_out *to = ro->conf;
-	size_t i;
 
 	if ((to->t = find_template(r, to, TK_FORM, t, n, dir, d)) == NULL)
 		return;
-	to->bind = xcalloc(to->t->ncells + 1, sizeof *to->bind);
-	for (i = 0; i < to->t->ncells; i++) {
-		to->bind[i] = FIELD_NONE;
-		if (to->t->cells[i].field == NULL)
-			continue;
-		if ((to->bind[i] = rule_field(r, to->t->cells[i].field)) == FIELD_NONE)
-			diags_add(d, to->t->path, to->t->cells[i].line, to->t->cells[i].col,
-			          "the cell shows field '%s', which rule '%s' does not produce",
-			          to->t->cells[i].field, r->name);
-	}
+	bind_cells(r, to, d);
+	if (to->t->wb != NULL)
+		warn_unshown(r, to, d);
+}
+
+/*
+ * A ledger's workbook: its repeated row shows the claims' fields; outside it there is no one
+ * claim to show, so only {{_input}}, the file's name.
+ */
+static void
+ledger_resolve_workbook(struct rule *r, struct template_out *to, struct diags *d)
+{
+	const struct wbplace *p;
+	size_t i, n;
+
+	bind_cells(r, to, d);
+	p = workbook_places(to->t->wb, &n);
+	for (i = 0; i < n && i < to->t->ncells; i++)
+		if (!p[i].rows && to->bind[i] != FIELD_NONE && to->bind[i] != FIELD_INPUT)
+			diags_add(d, p[i].where, 0, 0,
+			          "{{%s}} is outside the repeated row, where no one claim is shown; "
+			          "write {{rows.%s}} on that row, or {{_input}} for the file's name",
+			          p[i].field, p[i].field);
 }
 
 static void
@@ -120,6 +178,10 @@ ledger_resolve(struct rule *r, struct rule_output *ro, struct template *const *t
 
 	if ((to->t = find_template(r, to, TK_LEDGER, t, n, dir, d)) == NULL)
 		return;
+	if (to->t->wb != NULL) {
+		ledger_resolve_workbook(r, to, d);
+		return;
+	}
 	to->bind = xcalloc(to->t->ncolumns + 1, sizeof *to->bind);
 	for (i = 0; i < to->t->ncolumns; i++) {
 		c = &to->t->columns[i];
@@ -135,12 +197,15 @@ ledger_resolve(struct rule *r, struct rule_output *ro, struct template *const *t
 	}
 }
 
+/* The template's file, then its workbook's, make part of the rule's version. */
 static const char *
-sheet_version_file(const struct rule_output *ro)
+sheet_version_file(const struct rule_output *ro, int i)
 {
 	const struct template_out *to = ro->conf;
 
-	return to->t != NULL ? to->t->path : NULL;
+	if (to->t == NULL)
+		return NULL;
+	return i == 0 ? to->t->path : i == 1 ? to->t->workbook : NULL;
 }
 
 /* The claim's date that makes the workbooks' created time, or -1 (see rule.created_field). */
@@ -150,6 +215,53 @@ created_day(const struct mapped *m)
 	int f = m->rule->created_field;
 
 	return f >= 0 && m->v[f].t == V_DATE ? m->v[f].i : -1;
+}
+
+/*
+ * The values of an office's workbook's placeholders for claim m (NULL: only {{_input}}, from
+ * input): numbers and dates as numbers, so the workbook's own number formats show them.
+ */
+static void
+wb_values(const struct template_out *to, const struct mapped *m, const char *input,
+          struct wbvalue *v)
+{
+	size_t i;
+	int f;
+
+	for (i = 0; i < to->t->ncells; i++) {
+		f = to->bind[i];
+		v[i] = (struct wbvalue){WB_EMPTY, 0, NULL};
+		if (f == FIELD_INPUT)
+			v[i] = (struct wbvalue){WB_TEXT, 0, m != NULL ? m->input : input};
+		else if (m == NULL)
+			continue;
+		else if (f == FIELD_ROW)
+			v[i] = (struct wbvalue){WB_NUMBER, (double)m->row, NULL};
+		else if (f >= 0 && m->v[f].t == V_TEXT)
+			v[i] = (struct wbvalue){WB_TEXT, 0, m->v[f].s};
+		else if (f >= 0 && m->v[f].t == V_INT)
+			v[i] = (struct wbvalue){WB_NUMBER, (double)m->v[f].i, NULL};
+		else if (f >= 0 && m->v[f].t == V_DATE)
+			v[i] = (struct wbvalue){WB_NUMBER, workbook_serial(to->t->wb, m->v[f].i), NULL};
+	}
+}
+
+/* Writes claim m's form to path: the office's workbook filled, or the drawn form. */
+static int
+write_form(const struct outputs *o, const struct template_out *to, const struct mapped *m,
+           const char *path, int64_t day, char **cause)
+{
+	struct wbvalue *v;
+	int rc;
+
+	if (to->t->wb == NULL)
+		return render_form(o->r, to, m, path, o->tmpdir, day >= 0 ? (time_t)(day * 86400) : 0,
+		                   cause);
+	v = xcalloc(to->t->ncells + 1, sizeof *v);
+	wb_values(to, m, NULL, v);
+	rc = workbook_fill(to->t->wb, v, path, cause);
+	free(v);
+	return rc;
 }
 
 /* A form's writer holds nothing between claims: each claim is its own workbook. */
@@ -174,8 +286,7 @@ form_row(void *state, struct outputs *o, const struct mapped *m, char **cause)
 		return -1;
 	close(f.fd);
 	f.fd = -1;
-	if (render_form(o->r, ro->conf, m, f.tmppath, o->tmpdir,
-	                day >= 0 ? (time_t)(day * 86400) : 0, cause) == -1) {
+	if (write_form(o, ro->conf, m, f.tmppath, day, cause) == -1) {
 		out_abort(&f);
 		return -1;
 	}
@@ -200,7 +311,9 @@ form_abort(void *state)
 /* One file's ledger: opened with its first claim, whose fields may name it. */
 struct ledger_state {
 	const struct rule_output *ro;
-	struct ledger *l;
+	struct ledger *l;      /* a drawn ledger, or */
+	struct wbledger *wl;   /* an office's workbook */
+	struct wbvalue *v;     /* its placeholders' values for the claim at hand */
 	struct outfile f;
 	int64_t created; /* the latest claim's date: the workbook's created time; -1: none */
 };
@@ -220,10 +333,11 @@ static int
 ledger_row(void *state, struct outputs *o, const struct mapped *m, char **cause)
 {
 	struct ledger_state *st = state;
+	const struct template_out *to = st->ro->conf;
 	char *name;
 	int rc;
 
-	if (st->l == NULL) {
+	if (st->l == NULL && st->wl == NULL) {
 		name = outputs_name(&st->ro->name, m);
 		rc = outputs_begin(&o->out, name, &st->f, cause);
 		free(name);
@@ -231,13 +345,22 @@ ledger_row(void *state, struct outputs *o, const struct mapped *m, char **cause)
 			return -1;
 		close(st->f.fd);
 		st->f.fd = -1;
-		st->l = ledger_open(o->r, st->ro->conf, st->f.tmppath, o->tmpdir, o->input, cause);
-		if (st->l == NULL) {
+		if (to->t->wb != NULL) {
+			st->v = xcalloc(to->t->ncells + 1, sizeof *st->v);
+			wb_values(to, NULL, o->input, st->v);
+			st->wl = wbledger_open(to->t->wb, st->v, o->tmpdir, cause);
+		} else
+			st->l = ledger_open(o->r, to, st->f.tmppath, o->tmpdir, o->input, cause);
+		if (st->l == NULL && st->wl == NULL) {
 			out_abort(&st->f);
 			return -1;
 		}
 	}
-	if (ledger_add(st->l, m, cause) == -1)
+	if (st->wl != NULL) {
+		wb_values(to, m, NULL, st->v);
+		if (wbledger_add(st->wl, st->v, cause) == -1)
+			return -1;
+	} else if (ledger_add(st->l, m, cause) == -1)
 		return -1;
 	if (created_day(m) > st->created)
 		st->created = created_day(m);
@@ -249,10 +372,12 @@ ledger_abort_state(void *state)
 {
 	struct ledger_state *st = state;
 
-	if (st->l != NULL) {
+	if (st->l != NULL || st->wl != NULL) {
 		ledger_abort(st->l);
+		wbledger_free(st->wl);
 		out_abort(&st->f);
 	}
+	free(st->v);
 	free(st);
 }
 
@@ -265,6 +390,18 @@ ledger_close_state(void *state, struct outputs *o, char **cause)
 	size_t i;
 	int rc;
 
+	if (st->wl != NULL) {
+		rc = wbledger_write(st->wl, st->f.tmppath, cause);
+		wbledger_free(st->wl);
+		st->wl = NULL;
+		if (rc == -1)
+			out_abort(&st->f);
+		else
+			rc = outputs_commit(o, &o->out, &st->f, cause);
+		free(st->v);
+		free(st);
+		return rc;
+	}
 	if (l == NULL) {
 		free(st);
 		return 0;

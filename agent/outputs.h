@@ -52,8 +52,11 @@ struct output_kind {
 	/* Settings naming templates: resolved among t[n] (see rule_resolve()). May be NULL. */
 	void (*resolve)(struct rule *r, struct rule_output *ro, struct template *const *t, size_t n,
 	                const char *templates_dir, struct diags *d);
-	/* A file whose bytes are part of the rule's version (a template), or NULL. May be NULL. */
-	const char *(*version_file)(const struct rule_output *ro);
+	/*
+	 * The i-th file (from 0) whose bytes are part of the rule's version (a template, its
+	 * workbook), or NULL after the last. May be NULL.
+	 */
+	const char *(*version_file)(const struct rule_output *ro, int i);
 	void (*free)(void *conf);
 
 	/*

@@ -168,15 +168,16 @@ rule_version(struct rule *r, struct diags *d)
 	struct hash_ctx *h = hash_begin();
 	const char *file;
 	size_t i;
-	int rc = 0;
+	int rc = 0, k;
 
 	if (hash_file_into(h, r->path, d) == -1)
 		rc = -1;
 	for (i = 0; i < r->noutputs; i++)
-		if (r->outputs[i].kind->version_file != NULL &&
-		    (file = r->outputs[i].kind->version_file(&r->outputs[i])) != NULL &&
-		    hash_file_into(h, file, d) == -1)
-			rc = -1;
+		for (k = 0; r->outputs[i].kind->version_file != NULL &&
+		            (file = r->outputs[i].kind->version_file(&r->outputs[i], k)) != NULL;
+		     k++)
+			if (hash_file_into(h, file, d) == -1)
+				rc = -1;
 	if (hash_end(h, r->version) == -1)
 		rc = -1;
 	return rc;

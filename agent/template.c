@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "template.h"
+#include "workbook.h"
 #include "xmalloc.h"
 #include "yamldoc.h"
 
@@ -18,7 +19,8 @@
 const char *const template_keys[] = {
     "kind",  "sheet",       "paper",       "orientation",  "margins_mm",  "fit_to_width",
     "font",  "columns",     "rows",        "styles",       "cells",       "approval",
-    "title", "total_label", "title_style", "header_style", "total_style", NULL};
+    "title", "total_label", "title_style", "header_style", "total_style", "workbook",     NULL};
+static const char *const kinds[] = {"form", "ledger", NULL};
 const char *const template_style_keys[] = {"font",       "size",   "bold",   "italic", "underline",
                                            "wrap",       "shrink", "border", "align",  "valign",
                                            "num_format", "fill",   "color",  "indent", NULL};
@@ -328,7 +330,6 @@ load_approval(struct template *t, const struct ynode *m, struct diags *d)
 static void
 load_body(struct template *t, const struct ynode *root, struct diags *d)
 {
-	static const char *const kinds[] = {"form", "ledger", NULL};
 	static const char *const orients[] = {"portrait", "landscape", NULL};
 	static const char *const papers[] = {"A4", "A3", "B4", "B5", "A5", NULL};
 	static const int paper_codes[] = {9, 8, 12, 13, 11};
@@ -427,6 +428,51 @@ load_body(struct template *t, const struct ynode *root, struct diags *d)
 	}
 }
 
+/*
+ * A template that names the office's workbook: 'kind' and 'workbook' only, since the layout is
+ * the workbook's. Its placeholders become the template's cells, so rules bind, preview and
+ * test them as they do a drawn form's.
+ */
+static void
+load_workbook(struct template *t, const struct ynode *root, const struct ynode *v,
+              struct diags *d)
+{
+	const struct wbplace *p;
+	char *dir, *tmp;
+	const char *s;
+	size_t i, n;
+
+	for (i = 0; i < root->n; i++) {
+		s = YMAP_KEY(root, i)->value;
+		if (strcmp(s, "kind") != 0 && strcmp(s, "workbook") != 0)
+			ydiag(d, YMAP_KEY(root, i),
+			      "'%s' does not go with 'workbook': the workbook holds the layout", s);
+	}
+	if (yget_str(v, "workbook", &s, d) == -1)
+		return;
+	if (s[0] == '/' || strstr(s, "..") != NULL || *s == '\0') {
+		ydiag(d, v, "'%s': name a workbook in the templates folder, without '..'", s);
+		return;
+	}
+	tmp = xstrdup(t->path);
+	dir = dirname(tmp);
+	t->workbook = xasprintf("%s/%s", dir, s);
+	free(tmp);
+	if ((t->wb = workbook_load(t->workbook, s, t->kind == TK_LEDGER, d)) == NULL)
+		return;
+	p = workbook_places(t->wb, &n);
+	t->cells = xcalloc(n + 1, sizeof *t->cells);
+	for (i = 0; i < n; i++) {
+		struct tcell *c = &t->cells[t->ncells++];
+
+		c->r1 = c->r2 = p[i].r;
+		c->c1 = c->c2 = p[i].c;
+		c->field = xstrdup(p[i].field);
+		c->style = -1;
+		c->file = p[i].where;
+	}
+}
+
 struct template *
 template_load(const char *path, struct diags *d)
 {
@@ -446,8 +492,20 @@ template_load(const char *path, struct diags *d)
 	t->font = xstrdup("MS PGothic");
 	t->font_size = 11;
 	t->title_style = t->header_style = t->total_style = -1;
-	if (ymap_check_keys(root, template_keys, "a template", d) == 0 || root->kind == Y_MAP)
-		load_body(t, root, d);
+	if (ymap_check_keys(root, template_keys, "a template", d) == 0 || root->kind == Y_MAP) {
+		const struct ynode *wb = root->kind == Y_MAP ? ymap_get(root, "workbook") : NULL;
+		const struct ynode *k = wb != NULL ? ymap_get(root, "kind") : NULL;
+		int x;
+
+		if (wb == NULL)
+			load_body(t, root, d);
+		else if (k == NULL)
+			ydiag(d, root, "a template needs 'kind' (form or ledger)");
+		else if (yget_enum(k, "kind", kinds, YWORDS(kinds), &x, d) == 0) {
+			t->kind = (enum tkind)x;
+			load_workbook(t, root, wb, d);
+		}
+	}
 	ydoc_free(root);
 	if (d->n != before) {
 		template_free(t);
@@ -490,5 +548,7 @@ template_free(struct template *t)
 	free(t->font);
 	free(t->title);
 	free(t->total_label);
+	free(t->workbook);
+	workbook_free(t->wb);
 	free(t);
 }

@@ -43,7 +43,7 @@ struct tcell {
 	int style;          /* index into styles, -1 for none */
 	enum tas as;
 	int gannen; /* with as: wareki, year 1 as 元年 (the default) or 1年 */
-	const char *file;
+	const char *file; /* for messages: the template's path, or a workbook's "様式.xlsx!SHEET!C6" */
 	int line, col;
 };
 
@@ -92,6 +92,12 @@ struct template
 	size_t ncolumns;
 	int title_style, header_style, total_style;
 	char *total_label;
+	/*
+	 * An office's workbook (workbook: 様式.xlsx) instead of the layout above: its path, and
+	 * the workbook read. Its placeholders are the cells, in the workbook's order, with line 0.
+	 */
+	char *workbook;
+	struct workbook *wb;
 };
 
 /* Loads and checks one template; NULL with every problem in d. Free with template_free(). */

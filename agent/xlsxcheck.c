@@ -157,7 +157,7 @@ is_xml(const char *name)
 
 /* Reads the current part whole; parses it when it is XML. 0, or -1 with *why (static). */
 static int
-check_part(unzFile zf, const char *name, const char **why)
+check_part(unzFile zf, const char *name, int decl, const char **why)
 {
 	static char buf[65536];
 	xmlSAXHandler sax;
@@ -184,7 +184,7 @@ check_part(unzFile zf, const char *name, const char **why)
 		 * libxlsxwriter opens every part with an XML declaration; XML does not require one,
 		 * so a lost first write would otherwise leave a well-formed part.
 		 */
-		if (ctx != NULL && first && (n < 6 || memcmp(buf, "<?xml ", 6) != 0))
+		if (ctx != NULL && decl && first && (n < 6 || memcmp(buf, "<?xml ", 6) != 0))
 			bad = 1;
 		first = 0;
 		if (ctx != NULL && !bad && xmlParseChunk(ctx, buf, n, 0) != 0)
@@ -209,13 +209,20 @@ check_part(unzFile zf, const char *name, const char **why)
 	return bad ? -1 : 0;
 }
 
-int
-xlsx_check(const char *path, char **cause)
+unzFile
+xlsx_unzopen(const char *path)
+{
+	zlib_filefunc64_def io = {p_open, p_read, p_write, p_tell, p_seek, p_close, p_error, NULL};
+
+	return unzOpen2_64(path, &io);
+}
+
+static int
+check_parts(const char *path, int decl, char **cause)
 {
 	char name[512];
 	const char *why = NULL;
-	zlib_filefunc64_def io = {p_open, p_read, p_write, p_tell, p_seek, p_close, p_error, NULL};
-	unzFile zf = unzOpen2_64(path, &io);
+	unzFile zf = xlsx_unzopen(path);
 	int rc;
 
 	if (zf == NULL) {
@@ -228,7 +235,7 @@ xlsx_check(const char *path, char **cause)
 	for (rc = unzGoToFirstFile(zf); rc == UNZ_OK; rc = unzGoToNextFile(zf)) {
 		if (unzGetCurrentFileInfo64(zf, NULL, name, sizeof name, NULL, 0, NULL, 0) !=
 		        UNZ_OK ||
-		    check_part(zf, name, &why) == -1) {
+		    check_part(zf, name, decl, &why) == -1) {
 			*cause =
 			    xasprintf("the workbook %s came out damaged: its part %s %s (a write "
 			              "into the scratch folder was lost: is it full?)",
@@ -245,4 +252,16 @@ xlsx_check(const char *path, char **cause)
 		return -1;
 	}
 	return 0;
+}
+
+int
+xlsx_check(const char *path, char **cause)
+{
+	return check_parts(path, 1, cause);
+}
+
+int
+xlsx_check_copy(const char *path, char **cause)
+{
+	return check_parts(path, 0, cause);
 }

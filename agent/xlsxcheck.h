@@ -8,7 +8,16 @@
 #ifndef FORMAGENT_XLSXCHECK_H
 #define FORMAGENT_XLSXCHECK_H
 
+#include <unzip.h>
+
 /* 0 if every part of the workbook at path is whole; else -1 and a new *cause naming the part. */
 int xlsx_check(const char *path, char **cause);
+/*
+ * The same for a filled copy of an office's workbook (workbook.h), whose parts are the
+ * template's and need not open with an XML declaration.
+ */
+int xlsx_check_copy(const char *path, char **cause);
+/* minizip's unzip over path through the reads above; NULL if it is not a zip. unzClose() it. */
+unzFile xlsx_unzopen(const char *path);
 
 #endif

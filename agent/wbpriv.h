@@ -1,0 +1,76 @@
+/*
+ * What workbook.c (reading a template) and wbfill.c (writing filled copies) share about a
+ * loaded workbook: its parts, its sheets' parsed XML, its placeholders. Not for other rooms,
+ * which see only workbook.h. Everything here is owned by the struct workbook and freed by
+ * workbook_free().
+ */
+#ifndef FORMAGENT_WBPRIV_H
+#define FORMAGENT_WBPRIV_H
+
+#include <libxml/tree.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "workbook.h"
+
+/* The limits a template must keep: a zip bomb or a runaway file costs no more than these. */
+#define WB_MAX_FILE   (16 << 20) /* the xlsx itself */
+#define WB_MAX_PARTS  1000
+#define WB_MAX_PART   (32 << 20) /* one part, expanded */
+#define WB_MAX_TOTAL  (64 << 20) /* all parts, expanded */
+#define WB_RATIO_FROM (1 << 20)  /* a part larger than this may expand at most: */
+#define WB_MAX_RATIO  100
+#define WB_MAX_SHEETS 255
+
+/* One entry of the zip: its header's values, its compressed bytes, and its XML when it is XML. */
+struct wbpart {
+	char *name;
+	int method, level;
+	unsigned long crc, dos_date, internal_fa, external_fa;
+	uint64_t csize, usize;
+	char *raw; /* csize compressed bytes, copied unchanged into filled copies */
+	char *xml; /* the inflated text of an .xml or .rels part, NUL-terminated, else NULL */
+	size_t xlen;
+};
+
+struct wbsheet {
+	char *name;
+	char *part;     /* "xl/worksheets/sheet1.xml" */
+	xmlDoc *doc;    /* parsed, with every row and cell numbered; NULL without placeholders */
+	size_t nplaces; /* how many placeholders it holds */
+};
+
+struct workbook {
+	char *shown; /* the name the template gives it */
+	struct wbpart *parts;
+	size_t nparts;
+	struct wbsheet *sheets;
+	size_t nsheets;
+	struct wbplace *places;
+	size_t nplaces;
+	char *main;       /* the workbook part, "xl/workbook.xml" */
+	xmlDoc *main_doc; /* parsed */
+	char *drawing;    /* the ledger sheet's drawing part, or NULL */
+	char **sst;       /* the shared strings' text, to find placeholders */
+	char *sst_rich;   /* whether each is in runs of several fonts */
+	size_t nsst;
+	int date1904;
+	int lsheet, lrow; /* a ledger's repeated row (0-based), or -1 */
+};
+
+struct wbrange {
+	int r1, c1, r2, c2; /* 0-based */
+};
+
+int wb_is(const xmlNode *n, const char *name);
+/* The first child element called name, or NULL. */
+xmlNode *wb_child(const xmlNode *n, const char *name);
+/* An attribute's value, or NULL; the caller frees it. */
+char *wb_attr(const xmlNode *n, const char *name);
+struct wbpart *wb_part(const struct workbook *w, const char *name);
+/* Parses a part's XML with no network, DTD or entity substitution; NULL if not XML. */
+xmlDoc *wb_parse(const struct wbpart *p);
+int wb_cell_ref(const char *s, int *r, int *c);
+int wb_range(const char *s, struct wbrange *g);
+
+#endif
