@@ -619,6 +619,49 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/*
+ * A copy of a node made outside the tree declares the namespaces it uses on itself; pointed
+ * back at the sheet's own declarations, it is written as its neighbours are, without them.
+ */
+static void
+use_sheet_ns(xmlNode *n, xmlNode *within)
+{
+	xmlAttr *a;
+	xmlNs *ns;
+
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (n->ns != NULL && (ns = xmlSearchNs(within->doc, within, n->ns->prefix)) != NULL &&
+		    xmlStrEqual(ns->href, n->ns->href))
+			n->ns = ns;
+		for (a = n->properties; a != NULL; a = a->next)
+			if (a->ns != NULL &&
+			    (ns = xmlSearchNs(within->doc, within, a->ns->prefix)) != NULL &&
+			    xmlStrEqual(ns->href, a->ns->href))
+				a->ns = ns;
+		use_sheet_ns(n->children, within);
+	}
+}
+
+/* Drops the copy's own declarations that the sheet declares alike; keeps any other. */
+static void
+drop_own_ns(xmlNode *copy, xmlNode *within)
+{
+	xmlNs **link = &copy->nsDef, *ns, *found;
+
+	use_sheet_ns(copy, within);
+	while ((ns = *link) != NULL) {
+		found = xmlSearchNs(within->doc, within, ns->prefix);
+		if (found != NULL && found != ns && xmlStrEqual(found->href, ns->href)) {
+			*link = ns->next;
+			ns->next = NULL;
+			xmlFreeNs(ns);
+		} else
+			link = &ns->next;
+	}
+}
+
 int
 wbledger_add(struct wbledger *l, const struct wbvalue *v, char **cause)
 {
@@ -643,6 +686,7 @@ wbledger_add(struct wbledger *l, const struct wbvalue *v, char **cause)
 		else if (wb_child(c, "f") != NULL)
 			drop_result(c);
 	}
+	drop_own_ns(row, l->row);
 	xmlNodeDump(xb, doc, row, 0, 0);
 	xmlFreeNode(row);
 	rc = write_all(l->fd, (const char *)xmlBufferContent(xb), (size_t)xmlBufferLength(xb));

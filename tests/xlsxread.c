@@ -151,8 +151,11 @@ xlsx_sheet_cell(const char *path, int n, const char *addr, struct xcell *c)
 		return 0;
 	}
 	end = strstr(gt, "</c>");
-	if ((f = strstr(gt, "<f>")) != NULL && f < end)
-		c->formula = unescape(f + 3, (size_t)(strstr(f, "</f>") - f - 3));
+	/* <f> as libxlsxwriter writes it, or <f aca="false"> as LibreOffice does. */
+	if (((f = strstr(gt, "<f>")) != NULL || (f = strstr(gt, "<f ")) != NULL) && f < end) {
+		f = strchr(f, '>') + 1;
+		c->formula = unescape(f, (size_t)(strstr(f, "</f>") - f));
+	}
 	if (strcmp(type, "inlineStr") == 0) {
 		c->type = 's';
 		c->text = text_of(gt, end);

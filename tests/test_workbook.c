@@ -1,0 +1,489 @@
+/*
+ * The office's own workbooks as templates (templates/様式第3号.xlsx and 様式第3号の2.xlsx, with
+ * the transport-office rule): a filled form holds the claim's values as the office's formats
+ * expect them (numbers and dates as numbers, in the template's styles), its formulas left to be
+ * recalculated, and every part the fill does not touch the template's bytes exactly; a ledger
+ * grows to the batch with everything below its repeated row moved; and `formagent check` names a
+ * bad placeholder by its cell, and refuses what a workbook must not hold (macros, DDE, a
+ * placeholder split across fonts, in a header, a table or a merged range's inner cell).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <unzip.h>
+#include <xlsxwriter.h>
+
+#include "testutil.h"
+#include "xlsxread.h"
+
+struct part {
+	char *name;
+	char *bytes;
+	size_t len;
+};
+
+/* Every part of the xlsx at path, inflated; n set. The test fails if it is not a zip. */
+static struct part *
+parts_of(const char *path, size_t *n)
+{
+	unzFile zf = unzOpen64(path);
+	struct part *v = NULL;
+	char name[512], chunk[65536];
+	int rc, k;
+
+	assert_non_null(zf);
+	*n = 0;
+	for (rc = unzGoToFirstFile(zf); rc == UNZ_OK; rc = unzGoToNextFile(zf)) {
+		struct part *p;
+
+		assert_int_equal(unzGetCurrentFileInfo64(zf, NULL, name, sizeof name, NULL, 0, NULL, 0),
+		                 UNZ_OK);
+		v = realloc(v, (*n + 1) * sizeof *v);
+		p = &v[(*n)++];
+		p->name = strdup(name);
+		p->bytes = NULL;
+		p->len = 0;
+		assert_int_equal(unzOpenCurrentFile(zf), UNZ_OK);
+		while ((k = unzReadCurrentFile(zf, chunk, sizeof chunk)) > 0) {
+			p->bytes = realloc(p->bytes, p->len + (size_t)k + 1);
+			memcpy(p->bytes + p->len, chunk, (size_t)k);
+			p->len += (size_t)k;
+			p->bytes[p->len] = '\0';
+		}
+		assert_int_equal(k, 0);
+		assert_int_equal(unzCloseCurrentFile(zf), UNZ_OK);
+	}
+	unzClose(zf);
+	return v;
+}
+
+static void
+parts_free(struct part *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].bytes);
+	}
+	free(v);
+}
+
+static const struct part *
+part_named(const struct part *v, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].name, name) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/*
+ * Asserts that filled has exactly the template's parts, and that each one but the names in
+ * edited (NULL-terminated) holds the template's bytes.
+ */
+static void
+assert_parts_kept(const char *template, const char *filled, const char *const *edited)
+{
+	size_t nt, nf, i, k;
+	struct part *t = parts_of(template, &nt), *f = parts_of(filled, &nf);
+	const struct part *p;
+
+	assert_int_equal(nt, nf);
+	for (i = 0; i < nt; i++) {
+		for (k = 0; edited[k] != NULL && strcmp(edited[k], t[i].name) != 0; k++)
+			;
+		p = part_named(f, nf, t[i].name);
+		if (p == NULL)
+			fail_msg("the filled copy has no part %s", t[i].name);
+		if (edited[k] != NULL)
+			continue;
+		if (p->len != t[i].len || memcmp(p->bytes, t[i].bytes, p->len) != 0)
+			fail_msg("the part %s is not the template's bytes", t[i].name);
+	}
+	parts_free(t, nt);
+	parts_free(f, nf);
+}
+
+/* The sample's transport claims, through the transport-office rule, into a new folder. */
+static char *
+office_outputs(char **cdir)
+{
+	char *dir = tmpdir_new(), *cfg, *in;
+
+	*cdir = tmpdir_new();
+	cfg = example_config(*cdir);
+	in = samplepath("transport-2024-04.cp932.csv");
+	assert_int_equal(run_agent(NULL, NULL, NULL,
+	                           "process -c '%s' --rule transport-office --out '%s' '%s' "
+	                           "--quiet",
+	                           cfg, dir, in),
+	                 0);
+	free(in);
+	free(cfg);
+	return dir;
+}
+
+static void
+assert_number(const char *path, const char *addr, double want)
+{
+	struct xcell c;
+
+	assert_int_equal(xlsx_cell(path, addr, &c), 0);
+	if (c.type != 'n' || c.num != want)
+		fail_msg("%s: want the number %g, got type %c", addr, want, c.type);
+	xcell_clear(&c);
+}
+
+static void
+assert_text(const char *path, const char *addr, const char *want)
+{
+	struct xcell c;
+
+	assert_int_equal(xlsx_cell(path, addr, &c), 0);
+	if (c.type != 's' || strcmp(c.text, want) != 0)
+		fail_msg("%s: want '%s', got type %c '%s'", addr, want, c.type,
+		         c.text != NULL ? c.text : "");
+	xcell_clear(&c);
+}
+
+static int
+style_of(const char *path, const char *addr)
+{
+	struct xcell c;
+	int s;
+
+	assert_int_equal(xlsx_cell(path, addr, &c), 0);
+	s = c.style;
+	xcell_clear(&c);
+	return s;
+}
+
+static void
+test_form_filled_in_the_office_workbook(void **state)
+{
+	char *cdir, *dir = office_outputs(&cdir), *tpl = srcpath("templates/様式第3号.xlsx");
+	char *form = pathf("%s/office-transport-0101-00231-2024-04-01.xlsx", dir), *sheet, *fmt,
+	     *book;
+	static const char *const edited[] = {"xl/worksheets/sheet1.xml", "xl/workbook.xml", NULL};
+	struct xcell c;
+
+	(void)state;
+	assert_text(form, "C6", "0101-00231");
+	assert_number(form, "E6", 45385); /* 2024-04-03, the date a number */
+	assert_number(form, "C8", 45383);
+	assert_text(form, "E7", "札幌 太郎");
+	assert_number(form, "C11", 250);
+	assert_number(form, "E11", 4);
+	assert_number(form, "C12", 2000);
+	assert_text(form, "E13", "保護一係 山田");
+	/* Each filled cell keeps the template's style, so the office's number formats show it. */
+	assert_int_equal(style_of(form, "E6"), style_of(tpl, "E6"));
+	assert_int_equal(style_of(form, "C12"), style_of(tpl, "C12"));
+	fmt = xlsx_numfmt(form, style_of(form, "E6"));
+	assert_non_null(fmt);
+	assert_non_null(strstr(fmt, "ggge"));
+	free(fmt);
+	fmt = xlsx_numfmt(form, style_of(form, "C12"));
+	assert_non_null(fmt);
+	assert_non_null(strstr(fmt, "#,##0"));
+	free(fmt);
+	/* The note is empty in the claim: the cell is emptied, its box kept. */
+	assert_int_equal(xlsx_cell(form, "C14", &c), 0);
+	assert_int_equal(c.type, 'e');
+	assert_int_equal(c.style, style_of(tpl, "C14"));
+	xcell_clear(&c);
+	/* The check amount stays a formula, without the template's stale result. */
+	assert_int_equal(xlsx_cell(form, "C13", &c), 0);
+	assert_non_null(c.formula);
+	assert_string_equal(c.formula, "C11*E11*2");
+	xcell_clear(&c);
+	sheet = xlsx_part(form, "xl/worksheets/sheet1.xml");
+	assert_non_null(sheet);
+	assert_non_null(strstr(sheet, "<c r=\"C13\" s=\"7\"><f aca=\"false\">C11*E11*2</f></c>"));
+	assert_null(strstr(sheet, "{{"));
+	free(sheet);
+	book = xlsx_part(form, "xl/workbook.xml");
+	assert_non_null(strstr(book, "fullCalcOnLoad=\"1\""));
+	free(book);
+	/* Everything else is the template's: the logo, the stamp boxes, the furigana. */
+	assert_parts_kept(tpl, form, edited);
+	book = xlsx_part(form, "xl/sharedStrings.xml");
+	assert_non_null(strstr(book, "<rPh sb=\"0\" eb=\"3\"><t>セタイヌシ</t></rPh>"));
+	free(book);
+	free(form);
+	free(tpl);
+	rmtree(dir);
+	free(dir);
+	rmtree(cdir);
+	free(cdir);
+}
+
+static void
+test_ledger_grows_to_the_batch(void **state)
+{
+	char *cdir, *dir = office_outputs(&cdir), *tpl = srcpath("templates/様式第3号の2.xlsx");
+	char *ledger = pathf("%s/transport-2024-04.cp932.ledger.xlsx", dir), *sheet, *book, *t6,
+	     *p;
+	static const char *const edited[] = {"xl/worksheets/sheet1.xml", "xl/workbook.xml", NULL};
+	static const char *const cases[] = {"0101-00231", "0101-00487", "0102-01102", "0102-01345"};
+	static const double amounts[] = {2000, 4000, 840, 5040};
+	char addr[8];
+	struct xcell c;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		snprintf(addr, sizeof addr, "B%d", 6 + i);
+		assert_text(ledger, addr, cases[i]);
+		snprintf(addr, sizeof addr, "F%d", 6 + i);
+		assert_number(ledger, addr, amounts[i]);
+		assert_int_equal(style_of(ledger, addr), style_of(tpl, "F6"));
+	}
+	assert_number(ledger, "D9", 45387); /* 2024-04-05 */
+	/* The total row moved from 7 to 10, its SUM grown over every claim. */
+	assert_int_equal(xlsx_cell(ledger, "F10", &c), 0);
+	assert_non_null(c.formula);
+	assert_string_equal(c.formula, "SUM(F6:F9)");
+	xcell_clear(&c);
+	assert_int_equal(xlsx_cell(ledger, "E10", &c), 0);
+	assert_string_equal(c.formula, "COUNTA(B6:B9)");
+	xcell_clear(&c);
+	assert_text(ledger, "B10", "合計");
+	assert_text(ledger, "B12", "上記のとおり支給してよろしいか伺います。");
+	sheet = xlsx_part(ledger, "xl/worksheets/sheet1.xml");
+	/* Merged ranges below move; the conditional format grows with the rows. */
+	assert_non_null(strstr(sheet, "<mergeCell ref=\"B10:D10\"/>"));
+	assert_non_null(strstr(sheet, "<mergeCell ref=\"B12:F12\"/>"));
+	assert_non_null(strstr(sheet, "<mergeCell ref=\"B3:F3\"/>"));
+	assert_non_null(strstr(sheet, "<conditionalFormatting sqref=\"F6:F9\">"));
+	/* Each copy of the row keeps the template row's height. */
+	t6 = xlsx_part(tpl, "xl/worksheets/sheet1.xml");
+	p = strstr(t6, "<row r=\"6\"");
+	assert_non_null(p);
+	p = strstr(p, " ht=\"");
+	assert_non_null(p);
+	for (i = 6; i <= 9; i++) {
+		char *want = pathf("<row r=\"%d\"", i), *q = strstr(sheet, want);
+
+		assert_non_null(q);
+		assert_memory_equal(strstr(q, " ht=\""), p, 12);
+		free(want);
+	}
+	free(t6);
+	free(sheet);
+	book = xlsx_part(ledger, "xl/workbook.xml");
+	assert_non_null(strstr(book, "一覧!$A$1:$F$13</definedName>"));
+	free(book);
+	assert_parts_kept(tpl, ledger, edited);
+	free(ledger);
+	free(tpl);
+	rmtree(dir);
+	free(dir);
+	rmtree(cdir);
+	free(cdir);
+}
+
+/* Filling is a function of the claim: the same file gives the same bytes, so reruns find them. */
+static void
+test_same_claims_same_bytes(void **state)
+{
+	char *c1, *c2, *d1 = office_outputs(&c1), *d2 = office_outputs(&c2);
+	const char *names[] = {"office-transport-0102-01102-2024-04-04.xlsx",
+	                       "transport-2024-04.cp932.ledger.xlsx"};
+	size_t i, n1, n2;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		char *a = pathf("%s/%s", d1, names[i]), *b = pathf("%s/%s", d2, names[i]);
+		char *x = slurp(a, &n1), *y = slurp(b, &n2);
+
+		assert_non_null(x);
+		assert_non_null(y);
+		assert_int_equal(n1, n2);
+		assert_memory_equal(x, y, n1);
+		free(x);
+		free(y);
+		free(a);
+		free(b);
+	}
+	rmtree(d1);
+	rmtree(d2);
+	rmtree(c1);
+	rmtree(c2);
+	free(d1);
+	free(d2);
+	free(c1);
+	free(c2);
+}
+
+/*
+ * A folder to check a changed copy of the shipped configuration in: the rules and templates
+ * copied, so a test may replace the office's workbook. Returns the configuration's path.
+ */
+static char *
+check_dir(const char *dir)
+{
+	char *cfg = pathf("%s/formagent.yaml", dir), *src = srcpath("formagent.yaml"),
+	     *rules = srcpath("rules"), *tpl = srcpath("templates");
+	char *cmd = pathf("cp -r '%s' '%s/rules' && cp -r '%s' '%s/templates' && cp '%s' '%s'",
+	                  rules, dir, tpl, dir, src, cfg);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(src);
+	free(rules);
+	free(tpl);
+	return cfg;
+}
+
+/* The checked configuration's messages (stderr and stdout), and check's exit status. */
+static char *
+check_says(const char *cfg, int *rc)
+{
+	char *out = NULL, *err = NULL, *all;
+
+	*rc = run_agent(NULL, &out, &err, "check -c '%s'", cfg);
+	all = pathf("%s%s", err != NULL ? err : "", out != NULL ? out : "");
+	free(out);
+	free(err);
+	return all;
+}
+
+static void
+assert_says(const char *text, const char *want)
+{
+	if (strstr(text, want) == NULL)
+		fail_msg("check does not say \"%s\"; it says:\n%s", want, text);
+}
+
+static void
+test_check_names_a_bad_placeholder_by_its_cell(void **state)
+{
+	char *dir = tmpdir_new(), *cfg = check_dir(dir), *xl, *said;
+	lxw_workbook *wb;
+	lxw_worksheet *ws;
+	int rc;
+
+	(void)state;
+	xl = pathf("%s/templates/様式第3号.xlsx", dir);
+	wb = workbook_new(xl);
+	ws = workbook_add_worksheet(wb, "支給決定書");
+	worksheet_write_string(ws, 5, 2, "{{case_no}}", NULL);
+	worksheet_write_string(ws, 9, 2, "{{fares}}", NULL);
+	worksheet_write_string(ws, 11, 2, "{{amount}}", NULL);
+	assert_int_equal(workbook_close(wb), LXW_NO_ERROR);
+	said = check_says(cfg, &rc);
+	assert_int_equal(rc, 1);
+	assert_says(said, "様式第3号.xlsx!支給決定書!C10: no field 'fares' in rule transport-office");
+	/* Not an error, but an administrator should know: a required field no cell shows. */
+	assert_says(said, "warning: rule transport-office requires field 'visit_on', which no cell "
+	                  "of");
+	free(said);
+	free(xl);
+	free(cfg);
+	rmtree(dir);
+	free(dir);
+}
+
+static void
+test_check_refuses_what_cannot_be_filled(void **state)
+{
+	char *dir = tmpdir_new(), *cfg = check_dir(dir), *xl, *said;
+	lxw_rich_string_tuple a = {NULL, "{{case"}, b = {NULL, "_no}}"}, *runs[] = {&a, &b, NULL};
+	lxw_workbook *wb;
+	lxw_worksheet *ws;
+	lxw_format *bold;
+	int rc;
+
+	(void)state;
+	xl = pathf("%s/templates/様式第3号.xlsx", dir);
+	wb = workbook_new(xl);
+	bold = workbook_add_format(wb);
+	format_set_bold(bold);
+	b.format = bold;
+	ws = workbook_add_worksheet(wb, "支給決定書");
+	worksheet_write_rich_string(ws, 5, 2, runs, NULL);                /* C6 */
+	worksheet_write_string(ws, 6, 2, "金額 {{amount}} 円", NULL);     /* C7 */
+	worksheet_merge_range(ws, 7, 1, 7, 3, "", NULL);                  /* B8:D8 */
+	worksheet_write_string(ws, 7, 2, "{{clinic}}", NULL);             /* C8 */
+	worksheet_write_formula(ws, 8, 2, "=cmd|'/c calc'!A1", NULL);     /* C9 */
+	worksheet_write_string(ws, 20, 2, "{{fare}}", NULL);              /* C21, in the table */
+	worksheet_add_table(ws, 19, 1, 22, 3, NULL);                      /* B20:D23 */
+	worksheet_set_header(ws, "&C{{name}}");
+	assert_int_equal(workbook_close(wb), LXW_NO_ERROR);
+	said = check_says(cfg, &rc);
+	assert_int_equal(rc, 1);
+	assert_says(said, "様式第3号.xlsx!支給決定書!C6: the placeholder is split across runs");
+	assert_says(said, "様式第3号.xlsx!支給決定書!C7: a placeholder must be the cell's whole "
+	                  "text, as {{field}}: '金額 {{amount}} 円'");
+	assert_says(said, "様式第3号.xlsx!支給決定書!C8: {{clinic}} is inside a merged range");
+	assert_says(said, "様式第3号.xlsx!支給決定書!C9: a DDE formula");
+	assert_says(said, "様式第3号.xlsx!支給決定書!C21: {{fare}} is inside the table 'Table1'");
+	assert_says(said, "様式第3号.xlsx: its sheet '支給決定書' has a placeholder in its header or "
+	                  "footer");
+	free(said);
+	free(xl);
+	/* Macros: by the name, and by what the workbook holds. */
+	xl = pathf("%s/templates/transport-office-form.yaml", dir);
+	spits(xl, "kind: form\nworkbook: 様式第3号.xlsm\n");
+	free(xl);
+	xl = pathf("%s/templates/様式第3号.xlsm", dir);
+	spits(xl, "");
+	said = check_says(cfg, &rc);
+	assert_int_equal(rc, 1);
+	assert_says(said, "様式第3号.xlsm: is a workbook with macros (.xlsm)");
+	free(said);
+	free(xl);
+	free(cfg);
+	rmtree(dir);
+	free(dir);
+}
+
+/* A workbook template holds its layout: a drawn form's keys beside 'workbook' are refused. */
+static void
+test_workbook_template_takes_no_layout(void **state)
+{
+	char *dir = tmpdir_new(), *cfg = check_dir(dir), *y, *said;
+	int rc;
+
+	(void)state;
+	y = pathf("%s/templates/transport-office-form.yaml", dir);
+	spits(y, "kind: form\nworkbook: 様式第3号.xlsx\npaper: A4\n");
+	said = check_says(cfg, &rc);
+	assert_int_equal(rc, 1);
+	assert_says(said, "transport-office-form.yaml:3:1: 'paper' does not go with 'workbook'");
+	free(said);
+	spits(y, "kind: form\nworkbook: ../rules/x.xlsx\n");
+	said = check_says(cfg, &rc);
+	assert_int_equal(rc, 1);
+	assert_says(said, "name a workbook in the templates folder, without '..'");
+	free(said);
+	free(y);
+	free(cfg);
+	rmtree(dir);
+	free(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_form_filled_in_the_office_workbook),
+	    cmocka_unit_test(test_ledger_grows_to_the_batch),
+	    cmocka_unit_test(test_same_claims_same_bytes),
+	    cmocka_unit_test(test_check_names_a_bad_placeholder_by_its_cell),
+	    cmocka_unit_test(test_check_refuses_what_cannot_be_filled),
+	    cmocka_unit_test(test_workbook_template_takes_no_layout),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
