@@ -14,8 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cairo.h>
 #include <cmocka.h>
 #include <poppler.h>
+#include <unzip.h>
+#include <zip.h>
 
 #include "testutil.h"
 
@@ -349,6 +352,238 @@ test_ledger_columns_fit_printed(void **state)
 	free(dir);
 }
 
+/*
+ * The office's workbook with every cell the fill may change (its placeholders, and the formulas
+ * that are recalculated from them) painted black and emptied: printed, it shows where the filled
+ * copy may differ from the template. Made here, from the template's parts, by text edits of its
+ * styles (a black fill and a style using it) and of its sheet.
+ */
+static void
+make_mask(const char *template, const char *out)
+{
+	unzFile in = unzOpen64(template);
+	zipFile zo = zipOpen64(out, APPEND_STATUS_CREATE);
+	char name[512], chunk[65536], *sst = NULL, *p;
+	struct part {
+		char name[512];
+		char *bytes;
+		size_t len;
+	} parts[64];
+	size_t np = 0, i;
+	int rc, k, fills = 0, xfs = 0;
+
+	assert_non_null(in);
+	assert_non_null(zo);
+	for (rc = unzGoToFirstFile(in); rc == UNZ_OK; rc = unzGoToNextFile(in)) {
+		struct part *q = &parts[np++];
+
+		assert_true(np < 64);
+		unzGetCurrentFileInfo64(in, NULL, name, sizeof name, NULL, 0, NULL, 0);
+		snprintf(q->name, sizeof q->name, "%s", name);
+		q->bytes = NULL;
+		q->len = 0;
+		unzOpenCurrentFile(in);
+		while ((k = unzReadCurrentFile(in, chunk, sizeof chunk)) > 0) {
+			q->bytes = realloc(q->bytes, q->len + (size_t)k + 1);
+			memcpy(q->bytes + q->len, chunk, (size_t)k);
+			q->len += (size_t)k;
+			q->bytes[q->len] = '\0';
+		}
+		unzCloseCurrentFile(in);
+		if (strcmp(name, "xl/sharedStrings.xml") == 0)
+			sst = q->bytes;
+	}
+	unzClose(in);
+	assert_non_null(sst);
+	for (i = 0; i < np; i++) {
+		char *text = parts[i].bytes, *edited;
+
+		if (strcmp(parts[i].name, "xl/styles.xml") == 0) {
+			p = strstr(text, "<fills count=\"");
+			assert_non_null(p);
+			fills = atoi(p + 14);
+			p = strstr(text, "<cellXfs count=\"");
+			assert_non_null(p);
+			xfs = atoi(p + 16);
+			edited = pathf(
+			    "%.*s<fill><patternFill patternType=\"solid\"><fgColor rgb=\"FF000000\"/>"
+			    "</patternFill></fill>%.*s<xf numFmtId=\"0\" fontId=\"0\" fillId=\"%d\" "
+			    "borderId=\"0\" applyFill=\"1\"/>%s",
+			    (int)(strstr(text, "</fills>") - text), text,
+			    (int)(strstr(text, "</cellXfs>") - strstr(text, "</fills>")),
+			    strstr(text, "</fills>"), fills, strstr(text, "</cellXfs>"));
+		} else if (strcmp(parts[i].name, "xl/worksheets/sheet1.xml") == 0) {
+			/* Each string cell whose text is a placeholder, and each formula cell. */
+			struct buf {
+				char *p;
+				size_t n;
+			} b = {NULL, 0};
+			const char *c = text, *next, *end;
+
+			while ((next = strstr(c, "<c r=\"")) != NULL) {
+				char ref[16], *cell;
+				int idx = -1, mark = 0;
+
+				end = strstr(next, "</c>");
+				if (end == NULL || strchr(next, '>')[-1] == '/')
+					end = strchr(next, '>') + 1;
+				else
+					end += 4;
+				sscanf(next + 6, "%15[^\"]", ref);
+				cell = strndup(next, (size_t)(end - next));
+				if (strstr(cell, "<f") != NULL)
+					mark = 1;
+				else if (strstr(cell, " t=\"s\"") != NULL &&
+				         sscanf(strstr(cell, "<v>") + 3, "%d", &idx) == 1) {
+					const char *si = sst;
+					int n;
+
+					for (n = 0; n <= idx && si != NULL; n++)
+						si = strstr(si + 1, "<si>");
+					mark = si != NULL && strncmp(strstr(si, "<t") + 2, ">{{", 3) == 0;
+					mark = mark || (si != NULL &&
+					                strncmp(strstr(si, "<t"), "<t xml:space=\"preserve\">{{",
+					                        26) == 0);
+				}
+				b.p = realloc(b.p, b.n + (size_t)(end - c) + 64);
+				memcpy(b.p + b.n, c, (size_t)(next - c));
+				b.n += (size_t)(next - c);
+				if (mark)
+					b.n += (size_t)sprintf(b.p + b.n, "<c r=\"%s\" s=\"%d\"/>", ref, xfs);
+				else {
+					memcpy(b.p + b.n, next, (size_t)(end - next));
+					b.n += (size_t)(end - next);
+				}
+				free(cell);
+				c = end;
+			}
+			edited = pathf("%.*s%s", (int)b.n, b.p, c);
+			free(b.p);
+		} else
+			edited = NULL;
+		zipOpenNewFileInZip64(zo, parts[i].name, NULL, NULL, 0, NULL, 0, NULL, Z_DEFLATED, 6,
+		                      0);
+		if (edited != NULL) {
+			zipWriteInFileInZip(zo, edited, (unsigned)strlen(edited));
+			free(edited);
+		} else
+			zipWriteInFileInZip(zo, parts[i].bytes, (unsigned)parts[i].len);
+		zipCloseFileInZip(zo);
+		free(parts[i].bytes);
+	}
+	assert_int_equal(zipClose(zo, NULL), ZIP_OK);
+	assert_true(fills > 0 && xfs > 0);
+}
+
+/* The first page of the xlsx at dir/name printed by LibreOffice, as pixels at 100 dpi. */
+static cairo_surface_t *
+pixels(const char *dir, const char *name)
+{
+	PopplerDocument *doc;
+	PopplerPage *page = printed(dir, name, &doc);
+	double w, h;
+	cairo_surface_t *sf;
+	cairo_t *cr;
+
+	poppler_page_get_size(page, &w, &h);
+	sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)(w * 100 / 72),
+	                                (int)(h * 100 / 72));
+	cr = cairo_create(sf);
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	cairo_scale(cr, 100.0 / 72, 100.0 / 72);
+	poppler_page_render_for_printing(page, cr);
+	cairo_destroy(cr);
+	cairo_surface_flush(sf);
+	g_object_unref(page);
+	g_object_unref(doc);
+	return sf;
+}
+
+static unsigned
+px(cairo_surface_t *sf, int x, int y)
+{
+	const unsigned char *row = cairo_image_surface_get_data(sf) +
+	                           (size_t)y * (size_t)cairo_image_surface_get_stride(sf);
+
+	return ((const uint32_t *)(const void *)row)[x] & 0xffffff;
+}
+
+static int
+dark(unsigned rgb)
+{
+	return ((rgb >> 16) & 0xff) + ((rgb >> 8) & 0xff) + (rgb & 0xff) < 3 * 80;
+}
+
+/*
+ * The office's form as printed, empty and filled: every pixel that differs lies inside a cell
+ * the fill may change (found by printing the mask above), give or take the 3 pixels a glyph's
+ * edge may blur across; and the filled copy does differ, inside them.
+ */
+static void
+test_filled_workbook_differs_only_in_filled_cells(void **state)
+{
+	char *dir = tmpdir_new(), *cdir = tmpdir_new(), *cfg = example_config(cdir);
+	char *in = samplepath("transport-2024-04.cp932.csv"), *tpl = srcpath("templates/様式第3号.xlsx");
+	char *cmd, *mask = pathf("%s/mask.xlsx", dir);
+	cairo_surface_t *t, *f, *m;
+	int w, h, x, y, dx, dy, inside, outside = 0, changed = 0, bx0 = 1 << 30, by0 = 1 << 30,
+	                                  bx1 = -1, by1 = -1;
+
+	(void)state;
+	assert_int_equal(run_agent(NULL, NULL, NULL,
+	                           "process -c '%s' --rule transport-office --out '%s' '%s' "
+	                           "--quiet",
+	                           cfg, dir, in),
+	                 0);
+	cmd = pathf("cp '%s' '%s/template.xlsx'", tpl, dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	make_mask(tpl, mask);
+	t = pixels(dir, "template.xlsx");
+	f = pixels(dir, "office-transport-0101-00231-2024-04-01.xlsx");
+	m = pixels(dir, "mask.xlsx");
+	w = cairo_image_surface_get_width(t);
+	h = cairo_image_surface_get_height(t);
+	assert_int_equal(cairo_image_surface_get_width(f), w);
+	assert_int_equal(cairo_image_surface_get_height(m), h);
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++) {
+			if (px(t, x, y) == px(f, x, y))
+				continue;
+			changed++;
+			/* Inside: the mask is black near here where the template is not. */
+			for (inside = 0, dy = -3; dy <= 3 && !inside; dy++)
+				for (dx = -3; dx <= 3 && !inside; dx++)
+					if (x + dx >= 0 && x + dx < w && y + dy >= 0 && y + dy < h &&
+					    dark(px(m, x + dx, y + dy)) && !dark(px(t, x + dx, y + dy)))
+						inside = 1;
+			if (!inside) {
+				outside++;
+				bx0 = x < bx0 ? x : bx0;
+				by0 = y < by0 ? y : by0;
+				bx1 = x > bx1 ? x : bx1;
+				by1 = y > by1 ? y : by1;
+			}
+		}
+	if (outside > 0)
+		fail_msg("%d pixels differ outside the filled cells, within (%d,%d)-(%d,%d) at 100 dpi",
+		         outside, bx0, by0, bx1, by1);
+	/* The values are there: thousands of pixels of text. */
+	assert_true(changed > 2000);
+	cairo_surface_destroy(t);
+	cairo_surface_destroy(f);
+	cairo_surface_destroy(m);
+	free(mask);
+	free(tpl);
+	free(in);
+	free(cfg);
+	rmtree(cdir);
+	free(cdir);
+	rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -356,6 +591,7 @@ main(void)
 	    cmocka_unit_test(test_libreoffice_shows_wareki),
 	    cmocka_unit_test(test_printed_in_japanese),
 	    cmocka_unit_test(test_ledger_columns_fit_printed),
+	    cmocka_unit_test(test_filled_workbook_differs_only_in_filled_cells),
 	};
 
 	return cmocka_run_group_tests_name("render", tests, NULL, NULL);
