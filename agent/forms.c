@@ -130,7 +130,8 @@ warn_unshown(const struct rule *r, const struct template_out *to, struct diags *
 		if (k == to->t->ncells)
 			diags_warn(d, to->t->path, 0, 0,
 			           "rule %s requires field '%s', which no cell of %s shows", r->name,
-			           r->fields[i].name, to->t->wb != NULL ? to->t->workbook : "the form");
+			           r->fields[i].name,
+			           to->t->wb != NULL ? workbook_name(to->t->wb) : "the form");
 	}
 }
 

@@ -1114,6 +1114,12 @@ workbook_load(const char *path, const char *shown, int ledger, struct diags *d)
 	return w;
 }
 
+const char *
+workbook_name(const struct workbook *w)
+{
+	return w->shown;
+}
+
 const struct wbplace *
 workbook_places(const struct workbook *w, size_t *n)
 {

@@ -33,6 +33,8 @@ struct workbook;
  */
 struct workbook *workbook_load(const char *path, const char *shown, int ledger, struct diags *d);
 void workbook_free(struct workbook *w);
+/* The name the template gives the workbook ("様式第3号.xlsx"); owned by w. */
+const char *workbook_name(const struct workbook *w);
 /* The placeholders, in sheet order and then row by row; owned by w. */
 const struct wbplace *workbook_places(const struct workbook *w, size_t *n);
 

@@ -11,7 +11,7 @@
  *   - nothing is written outside the spool (a canary folder beside it stays empty, /etc/shadow
  *     is untouched), and every name in out/ and rejected/ is plain (no leading dot, at most
  *     255 bytes);
- *   - no form holds a formula (only ledgers' totals are formulas);
+ *   - no form holds a formula (only ledgers' totals are formulas) but those its template has;
  *   - the audit log verifies.
  *
  * Prints "badinput: N inputs and M rules, as expected K, failed F; ..." and exits non-zero if F
@@ -33,6 +33,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <zip.h>
 
 #include "spool.h"
 #include "testutil.h"
@@ -492,6 +494,277 @@ log_mentions(void)
 	return found;
 }
 
+
+/* A part of a zip made by zip_write(); method 0 stores it, so its bytes lie in the file. */
+struct zpart {
+	const char *name;
+	const char *text;
+	size_t len; /* 0: strlen(text) */
+	int stored;
+};
+
+static void
+zip_write(const char *path, const struct zpart *p, size_t n)
+{
+	zipFile zf = zipOpen64(path, APPEND_STATUS_CREATE);
+	size_t i;
+
+	for (i = 0; zf != NULL && i < n; i++) {
+		zipOpenNewFileInZip64(zf, p[i].name, NULL, NULL, 0, NULL, 0, NULL,
+		                      p[i].stored ? 0 : Z_DEFLATED, p[i].stored ? 0 : 6, 0);
+		zipWriteInFileInZip(zf, p[i].text,
+		                    (unsigned)(p[i].len ? p[i].len : strlen(p[i].text)));
+		zipCloseFileInZip(zf);
+	}
+	if (zf == NULL || zipClose(zf, NULL) != ZIP_OK)
+		fail(path, "cannot write the zip");
+}
+
+#define NS_MAIN "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+#define NS_REL  "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+#define NS_PKG  "http://schemas.openxmlformats.org/package/2006/relationships"
+
+static const char wb_types[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas.openxmlformats."
+    "org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/"
+    "vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType="
+    "\"application/xml\"/></Types>";
+static const char wb_rels[] = "<?xml version=\"1.0\"?><Relationships xmlns=\"" NS_PKG
+                              "\"><Relationship Id=\"rId1\" Type=\"" NS_REL
+                              "/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>";
+static const char wb_book[] = "<?xml version=\"1.0\"?><workbook xmlns=\"" NS_MAIN
+                              "\" xmlns:r=\"" NS_REL "\"><sheets><sheet name=\"支給決定書\" "
+                              "sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>";
+static const char wb_book_rels[] = "<?xml version=\"1.0\"?><Relationships xmlns=\"" NS_PKG
+                                   "\"><Relationship Id=\"rId1\" Type=\"" NS_REL
+                                   "/worksheet\" Target=\"worksheets/sheet1.xml\"/>"
+                                   "</Relationships>";
+static const char wb_sheet[] =
+    "<?xml version=\"1.0\"?><worksheet xmlns=\"" NS_MAIN "\"><sheetData><row r=\"6\"><c "
+    "r=\"C6\" t=\"inlineStr\"><is><t>{{case_no}}</t></is></c></row></sheetData></worksheet>";
+
+/*
+ * Makes the bad workbook called name (from tests/bad/templates-bad/EXPECTED) at path: the
+ * smallest workbook with one placeholder, and what makes it bad.
+ */
+static void
+bad_workbook(const char *name, const char *path)
+{
+	struct zpart p[8] = {{"[Content_Types].xml", wb_types, 0, 0},
+	                     {"_rels/.rels", wb_rels, 0, 0},
+	                     {"xl/workbook.xml", wb_book, 0, 0},
+	                     {"xl/_rels/workbook.xml.rels", wb_book_rels, 0, 0},
+	                     {"xl/worksheets/sheet1.xml", wb_sheet, 0, 0}};
+	size_t n = 5, len, i;
+	char *big = NULL, *book = NULL, *rels = NULL, *text;
+	struct zpart *many;
+
+	if (strcmp(name, "not-a-zip") == 0) {
+		spits(path, "PK\003\004 this is not a zip, though it starts as one");
+		return;
+	}
+	if (strcmp(name, "zip-bomb") == 0) {
+		big = malloc(40 << 20);
+		memset(big, ' ', 40 << 20);
+		p[4].text = big;
+		p[4].len = 40 << 20;
+	} else if (strcmp(name, "billion-laughs") == 0)
+		p[4].text = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 "
+		            "\"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\"><!ENTITY lol3 "
+		            "\"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">]>"
+		            "<worksheet xmlns=\"" NS_MAIN "\"><sheetData><row r=\"6\"><c r=\"C6\" "
+		            "t=\"inlineStr\"><is><t>&lol3;{{case_no}}</t></is></c></row></sheetData>"
+		            "</worksheet>";
+	else if (strcmp(name, "external-entity") == 0)
+		p[4].text = "<?xml version=\"1.0\"?><!DOCTYPE w [<!ENTITY x SYSTEM "
+		            "\"file:///etc/shadow\">]><worksheet xmlns=\"" NS_MAIN "\"><sheetData><row "
+		            "r=\"6\"><c r=\"C6\" t=\"inlineStr\"><is><t>&x;</t></is></c></row>"
+		            "</sheetData></worksheet>";
+	else if (strcmp(name, "10000-sheets") == 0) {
+		book = pathf("<?xml version=\"1.0\"?><workbook xmlns=\"" NS_MAIN "\" xmlns:r=\"" NS_REL
+		             "\"><sheets>");
+		rels = pathf("<?xml version=\"1.0\"?><Relationships xmlns=\"" NS_PKG "\">");
+		for (i = 1; i <= 10000; i++) {
+			text = pathf("%s<sheet name=\"s%zu\" sheetId=\"%zu\" r:id=\"rId%zu\"/>", book, i,
+			             i, i);
+			free(book);
+			book = text;
+			text = pathf("%s<Relationship Id=\"rId%zu\" Type=\"" NS_REL "/worksheet\" "
+			             "Target=\"worksheets/sheet1.xml\"/>",
+			             rels, i);
+			free(rels);
+			rels = text;
+		}
+		text = pathf("%s</sheets></workbook>", book);
+		free(book);
+		p[2].text = book = text;
+		text = pathf("%s</Relationships>", rels);
+		free(rels);
+		p[3].text = rels = text;
+	} else if (strcmp(name, "10000-parts") == 0) {
+		many = calloc(10005, sizeof *many);
+		memcpy(many, p, 5 * sizeof *p);
+		for (i = 5; i < 10005; i++) {
+			many[i].name = pathf("xl/media/image%zu.png", i);
+			many[i].text = "not an image";
+		}
+		zip_write(path, many, 10005);
+		for (i = 5; i < 10005; i++)
+			free((char *)many[i].name);
+		free(many);
+		return;
+	} else if (strcmp(name, "dotdot-part") == 0)
+		p[n++] = (struct zpart){"../../etc/cron.d/formagent", "* * * * * root id\n", 0, 0};
+	else if (strcmp(name, "macros") == 0)
+		p[n++] = (struct zpart){"xl/vbaProject.bin", "Attribute VB_Name", 0, 0};
+	else if (strcmp(name, "dde-link") == 0)
+		p[n++] = (struct zpart){"xl/externalLinks/externalLink1.xml",
+		                        "<?xml version=\"1.0\"?><externalLink xmlns=\"" NS_MAIN
+		                        "\"><ddeLink ddeService=\"cmd\" ddeTopic=\"/c calc\"/>"
+		                        "</externalLink>",
+		                        0, 0};
+	else if (strcmp(name, "damaged-part") == 0)
+		p[4].stored = 1;
+	else if (strcmp(name, "not-xml") == 0)
+		p[4].text = "<?xml version=\"1.0\"?><worksheet><sheetData><row r=\"6\">{{case_no}}";
+	else if (strcmp(name, "no-placeholder") == 0)
+		p[4].text = "<?xml version=\"1.0\"?><worksheet xmlns=\"" NS_MAIN "\"><sheetData>"
+		            "<row r=\"6\"><c r=\"C6\" t=\"inlineStr\"><is><t>case_no</t></is></c>"
+		            "</row></sheetData></worksheet>";
+	zip_write(path, p, n);
+	free(big);
+	free(book);
+	free(rels);
+	if (strcmp(name, "damaged-part") == 0) {
+		/* A changed byte in the stored sheet: its checksum no longer holds. */
+		char *bytes = slurp(path, &len), *at = bytes != NULL
+		                                           ? memmem(bytes, len, "{{case_no}}", 11)
+		                                           : NULL;
+
+		if (at == NULL)
+			fail(name, "cannot spoil the zip");
+		else {
+			at[2] = 'C';
+			spit(path, bytes, len);
+		}
+		free(bytes);
+	} else if (strcmp(name, "cut-short") == 0) {
+		/* Half a file, as a copy that stopped: no list of parts at its end. */
+		char *bytes = slurp(path, &len);
+
+		spit(path, bytes, len / 2);
+		free(bytes);
+	}
+}
+
+/* How many times the agent's log says text. */
+static int
+log_count(const char *text)
+{
+	char *p = pathf("%s/agent.log", root), *log = slurp(p, NULL), *at;
+	int n = 0;
+
+	for (at = log; at != NULL && (at = strstr(at, text)) != NULL; at++)
+		n++;
+	free(log);
+	free(p);
+	return n;
+}
+
+static const char *count_text;
+static int count_before;
+
+static int
+log_count_grew(void)
+{
+	return log_count(count_text) > count_before;
+}
+
+/*
+ * The workbooks of templates-bad/: in place of the office's form, refused by check, and by the
+ * running agent, which goes on with the templates it had.
+ */
+static int
+run_templates(void)
+{
+	char *manifest = pathf("%s/tests/bad/templates-bad/EXPECTED", src),
+	     *text = slurp(manifest, NULL), *line, *nl, *out = NULL, *err = NULL;
+	char *live = pathf("%s/templates/様式第3号.xlsx", root),
+	     *spare = pathf("%s/templates/.spare.xlsx", root), *cmd;
+	int n = 0, rc;
+
+	cmd = pathf("cp '%s' '%s'", live, spare);
+	if (system(cmd) != 0)
+		fail("templates", "cannot keep the office's form aside");
+	free(cmd);
+	for (line = text; line != NULL && *line != '\0'; line = nl) {
+		char name[128], *chk, *cfg, *bad, *msg, *yaml, *tmp;
+		int used = 0, ok;
+
+		nl = strchr(line, '\n');
+		nl = nl != NULL ? (*nl = '\0', nl + 1) : line + strlen(line);
+		if (line[0] == '#' || line[0] == '\0' || sscanf(line, "@%127s %n", name, &used) < 1)
+			continue;
+		msg = line + used;
+		ok = strcmp(msg, "configuration OK") == 0;
+		n++;
+		chk = pathf("%s/check", root);
+		rmtree(chk);
+		cmd = pathf("mkdir -p '%s' && cp -r '%s/templates' '%s/'", chk, src, chk);
+		if (system(cmd) != 0)
+			fail(name, "cannot copy the templates");
+		free(cmd);
+		bad = pathf("%s/templates/様式第3号.xlsx", chk);
+		bad_workbook(name, bad);
+		cfg = pathf("%s/check.yaml", chk);
+		yaml = pathf("rules: %s/rules\ntemplates: templates\nlanguage: en\n"
+		             "audit: {dir: audit}\nspools:\n  - {name: s, inbox: in, work: w, out: o, "
+		             "done: d, rejected: r, rules: [transport-office]}\n",
+		             src);
+		spits(cfg, yaml);
+		free(yaml);
+		rc = run_agent(NULL, &out, &err, "check -c '%s'", cfg);
+		if ((rc == 0) != ok || strstr(ok ? (out != NULL ? out : "") : (err != NULL ? err : ""),
+		                              msg) == NULL)
+			fail(name, "check exits %d and does not say \"%s\"; it says:\n%s%s", rc, msg,
+			     err != NULL ? err : "", out != NULL ? out : "");
+		else
+			passed++;
+		free(out);
+		free(err);
+		out = err = NULL;
+		/* Live: put in place whole (a rename), as an administrator's copy would land. */
+		count_text = ok ? "rules loaded" : msg;
+		count_before = log_count(count_text);
+		tmp = pathf("%s/templates/.incoming.xlsx", root);
+		cmd = pathf("cp '%s' '%s' && mv '%s' '%s'", bad, tmp, tmp, live);
+		if (system(cmd) != 0)
+			fail(name, "cannot drop it into the live templates");
+		free(cmd);
+		free(tmp);
+		if (!wait_for(log_count_grew, 10000))
+			fail(name, "the running agent did not report the workbook within 10 s");
+		if (!alive())
+			fail(name, "the agent stopped after the workbook was dropped in");
+		free(bad);
+		free(cfg);
+		rmtree(chk);
+		free(chk);
+	}
+	/* The office's form back in place, loaded again. */
+	count_text = "rules loaded";
+	count_before = log_count(count_text);
+	cmd = pathf("mv '%s' '%s'", spare, live);
+	if (system(cmd) != 0 || !wait_for(log_count_grew, 10000))
+		fail("templates", "the office's form did not load again");
+	free(cmd);
+	free(live);
+	free(spare);
+	free(text);
+	free(manifest);
+	return n;
+}
+
 /* The rules of rules-bad/: refused by check, and by the running agent, which goes on. */
 static int
 run_rules(void)
@@ -588,6 +861,13 @@ after_rules_done(void)
 	return exists("done", "transport-gen-after-rules.csv");
 }
 
+static int
+after_templates_done(void)
+{
+	return exists("done", "office-transport-gen-after-templates.csv") &&
+	       exists("out", "office-transport-0301-01998-2024-04-01.xlsx");
+}
+
 /* Names in dir: none hidden, none longer than a filesystem allows. */
 static void
 check_names(const char *sub)
@@ -609,7 +889,10 @@ check_names(const char *sub)
 			FILE *fp = popen(cmd, "r");
 			int k = -1;
 
-			if (fp == NULL || fscanf(fp, "%d", &k) != 1 || k != 0)
+			/* The office's form (templates/様式第3号.xlsx) has one formula of its own. */
+			int want = strncmp(de->d_name, "office-transport-", 17) == 0 ? 1 : 0;
+
+			if (fp == NULL || fscanf(fp, "%d", &k) != 1 || k != want)
 				fail(de->d_name, "the form holds %d formula cells", k);
 			if (fp != NULL)
 				pclose(fp);
@@ -638,19 +921,21 @@ main(void)
 	root = tmpdir_new();
 	sp = pathf("%s/spool", root);
 	cmd = pathf("mkdir -p '%s/inbox' '%s/outside' '%s/elsewhere' '%s/rules' && cp "
-	            "'%s'/rules/*.yaml '%s/tests/bad/rules/named.yaml' '%s/rules/'",
-	            sp, root, root, root, src, src, root);
+	            "'%s'/rules/*.yaml '%s/tests/bad/rules/named.yaml' '%s/rules/' && cp -r "
+	            "'%s/templates' '%s/'",
+	            sp, root, root, root, src, src, root, src, root);
 	if (system(cmd) != 0)
 		return 2;
 	free(cmd);
 	cfg = pathf("%s/formagent.yaml", root);
-	text = pathf("rules: rules\ntemplates: %s/templates\nlanguage: en\nretry_ms: 100\n"
+	text = pathf("rules: rules\ntemplates: templates\nlanguage: en\nretry_ms: 100\n"
 	             "audit: {dir: spool/audit}\nstate_dir: spool/state\n"
 	             "spools:\n  - {name: s, inbox: spool/inbox, work: spool/work, out: spool/out, "
 	             "done: spool/done, rejected: spool/rejected, review: spool/review, settle_ms: "
 	             "200, max_bytes: %lld, "
-	             "rules: [transport, household-goods, school-entry, named, transport-scan]}\n",
-	             src, MAX_BYTES);
+	             "rules: [transport, household-goods, school-entry, named, transport-scan, "
+	             "transport-office]}\n",
+	             MAX_BYTES);
 	spits(cfg, text);
 	free(text);
 	stat("/etc/shadow", &shadow_before);
@@ -669,13 +954,21 @@ main(void)
 	}
 	usleep(300000);
 	ninputs = run_inputs();
-	nrules = run_rules();
+	nrules = run_rules() + run_templates();
 	/* The rules it had still work. */
 	text = good_claim(999, "病院");
 	drop_text("transport-gen-after-rules.csv", text);
 	free(text);
 	if (!wait_for(after_rules_done, 30000))
 		fail("after the bad rules", "a good file was not produced");
+	else
+		passed++;
+	/* And the office's form, after every bad workbook. */
+	text = good_claim(1998, "病院");
+	drop_text("office-transport-gen-after-templates.csv", text);
+	free(text);
+	if (!wait_for(after_templates_done, 30000))
+		fail("after the bad workbooks", "a good file was not produced");
 	else
 		passed++;
 	check_names("out");
