@@ -158,15 +158,15 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 CFLAGS="-O1 -g" unit
 
 # libFuzzer harnesses (tests/fuzz/) for the reader, the YAML loader with the rule schema, the
-# transforms, the check expressions and the scanned-claim finders, under ASan and UBSan. Each
-# runs FUZZ_SECONDS from seeds taken from the samples and fixtures; an input that crashes one is
+# transforms, the check expressions, the scanned-claim finders and the office's workbooks,
+# under ASan and UBSan. Each runs FUZZ_SECONDS from seeds taken from the samples and fixtures; an input that crashes one is
 # kept in tests/fuzz/regressions/, and every input kept there is replayed first (make test does
 # that, with a short run).
 FUZZ_SECONDS ?= 60
 TEST_FUZZ_SECONDS ?= 5
 TEST_CRASH_CYCLES ?= 20
 FUZZ_BUILD   = build/fuzz
-FUZZERS      = reader yaml transform expr scan
+FUZZERS      = reader yaml transform expr scan workbook
 FUZZ_OBJS    = $(LIB_SRCS:agent/%.c=$(FUZZ_BUILD)/agent/%.o)
 FUZZ_CFLAGS  = -g -O1 -fno-omit-frame-pointer
 
@@ -194,6 +194,9 @@ fuzz:
 		transform) printf '令和元年5月1日' > $$c/d1; printf 'R060401' > $$c/d2; printf '5,040円' > $$c/y1;; \
 		expr) printf 'amount == fare * trips * 2' > $$c/e1; printf 'on + 3 > date("R6.4.1") and len(name) < 4' > $$c/e2;; \
 		scan) cp tests/samples/scan-*.txt $$c/ 2>/dev/null;; \
+		workbook) for x in templates/*.xlsx; do b=$$(basename "$$x" .xlsx); \
+			{ printf '\000'; cat "$$x"; } > "$$c/$$b-whole"; \
+			{ printf '\002'; unzip -p "$$x" xl/worksheets/sheet1.xml; } > "$$c/$$b-sheet"; done;; \
 		esac; \
 		set -- tests/fuzz/regressions/$$f-*; \
 		if [ -e "$$1" ]; then echo "fuzz $$f: replaying $$# kept input(s)"; \

@@ -1075,7 +1075,7 @@ workbook_load(const char *path, const char *shown, int ledger, struct diags *d)
 		wdiag(w, d, "is a workbook with macros (.xlsm); save it as an .xlsx workbook");
 		return load_fail(w);
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 || fstat(fd, &st) == -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1) {
 		wdiag(w, d, "cannot be read: %s", strerror(errno));
 		if (fd != -1)
 			close(fd);
