@@ -159,9 +159,9 @@ asan:
 
 # libFuzzer harnesses (tests/fuzz/) for the reader, the YAML loader with the rule schema, the
 # transforms, the check expressions, the scanned-claim finders and the office's workbooks,
-# under ASan and UBSan. Each runs FUZZ_SECONDS from seeds taken from the samples and fixtures; an input that crashes one is
-# kept in tests/fuzz/regressions/, and every input kept there is replayed first (make test does
-# that, with a short run).
+# under ASan and UBSan. Each runs FUZZ_SECONDS from seeds taken from the samples, fixtures and
+# templates; an input that crashes one is kept in tests/fuzz/regressions/, and every input kept
+# there is replayed first (make test does that, with a short run).
 FUZZ_SECONDS ?= 60
 TEST_FUZZ_SECONDS ?= 5
 TEST_CRASH_CYCLES ?= 20
