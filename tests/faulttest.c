@@ -50,8 +50,8 @@ static const struct {
 #define NERRNOS (sizeof errnos / sizeof *errnos)
 
 /*
- * The claim files: good, one row wrong, a broken quote, a symbolic link, and two scanned claims,
- * one of them for review.
+ * The claim files: good, one row wrong, a broken quote, a symbolic link, one for the office's
+ * own workbooks, and two scanned claims, one of them for review.
  */
 static void
 make_inputs(void)
@@ -79,6 +79,13 @@ make_inputs(void)
 		spit(p, buf, len);
 		free(p);
 	}
+	/* The office's own form and ledger (templates/様式第3号*.xlsx): zips written by minizip. */
+	len = (size_t)snprintf(buf, sizeof buf, "%s", header);
+	for (i = 0; i < 3; i++)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, row, 200 + i, i + 1, 2000, "");
+	p = pathf("%s/office-transport-good.csv", inputs);
+	spit(p, buf, len);
+	free(p);
 	p = pathf("%s/transport-link.csv", inputs);
 	if (symlink("/etc/hostname", p) != 0)
 		perror("symlink");
@@ -118,7 +125,7 @@ new_case(const char *cdir)
 	             "state_dir: s/state\ntmpdir: s/tmp\naudit: {dir: s/audit}\n"
 	             "spools:\n  - {name: s, inbox: s/inbox, work: s/work, out: s/out, "
 	             "done: s/done, rejected: s/rejected, review: s/review, "
-	             "rules: [transport, transport-scan], settle_ms: 0}\n",
+	             "rules: [transport, transport-scan, transport-office], settle_ms: 0}\n",
 	             src, src);
 	spits(cfg, text);
 	free(text);
