@@ -288,7 +288,7 @@ install: all
 	sed 's|: demo/|: /var/lib/formagent/|' formagent.yaml > $(DESTDIR)/etc/formagent/formagent.yaml
 	chmod 0640 $(DESTDIR)/etc/formagent/formagent.yaml
 	install -m 0640 rules/*.yaml $(DESTDIR)/etc/formagent/rules/
-	install -m 0640 templates/*.yaml $(DESTDIR)/etc/formagent/templates/
+	install -m 0640 templates/*.yaml templates/*.xlsx $(DESTDIR)/etc/formagent/templates/
 	sed 's|@BINDIR@|$(PREFIX)/bin|' systemd/formagent.service \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/formagent.service
 	install -m 0644 systemd/formagent.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/formagent.conf

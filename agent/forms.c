@@ -129,8 +129,8 @@ warn_unshown(const struct rule *r, const struct template_out *to, struct diags *
 				break;
 		if (k == to->t->ncells)
 			diags_warn(d, to->t->path, 0, 0,
-			           "rule %s requires field '%s', which no cell of %s shows", r->name,
-			           r->fields[i].name,
+			           "rule %s requires field '%s', which no cell of %s shows",
+			           r->name, r->fields[i].name,
 			           to->t->wb != NULL ? workbook_name(to->t->wb) : "the form");
 	}
 }
@@ -162,10 +162,11 @@ ledger_resolve_workbook(struct rule *r, struct template_out *to, struct diags *d
 	p = workbook_places(to->t->wb, &n);
 	for (i = 0; i < n && i < to->t->ncells; i++)
 		if (!p[i].rows && to->bind[i] != FIELD_NONE && to->bind[i] != FIELD_INPUT)
-			diags_add(d, p[i].where, 0, 0,
-			          "{{%s}} is outside the repeated row, where no one claim is shown; "
-			          "write {{rows.%s}} on that row, or {{_input}} for the file's name",
-			          p[i].field, p[i].field);
+			diags_add(
+			    d, p[i].where, 0, 0,
+			    "{{%s}} is outside the repeated row, where no one claim is shown; "
+			    "write {{rows.%s}} on that row, or {{_input}} for the file's name",
+			    p[i].field, p[i].field);
 }
 
 static void
@@ -243,7 +244,8 @@ wb_values(const struct template_out *to, const struct mapped *m, const char *inp
 		else if (f >= 0 && m->v[f].t == V_INT)
 			v[i] = (struct wbvalue){WB_NUMBER, (double)m->v[f].i, NULL};
 		else if (f >= 0 && m->v[f].t == V_DATE)
-			v[i] = (struct wbvalue){WB_NUMBER, workbook_serial(to->t->wb, m->v[f].i), NULL};
+			v[i] = (struct wbvalue){WB_NUMBER, workbook_serial(to->t->wb, m->v[f].i),
+			                        NULL};
 	}
 }
 
@@ -256,8 +258,8 @@ write_form(const struct outputs *o, const struct template_out *to, const struct 
 	int rc;
 
 	if (to->t->wb == NULL)
-		return render_form(o->r, to, m, path, o->tmpdir, day >= 0 ? (time_t)(day * 86400) : 0,
-		                   cause);
+		return render_form(o->r, to, m, path, o->tmpdir,
+		                   day >= 0 ? (time_t)(day * 86400) : 0, cause);
 	v = xcalloc(to->t->ncells + 1, sizeof *v);
 	wb_values(to, m, NULL, v);
 	rc = workbook_fill(to->t->wb, v, path, cause);
@@ -312,9 +314,9 @@ form_abort(void *state)
 /* One file's ledger: opened with its first claim, whose fields may name it. */
 struct ledger_state {
 	const struct rule_output *ro;
-	struct ledger *l;      /* a drawn ledger, or */
-	struct wbledger *wl;   /* an office's workbook */
-	struct wbvalue *v;     /* its placeholders' values for the claim at hand */
+	struct ledger *l;    /* a drawn ledger, or */
+	struct wbledger *wl; /* an office's workbook */
+	struct wbvalue *v;   /* its placeholders' values for the claim at hand */
 	struct outfile f;
 	int64_t created; /* the latest claim's date: the workbook's created time; -1: none */
 };

@@ -16,10 +16,11 @@
 #define MAX_ROWS 1000
 #define MAX_COLS 100
 
-const char *const template_keys[] = {
-    "kind",  "sheet",       "paper",       "orientation",  "margins_mm",  "fit_to_width",
-    "font",  "columns",     "rows",        "styles",       "cells",       "approval",
-    "title", "total_label", "title_style", "header_style", "total_style", "workbook",     NULL};
+const char *const template_keys[] = {"kind",        "sheet",        "paper",       "orientation",
+                                     "margins_mm",  "fit_to_width", "font",        "columns",
+                                     "rows",        "styles",       "cells",       "approval",
+                                     "title",       "total_label",  "title_style", "header_style",
+                                     "total_style", "workbook",     NULL};
 static const char *const kinds[] = {"form", "ledger", NULL};
 const char *const template_style_keys[] = {"font",       "size",   "bold",   "italic", "underline",
                                            "wrap",       "shrink", "border", "align",  "valign",
@@ -434,8 +435,7 @@ load_body(struct template *t, const struct ynode *root, struct diags *d)
  * test them as they do a drawn form's.
  */
 static void
-load_workbook(struct template *t, const struct ynode *root, const struct ynode *v,
-              struct diags *d)
+load_workbook(struct template *t, const struct ynode *root, const struct ynode *v, struct diags *d)
 {
 	const struct wbplace *p;
 	char *dir, *tmp;

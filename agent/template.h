@@ -43,7 +43,8 @@ struct tcell {
 	int style;          /* index into styles, -1 for none */
 	enum tas as;
 	int gannen; /* with as: wareki, year 1 as 元年 (the default) or 1年 */
-	const char *file; /* for messages: the template's path, or a workbook's "様式.xlsx!SHEET!C6" */
+	const char
+	    *file; /* for messages: the template's path, or a workbook's "様式.xlsx!SHEET!C6" */
 	int line, col;
 };
 

@@ -229,13 +229,14 @@ zip_write(const struct workbook *w, const char *path, const struct repl *rp, siz
 			if (strcmp(rp[k].part, p->name) == 0)
 				r = &rp[k];
 		if (r != NULL)
-			ok = zipOpenNewFileInZip64(zf, p->name, &zi, NULL, 0, NULL, 0, NULL, Z_DEFLATED,
-			                           Z_DEFAULT_COMPRESSION, 0) == ZIP_OK &&
-			     zipWriteInFileInZip(zf, r->pre, (unsigned)r->prelen) == ZIP_OK &&
-			     (r->fd < 0 || copy_rows(zf, r->fd) == 0) &&
-			     (r->post == NULL ||
-			      zipWriteInFileInZip(zf, r->post, (unsigned)r->postlen) == ZIP_OK) &&
-			     zipCloseFileInZip(zf) == ZIP_OK;
+			ok =
+			    zipOpenNewFileInZip64(zf, p->name, &zi, NULL, 0, NULL, 0, NULL,
+			                          Z_DEFLATED, Z_DEFAULT_COMPRESSION, 0) == ZIP_OK &&
+			    zipWriteInFileInZip(zf, r->pre, (unsigned)r->prelen) == ZIP_OK &&
+			    (r->fd < 0 || copy_rows(zf, r->fd) == 0) &&
+			    (r->post == NULL ||
+			     zipWriteInFileInZip(zf, r->post, (unsigned)r->postlen) == ZIP_OK) &&
+			    zipCloseFileInZip(zf) == ZIP_OK;
 		else
 			ok = zipOpenNewFileInZip2_64(zf, p->name, &zi, NULL, 0, NULL, 0, NULL,
 			                             p->method, p->level, 1, 0) == ZIP_OK &&
@@ -560,9 +561,9 @@ move_row(xmlNode *row, int to, const struct shift *s)
 
 struct wbledger {
 	const struct workbook *w;
-	xmlDoc **docs;  /* per sheet with placeholders: its copy, fixed values filled */
-	xmlNode *row;   /* the repeated row, in docs[lsheet] */
-	int fd;         /* the rows written so far, unlinked */
+	xmlDoc **docs; /* per sheet with placeholders: its copy, fixed values filled */
+	xmlNode *row;  /* the repeated row, in docs[lsheet] */
+	int fd;        /* the rows written so far, unlinked */
 	unsigned long n;
 };
 
@@ -589,7 +590,8 @@ wbledger_open(const struct workbook *w, const struct wbvalue *fixed, const char 
 	for (i = 0; i < w->nsheets; i++)
 		if (w->sheets[i].doc != NULL) {
 			l->docs[i] = xmlCopyDoc(w->sheets[i].doc, 1);
-			fill_sheet(w, (int)i, l->docs[i], fixed, (int)i == w->lsheet ? w->lrow : -1);
+			fill_sheet(w, (int)i, l->docs[i], fixed,
+			           (int)i == w->lsheet ? w->lrow : -1);
 		}
 	snprintf(rr, sizeof rr, "%d", w->lrow + 1);
 	sd = wb_child(xmlDocGetRootElement(l->docs[w->lsheet]), "sheetData");
@@ -632,7 +634,8 @@ use_sheet_ns(xmlNode *n, xmlNode *within)
 	for (; n != NULL; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (n->ns != NULL && (ns = xmlSearchNs(within->doc, within, n->ns->prefix)) != NULL &&
+		if (n->ns != NULL &&
+		    (ns = xmlSearchNs(within->doc, within, n->ns->prefix)) != NULL &&
 		    xmlStrEqual(ns->href, n->ns->href))
 			n->ns = ns;
 		for (a = n->properties; a != NULL; a = a->next)

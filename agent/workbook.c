@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "template.h"
+#include "utf8.h"
 #include "wbpriv.h"
 #include "xlsxcheck.h"
 #include "xmalloc.h"
@@ -219,15 +220,15 @@ read_zip(struct workbook *w, const char *path, struct diags *d)
 	for (rc = unzGoToFirstFile(zf); rc == UNZ_OK; rc = unzGoToNextFile(zf)) {
 		struct wbpart *p;
 
-		if (unzGetCurrentFileInfo64(zf, &fi, name, sizeof name, NULL, 0, NULL, 0) !=
-		    UNZ_OK)
+		if (unzGetCurrentFileInfo64(zf, &fi, name, sizeof name, NULL, 0, NULL, 0) != UNZ_OK)
 			break;
 		if (w->nparts == gi.number_entry) {
 			wdiag(w, d, "its zip lists more parts than it says it has");
 			goto fail;
 		}
 		if (!part_name_ok(name)) {
-			wdiag(w, d, "has a part named '%s', which is not a plain path inside the zip",
+			wdiag(w, d,
+			      "has a part named '%s', which is not a plain path inside the zip",
 			      name);
 			goto fail;
 		}
@@ -297,11 +298,19 @@ fail:
 	return -1;
 }
 
-/* Parses a part's XML: no network, no DTD, no entity substitution. NULL if it is not XML. */
+/*
+ * Parses a part's XML: no network, no DTD, no entity substitution, and UTF-8 whatever it
+ * declares (Excel and LibreOffice write nothing else; a part that is not UTF-8 is refused
+ * before, so libxml2 never meets bytes it cannot convert). NULL if it is not XML.
+ */
 xmlDoc *
 wb_parse(const struct wbpart *p)
 {
-	return xmlReadMemory(p->xml, (int)p->xlen, p->name, NULL,
+	size_t bad;
+
+	if (!utf8_valid(p->xml, p->xlen, &bad))
+		return NULL;
+	return xmlReadMemory(p->xml, (int)p->xlen, p->name, "UTF-8",
 	                     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 }
 
@@ -317,7 +326,7 @@ parse_or_say(struct workbook *w, const char *name, struct diags *d)
 	}
 	if ((doc = wb_parse(p)) == NULL || xmlDocGetRootElement(doc) == NULL) {
 		xmlFreeDoc(doc);
-		wdiag(w, d, "its part %s is not well-formed XML", name);
+		wdiag(w, d, "its part %s is not well-formed XML in UTF-8", name);
 		return NULL;
 	}
 	return doc;
@@ -360,7 +369,8 @@ resolve_target(const char *source, const char *target)
 	return b.p;
 }
 
-/* The relationships part of a part: xl/worksheets/sheet1.xml → xl/worksheets/_rels/sheet1.xml.rels */
+/* The relationships part of a part: xl/worksheets/sheet1.xml → xl/worksheets/_rels/sheet1.xml.rels
+ */
 static char *
 rels_name(const char *part)
 {
@@ -446,8 +456,7 @@ rel_find_fn(struct workbook *w, const char *type, const char *target, const char
 
 /* The part the relationship of part with that type (and id, if not NULL) points at, or NULL. */
 static char *
-rel_target(struct workbook *w, const char *part, const char *type, const char *id,
-           struct diags *d)
+rel_target(struct workbook *w, const char *part, const char *type, const char *id, struct diags *d)
 {
 	struct rel_find f = {type, id, NULL};
 
@@ -466,8 +475,9 @@ external_fn(struct workbook *w, const char *type, const char *target, const char
 		return;
 	p = target != NULL ? wb_part(w, target) : NULL;
 	if (p != NULL && p->xml != NULL && memmem(p->xml, p->xlen, "ddeLink", 7) != NULL)
-		wdiag(w, d, "has a DDE link (%s), which could run a program when the form opens; "
-		            "remove it",
+		wdiag(w, d,
+		      "has a DDE link (%s), which could run a program when the form opens; "
+		      "remove it",
 		      target);
 	else
 		wdiag(w, d, "links to another workbook (%s); a template must hold its own values",
@@ -495,8 +505,9 @@ check_active(struct workbook *w, struct diags *d)
 	}
 	for (k = 0; ct != NULL && ct->xml != NULL && macro_types[k] != NULL; k++)
 		if (strstr(ct->xml, macro_types[k]) != NULL) {
-			wdiag(w, d, "is a workbook with macros; save it as an .xlsx workbook without "
-			            "them");
+			wdiag(w, d,
+			      "is a workbook with macros; save it as an .xlsx workbook without "
+			      "them");
 			return -1;
 		}
 	return diags_errors(d, 0) > before ? -1 : 0;
@@ -821,7 +832,8 @@ scan_sheet(struct workbook *w, int si, struct diags *d)
 				if (ft != NULL && is_dde((const char *)ft)) {
 					where = where_of(w, si, r, col);
 					pdiag(where, d,
-					      "a DDE formula, which could run a program when the form "
+					      "a DDE formula, which could run a program when the "
+					      "form "
 					      "opens; remove it");
 					free(where);
 				}
@@ -902,7 +914,8 @@ read_workbook(struct workbook *w, struct diags *d)
 		wdiag(w, d, "links to other workbooks; a template must hold its own values");
 		return -1;
 	}
-	if ((pr = wb_child(root, "workbookPr")) != NULL && (name = wb_attr(pr, "date1904")) != NULL) {
+	if ((pr = wb_child(root, "workbookPr")) != NULL &&
+	    (name = wb_attr(pr, "date1904")) != NULL) {
 		w->date1904 = strcmp(name, "1") == 0 || strcmp(name, "true") == 0;
 		free(name);
 	}
@@ -959,7 +972,8 @@ scan_other_parts(struct workbook *w, struct diags *d)
 				break;
 		if (k == w->nsheets)
 			wdiag(w, d,
-			      "its part %s holds a placeholder, which is never filled there (a chart, "
+			      "its part %s holds a placeholder, which is never filled there (a "
+			      "chart, "
 			      "a pivot table, a drawing or a comment); only cells are",
 			      p->name);
 	}
@@ -994,8 +1008,9 @@ find_ledger_row(struct workbook *w, int ledger, struct diags *d)
 			      p->field, first->where);
 	}
 	if (ledger && first == NULL) {
-		wdiag(w, d, "a ledger's workbook needs one row of {{rows.FIELD}} cells, repeated "
-		            "once per claim; it has none");
+		wdiag(w, d,
+		      "a ledger's workbook needs one row of {{rows.FIELD}} cells, repeated "
+		      "once per claim; it has none");
 		return;
 	}
 	if (first != NULL) {
@@ -1046,10 +1061,11 @@ check_ledger_row(struct workbook *w, struct diags *d)
 		for (c = here ? row->children : NULL; c != NULL; c = c->next)
 			if ((f = wb_child(c, "f")) != NULL && (s = wb_attr(f, "t")) != NULL) {
 				if (strcmp(s, "shared") == 0)
-					wdiag(w, d,
-					      "its repeated row %d holds a shared formula (filled by "
-					      "dragging); type each of its formulas in by itself",
-					      w->lrow + 1);
+					wdiag(
+					    w, d,
+					    "its repeated row %d holds a shared formula (filled by "
+					    "dragging); type each of its formulas in by itself",
+					    w->lrow + 1);
 				free(s);
 			}
 	}

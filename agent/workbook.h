@@ -58,7 +58,8 @@ int workbook_fill(const struct workbook *w, const struct wbvalue *v, const char 
 /*
  * A ledger's workbook filled row by row: the repeated row once per claim, everything below it
  * moved down. The rows wait in an unlinked file in tmpdir, so a batch of any size costs one
- * row's memory (tmpdir NULL: $TMPDIR or /tmp). fixed holds a value for every placeholder outside the repeated row.
+ * row's memory (tmpdir NULL: $TMPDIR or /tmp). fixed holds a value for every placeholder outside
+ * the repeated row.
  */
 struct wbledger;
 struct wbledger *wbledger_open(const struct workbook *w, const struct wbvalue *fixed,

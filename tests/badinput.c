@@ -494,7 +494,6 @@ log_mentions(void)
 	return found;
 }
 
-
 /* A part of a zip made by zip_write(); method 0 stores it, so its bytes lie in the file. */
 struct zpart {
 	const char *name;
@@ -535,10 +534,10 @@ static const char wb_rels[] = "<?xml version=\"1.0\"?><Relationships xmlns=\"" N
 static const char wb_book[] = "<?xml version=\"1.0\"?><workbook xmlns=\"" NS_MAIN
                               "\" xmlns:r=\"" NS_REL "\"><sheets><sheet name=\"支給決定書\" "
                               "sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>";
-static const char wb_book_rels[] = "<?xml version=\"1.0\"?><Relationships xmlns=\"" NS_PKG
-                                   "\"><Relationship Id=\"rId1\" Type=\"" NS_REL
-                                   "/worksheet\" Target=\"worksheets/sheet1.xml\"/>"
-                                   "</Relationships>";
+static const char wb_book_rels[] =
+    "<?xml version=\"1.0\"?><Relationships xmlns=\"" NS_PKG
+    "\"><Relationship Id=\"rId1\" Type=\"" NS_REL "/worksheet\" Target=\"worksheets/sheet1.xml\"/>"
+    "</Relationships>";
 static const char wb_sheet[] =
     "<?xml version=\"1.0\"?><worksheet xmlns=\"" NS_MAIN "\"><sheetData><row r=\"6\"><c "
     "r=\"C6\" t=\"inlineStr\"><is><t>{{case_no}}</t></is></c></row></sheetData></worksheet>";
@@ -569,24 +568,26 @@ bad_workbook(const char *name, const char *path)
 		p[4].text = big;
 		p[4].len = 40 << 20;
 	} else if (strcmp(name, "billion-laughs") == 0)
-		p[4].text = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 "
-		            "\"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\"><!ENTITY lol3 "
-		            "\"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">]>"
-		            "<worksheet xmlns=\"" NS_MAIN "\"><sheetData><row r=\"6\"><c r=\"C6\" "
-		            "t=\"inlineStr\"><is><t>&lol3;{{case_no}}</t></is></c></row></sheetData>"
-		            "</worksheet>";
+		p[4].text =
+		    "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 "
+		    "\"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\"><!ENTITY lol3 "
+		    "\"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">]>"
+		    "<worksheet xmlns=\"" NS_MAIN "\"><sheetData><row r=\"6\"><c r=\"C6\" "
+		    "t=\"inlineStr\"><is><t>&lol3;{{case_no}}</t></is></c></row></sheetData>"
+		    "</worksheet>";
 	else if (strcmp(name, "external-entity") == 0)
-		p[4].text = "<?xml version=\"1.0\"?><!DOCTYPE w [<!ENTITY x SYSTEM "
-		            "\"file:///etc/shadow\">]><worksheet xmlns=\"" NS_MAIN "\"><sheetData><row "
-		            "r=\"6\"><c r=\"C6\" t=\"inlineStr\"><is><t>&x;</t></is></c></row>"
-		            "</sheetData></worksheet>";
+		p[4].text =
+		    "<?xml version=\"1.0\"?><!DOCTYPE w [<!ENTITY x SYSTEM "
+		    "\"file:///etc/shadow\">]><worksheet xmlns=\"" NS_MAIN "\"><sheetData><row "
+		    "r=\"6\"><c r=\"C6\" t=\"inlineStr\"><is><t>&x;</t></is></c></row>"
+		    "</sheetData></worksheet>";
 	else if (strcmp(name, "10000-sheets") == 0) {
-		book = pathf("<?xml version=\"1.0\"?><workbook xmlns=\"" NS_MAIN "\" xmlns:r=\"" NS_REL
-		             "\"><sheets>");
+		book = pathf("<?xml version=\"1.0\"?><workbook xmlns=\"" NS_MAIN
+		             "\" xmlns:r=\"" NS_REL "\"><sheets>");
 		rels = pathf("<?xml version=\"1.0\"?><Relationships xmlns=\"" NS_PKG "\">");
 		for (i = 1; i <= 10000; i++) {
-			text = pathf("%s<sheet name=\"s%zu\" sheetId=\"%zu\" r:id=\"rId%zu\"/>", book, i,
-			             i, i);
+			text = pathf("%s<sheet name=\"s%zu\" sheetId=\"%zu\" r:id=\"rId%zu\"/>",
+			             book, i, i, i);
 			free(book);
 			book = text;
 			text = pathf("%s<Relationship Id=\"rId%zu\" Type=\"" NS_REL "/worksheet\" "
@@ -637,9 +638,8 @@ bad_workbook(const char *name, const char *path)
 	free(rels);
 	if (strcmp(name, "damaged-part") == 0) {
 		/* A changed byte in the stored sheet: its checksum no longer holds. */
-		char *bytes = slurp(path, &len), *at = bytes != NULL
-		                                           ? memmem(bytes, len, "{{case_no}}", 11)
-		                                           : NULL;
+		char *bytes = slurp(path, &len),
+		     *at = bytes != NULL ? memmem(bytes, len, "{{case_no}}", 11) : NULL;
 
 		if (at == NULL)
 			fail(name, "cannot spoil the zip");
@@ -717,17 +717,18 @@ run_templates(void)
 		bad = pathf("%s/templates/様式第3号.xlsx", chk);
 		bad_workbook(name, bad);
 		cfg = pathf("%s/check.yaml", chk);
-		yaml = pathf("rules: %s/rules\ntemplates: templates\nlanguage: en\n"
-		             "audit: {dir: audit}\nspools:\n  - {name: s, inbox: in, work: w, out: o, "
-		             "done: d, rejected: r, rules: [transport-office]}\n",
-		             src);
+		yaml =
+		    pathf("rules: %s/rules\ntemplates: templates\nlanguage: en\n"
+		          "audit: {dir: audit}\nspools:\n  - {name: s, inbox: in, work: w, out: o, "
+		          "done: d, rejected: r, rules: [transport-office]}\n",
+		          src);
 		spits(cfg, yaml);
 		free(yaml);
 		rc = run_agent(NULL, &out, &err, "check -c '%s'", cfg);
-		if ((rc == 0) != ok || strstr(ok ? (out != NULL ? out : "") : (err != NULL ? err : ""),
-		                              msg) == NULL)
-			fail(name, "check exits %d and does not say \"%s\"; it says:\n%s%s", rc, msg,
-			     err != NULL ? err : "", out != NULL ? out : "");
+		if ((rc == 0) != ok ||
+		    strstr(ok ? (out != NULL ? out : "") : (err != NULL ? err : ""), msg) == NULL)
+			fail(name, "check exits %d and does not say \"%s\"; it says:\n%s%s", rc,
+			     msg, err != NULL ? err : "", out != NULL ? out : "");
 		else
 			passed++;
 		free(out);
@@ -889,7 +890,8 @@ check_names(const char *sub)
 			FILE *fp = popen(cmd, "r");
 			int k = -1;
 
-			/* The office's form (templates/様式第3号.xlsx) has one formula of its own. */
+			/* The office's form (templates/様式第3号.xlsx) has one formula of its own.
+			 */
 			int want = strncmp(de->d_name, "office-transport-", 17) == 0 ? 1 : 0;
 
 			if (fp == NULL || fscanf(fp, "%d", &k) != 1 || k != want)

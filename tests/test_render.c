@@ -405,13 +405,14 @@ make_mask(const char *template, const char *out)
 			p = strstr(text, "<cellXfs count=\"");
 			assert_non_null(p);
 			xfs = atoi(p + 16);
-			edited = pathf(
-			    "%.*s<fill><patternFill patternType=\"solid\"><fgColor rgb=\"FF000000\"/>"
-			    "</patternFill></fill>%.*s<xf numFmtId=\"0\" fontId=\"0\" fillId=\"%d\" "
-			    "borderId=\"0\" applyFill=\"1\"/>%s",
-			    (int)(strstr(text, "</fills>") - text), text,
-			    (int)(strstr(text, "</cellXfs>") - strstr(text, "</fills>")),
-			    strstr(text, "</fills>"), fills, strstr(text, "</cellXfs>"));
+			edited = pathf("%.*s<fill><patternFill patternType=\"solid\"><fgColor "
+			               "rgb=\"FF000000\"/>"
+			               "</patternFill></fill>%.*s<xf numFmtId=\"0\" fontId=\"0\" "
+			               "fillId=\"%d\" "
+			               "borderId=\"0\" applyFill=\"1\"/>%s",
+			               (int)(strstr(text, "</fills>") - text), text,
+			               (int)(strstr(text, "</cellXfs>") - strstr(text, "</fills>")),
+			               strstr(text, "</fills>"), fills, strstr(text, "</cellXfs>"));
 		} else if (strcmp(parts[i].name, "xl/worksheets/sheet1.xml") == 0) {
 			/* Each string cell whose text is a placeholder, and each formula cell. */
 			struct buf {
@@ -440,16 +441,19 @@ make_mask(const char *template, const char *out)
 
 					for (n = 0; n <= idx && si != NULL; n++)
 						si = strstr(si + 1, "<si>");
-					mark = si != NULL && strncmp(strstr(si, "<t") + 2, ">{{", 3) == 0;
-					mark = mark || (si != NULL &&
-					                strncmp(strstr(si, "<t"), "<t xml:space=\"preserve\">{{",
-					                        26) == 0);
+					mark = si != NULL &&
+					       strncmp(strstr(si, "<t") + 2, ">{{", 3) == 0;
+					mark = mark ||
+					       (si != NULL &&
+					        strncmp(strstr(si, "<t"),
+					                "<t xml:space=\"preserve\">{{", 26) == 0);
 				}
 				b.p = realloc(b.p, b.n + (size_t)(end - c) + 64);
 				memcpy(b.p + b.n, c, (size_t)(next - c));
 				b.n += (size_t)(next - c);
 				if (mark)
-					b.n += (size_t)sprintf(b.p + b.n, "<c r=\"%s\" s=\"%d\"/>", ref, xfs);
+					b.n += (size_t)sprintf(b.p + b.n, "<c r=\"%s\" s=\"%d\"/>",
+					                       ref, xfs);
 				else {
 					memcpy(b.p + b.n, next, (size_t)(end - next));
 					b.n += (size_t)(end - next);
@@ -461,8 +465,8 @@ make_mask(const char *template, const char *out)
 			free(b.p);
 		} else
 			edited = NULL;
-		zipOpenNewFileInZip64(zo, parts[i].name, NULL, NULL, 0, NULL, 0, NULL, Z_DEFLATED, 6,
-		                      0);
+		zipOpenNewFileInZip64(zo, parts[i].name, NULL, NULL, 0, NULL, 0, NULL, Z_DEFLATED,
+		                      6, 0);
 		if (edited != NULL) {
 			zipWriteInFileInZip(zo, edited, (unsigned)strlen(edited));
 			free(edited);
@@ -524,11 +528,12 @@ static void
 test_filled_workbook_differs_only_in_filled_cells(void **state)
 {
 	char *dir = tmpdir_new(), *cdir = tmpdir_new(), *cfg = example_config(cdir);
-	char *in = samplepath("transport-2024-04.cp932.csv"), *tpl = srcpath("templates/様式第3号.xlsx");
+	char *in = samplepath("transport-2024-04.cp932.csv"),
+	     *tpl = srcpath("templates/様式第3号.xlsx");
 	char *cmd, *mask = pathf("%s/mask.xlsx", dir);
 	cairo_surface_t *t, *f, *m;
 	int w, h, x, y, dx, dy, inside, outside = 0, changed = 0, bx0 = 1 << 30, by0 = 1 << 30,
-	                                  bx1 = -1, by1 = -1;
+	                                bx1 = -1, by1 = -1;
 
 	(void)state;
 	assert_int_equal(run_agent(NULL, NULL, NULL,
@@ -555,8 +560,9 @@ test_filled_workbook_differs_only_in_filled_cells(void **state)
 			/* Inside: the mask is black near here where the template is not. */
 			for (inside = 0, dy = -3; dy <= 3 && !inside; dy++)
 				for (dx = -3; dx <= 3 && !inside; dx++)
-					if (x + dx >= 0 && x + dx < w && y + dy >= 0 && y + dy < h &&
-					    dark(px(m, x + dx, y + dy)) && !dark(px(t, x + dx, y + dy)))
+					if (x + dx >= 0 && x + dx < w && y + dy >= 0 &&
+					    y + dy < h && dark(px(m, x + dx, y + dy)) &&
+					    !dark(px(t, x + dx, y + dy)))
 						inside = 1;
 			if (!inside) {
 				outside++;
@@ -567,8 +573,9 @@ test_filled_workbook_differs_only_in_filled_cells(void **state)
 			}
 		}
 	if (outside > 0)
-		fail_msg("%d pixels differ outside the filled cells, within (%d,%d)-(%d,%d) at 100 dpi",
-		         outside, bx0, by0, bx1, by1);
+		fail_msg(
+		    "%d pixels differ outside the filled cells, within (%d,%d)-(%d,%d) at 100 dpi",
+		    outside, bx0, by0, bx1, by1);
 	/* The values are there: thousands of pixels of text. */
 	assert_true(changed > 2000);
 	cairo_surface_destroy(t);

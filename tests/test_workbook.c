@@ -42,8 +42,8 @@ parts_of(const char *path, size_t *n)
 	for (rc = unzGoToFirstFile(zf); rc == UNZ_OK; rc = unzGoToNextFile(zf)) {
 		struct part *p;
 
-		assert_int_equal(unzGetCurrentFileInfo64(zf, NULL, name, sizeof name, NULL, 0, NULL, 0),
-		                 UNZ_OK);
+		assert_int_equal(
+		    unzGetCurrentFileInfo64(zf, NULL, name, sizeof name, NULL, 0, NULL, 0), UNZ_OK);
 		v = realloc(v, (*n + 1) * sizeof *v);
 		p = &v[(*n)++];
 		p->name = strdup(name);
@@ -231,8 +231,7 @@ static void
 test_ledger_grows_to_the_batch(void **state)
 {
 	char *cdir, *dir = office_outputs(&cdir), *tpl = srcpath("templates/様式第3号の2.xlsx");
-	char *ledger = pathf("%s/transport-2024-04.cp932.ledger.xlsx", dir), *sheet, *book, *t6,
-	     *p;
+	char *ledger = pathf("%s/transport-2024-04.cp932.ledger.xlsx", dir), *sheet, *book, *t6, *p;
 	static const char *const edited[] = {"xl/worksheets/sheet1.xml", "xl/workbook.xml", NULL};
 	static const char *const cases[] = {"0101-00231", "0101-00487", "0102-01102", "0102-01345"};
 	static const double amounts[] = {2000, 4000, 840, 5040};
@@ -383,7 +382,8 @@ test_check_names_a_bad_placeholder_by_its_cell(void **state)
 	assert_int_equal(workbook_close(wb), LXW_NO_ERROR);
 	said = check_says(cfg, &rc);
 	assert_int_equal(rc, 1);
-	assert_says(said, "様式第3号.xlsx!支給決定書!C10: no field 'fares' in rule transport-office");
+	assert_says(said,
+	            "様式第3号.xlsx!支給決定書!C10: no field 'fares' in rule transport-office");
 	/* Not an error, but an administrator should know: a required field no cell shows. */
 	assert_says(said, "warning: rule transport-office requires field 'visit_on', which no cell "
 	                  "of");
@@ -411,13 +411,13 @@ test_check_refuses_what_cannot_be_filled(void **state)
 	format_set_bold(bold);
 	b.format = bold;
 	ws = workbook_add_worksheet(wb, "支給決定書");
-	worksheet_write_rich_string(ws, 5, 2, runs, NULL);                /* C6 */
-	worksheet_write_string(ws, 6, 2, "金額 {{amount}} 円", NULL);     /* C7 */
-	worksheet_merge_range(ws, 7, 1, 7, 3, "", NULL);                  /* B8:D8 */
-	worksheet_write_string(ws, 7, 2, "{{clinic}}", NULL);             /* C8 */
-	worksheet_write_formula(ws, 8, 2, "=cmd|'/c calc'!A1", NULL);     /* C9 */
-	worksheet_write_string(ws, 20, 2, "{{fare}}", NULL);              /* C21, in the table */
-	worksheet_add_table(ws, 19, 1, 22, 3, NULL);                      /* B20:D23 */
+	worksheet_write_rich_string(ws, 5, 2, runs, NULL);            /* C6 */
+	worksheet_write_string(ws, 6, 2, "金額 {{amount}} 円", NULL); /* C7 */
+	worksheet_merge_range(ws, 7, 1, 7, 3, "", NULL);              /* B8:D8 */
+	worksheet_write_string(ws, 7, 2, "{{clinic}}", NULL);         /* C8 */
+	worksheet_write_formula(ws, 8, 2, "=cmd|'/c calc'!A1", NULL); /* C9 */
+	worksheet_write_string(ws, 20, 2, "{{fare}}", NULL);          /* C21, in the table */
+	worksheet_add_table(ws, 19, 1, 22, 3, NULL);                  /* B20:D23 */
 	worksheet_set_header(ws, "&C{{name}}");
 	assert_int_equal(workbook_close(wb), LXW_NO_ERROR);
 	said = check_says(cfg, &rc);
@@ -428,8 +428,9 @@ test_check_refuses_what_cannot_be_filled(void **state)
 	assert_says(said, "様式第3号.xlsx!支給決定書!C8: {{clinic}} is inside a merged range");
 	assert_says(said, "様式第3号.xlsx!支給決定書!C9: a DDE formula");
 	assert_says(said, "様式第3号.xlsx!支給決定書!C21: {{fare}} is inside the table 'Table1'");
-	assert_says(said, "様式第3号.xlsx: its sheet '支給決定書' has a placeholder in its header or "
-	                  "footer");
+	assert_says(said,
+	            "様式第3号.xlsx: its sheet '支給決定書' has a placeholder in its header or "
+	            "footer");
 	free(said);
 	free(xl);
 	/* Macros: by the name, and by what the workbook holds. */
