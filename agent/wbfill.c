@@ -248,6 +248,21 @@ zip_write(const struct workbook *w, const char *path, const struct repl *rp, siz
 	return xlsx_check_copy(path, cause);
 }
 
+/* zip_write(), then frees the n texts of the parts written anew and both arrays. */
+static int
+write_parts(const struct workbook *w, const char *path, struct repl *rp, char **texts, size_t n,
+            char **cause)
+{
+	int rc = zip_write(w, path, rp, n, cause);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(texts[i]);
+	free(texts);
+	free(rp);
+	return rc;
+}
+
 int
 workbook_fill(const struct workbook *w, const struct wbvalue *v, const char *path, char **cause)
 {
@@ -255,7 +270,6 @@ workbook_fill(const struct workbook *w, const struct wbvalue *v, const char *pat
 	xmlDoc *main = xmlCopyDoc(w->main_doc, 1), *doc;
 	char **texts = xcalloc(w->nsheets + 1, sizeof *texts);
 	size_t i, n = 0, len;
-	int rc;
 
 	for (i = 0; i < w->nsheets; i++) {
 		if (w->sheets[i].doc == NULL)
@@ -271,13 +285,7 @@ workbook_fill(const struct workbook *w, const struct wbvalue *v, const char *pat
 	texts[n] = dump(main, &len);
 	xmlFreeDoc(main);
 	rp[n] = (struct repl){w->main, texts[n], len, -1, NULL, 0};
-	n++;
-	rc = zip_write(w, path, rp, n, cause);
-	for (i = 0; i < n; i++)
-		free(texts[i]);
-	free(texts);
-	free(rp);
-	return rc;
+	return write_parts(w, path, rp, texts, n + 1, cause);
 }
 
 /*
@@ -843,7 +851,6 @@ wbledger_write(struct wbledger *l, const char *path, char **cause)
 	xmlDoc *main = xmlCopyDoc(w->main_doc, 1);
 	xmlNode *pi;
 	size_t i, n = 0, len;
-	int rc;
 
 	move_below(xmlDocGetRootElement(l->docs[w->lsheet]), l->row, &s, l->n);
 	pi = xmlNewDocPI(l->docs[w->lsheet], (const xmlChar *)"formagent-rows", NULL);
@@ -874,12 +881,7 @@ wbledger_write(struct wbledger *l, const char *path, char **cause)
 		n++;
 	}
 	xmlFreeDoc(main);
-	rc = zip_write(w, path, rp, n, cause);
-	for (i = 0; i < n; i++)
-		free(texts[i]);
-	free(texts);
-	free(rp);
-	return rc;
+	return write_parts(w, path, rp, texts, n, cause);
 }
 
 void

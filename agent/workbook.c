@@ -64,10 +64,10 @@ wb_child(const xmlNode *n, const char *name)
 	return NULL;
 }
 
-char *
-wb_attr(const xmlNode *n, const char *name)
+/* libxml2's string as ours (freed with free()), or NULL. */
+static char *
+own(xmlChar *v)
 {
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
 	char *s;
 
 	if (v == NULL)
@@ -77,20 +77,20 @@ wb_attr(const xmlNode *n, const char *name)
 	return s;
 }
 
+char *
+wb_attr(const xmlNode *n, const char *name)
+{
+	return own(xmlGetProp(n, (const xmlChar *)name));
+}
+
 /* An attribute in the relationships namespace (r:id), whatever its prefix. */
 static char *
 rel_attr(const xmlNode *n, const char *name)
 {
-	xmlChar *v = xmlGetNsProp(
+	return own(xmlGetNsProp(
 	    n, (const xmlChar *)name,
-	    (const xmlChar *)"http://schemas.openxmlformats.org/officeDocument/2006/relationships");
-	char *s;
-
-	if (v == NULL)
-		return NULL;
-	s = xstrdup((const char *)v);
-	xmlFree(v);
-	return s;
+	    (const xmlChar
+	         *)"http://schemas.openxmlformats.org/officeDocument/2006/relationships"));
 }
 
 /*
@@ -267,7 +267,8 @@ read_zip(struct workbook *w, const char *path, struct diags *d)
 			goto fail;
 		}
 		if ((total += p->xlen) > WB_MAX_TOTAL) {
-			wdiag(w, d, "expands beyond %d MiB in all (a zip bomb?)", WB_MAX_TOTAL >> 20);
+			wdiag(w, d, "expands beyond %d MiB in all (a zip bomb?)",
+			      WB_MAX_TOTAL >> 20);
 			goto fail;
 		}
 		if (raw_part(zf, p) == -1) {

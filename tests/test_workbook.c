@@ -113,6 +113,16 @@ assert_parts_kept(const char *template, const char *filled, const char *const *e
 	parts_free(f, nf);
 }
 
+/* Removes and frees the two folders a test made. */
+static void
+remove_dirs(char *a, char *b)
+{
+	rmtree(a);
+	rmtree(b);
+	free(a);
+	free(b);
+}
+
 /* The sample's transport claims, through the transport-office rule, into a new folder. */
 static char *
 office_outputs(char **cdir)
@@ -221,10 +231,7 @@ test_form_filled_in_the_office_workbook(void **state)
 	free(book);
 	free(form);
 	free(tpl);
-	rmtree(dir);
-	free(dir);
-	rmtree(cdir);
-	free(cdir);
+	remove_dirs(dir, cdir);
 }
 
 static void
@@ -285,10 +292,7 @@ test_ledger_grows_to_the_batch(void **state)
 	assert_parts_kept(tpl, ledger, edited);
 	free(ledger);
 	free(tpl);
-	rmtree(dir);
-	free(dir);
-	rmtree(cdir);
-	free(cdir);
+	remove_dirs(dir, cdir);
 }
 
 /* Filling is a function of the claim: the same file gives the same bytes, so reruns find them. */
@@ -314,14 +318,8 @@ test_same_claims_same_bytes(void **state)
 		free(a);
 		free(b);
 	}
-	rmtree(d1);
-	rmtree(d2);
-	rmtree(c1);
-	rmtree(c2);
-	free(d1);
-	free(d2);
-	free(c1);
-	free(c2);
+	remove_dirs(d1, c1);
+	remove_dirs(d2, c2);
 }
 
 /*
