@@ -3,9 +3,9 @@
  * placeholders' cells set and its formulas' cached results dropped; a ledger's has its repeated
  * row written once per claim and everything below moved down as Excel moves it when rows are
  * inserted: cells, merged ranges, conditional formats, validations, the print area, drawings,
- * and the formulas that point below or across the row (a SUM over the row grows to cover every
- * claim). workbook.xml is rewritten to ask Excel to recalculate on load; every other part the
- * fill does not touch is copied as the template's compressed bytes.
+ * Excel's calculation chain, and the formulas that point below or across the row (a SUM over
+ * the row grows to cover every claim). workbook.xml is rewritten to ask Excel to recalculate on
+ * load; every other part the fill does not touch is copied as the template's compressed bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -840,14 +840,51 @@ move_drawing(const struct workbook *w, const struct shift *s, size_t *len)
 	return text;
 }
 
+/*
+ * Excel's calculation chain (calcChain.xml, which LibreOffice does not write) lists formula
+ * cells by place; one left naming a moved cell makes Excel repair the workbook. Its cells of the
+ * ledger sheet below the repeated row move as the sheet's did. A cell's i (the sheet) may be left
+ * out, meaning the one before's.
+ */
+static char *
+move_calc_chain(const struct workbook *w, const struct shift *s, size_t *len)
+{
+	struct wbpart *p = w->calc_chain != NULL ? wb_part(w, w->calc_chain) : NULL;
+	const char *id = w->sheets[w->lsheet].id;
+	xmlDoc *doc;
+	xmlNode *c;
+	char *sheet = NULL, *v, *text = NULL;
+	int moved = 0;
+
+	if (p == NULL || p->xml == NULL || id == NULL || (doc = wb_parse(p)) == NULL)
+		return NULL;
+	for (c = xmlDocGetRootElement(doc)->children; c != NULL; c = c->next) {
+		if (!wb_is(c, "c"))
+			continue;
+		if ((v = wb_attr(c, "i")) != NULL) {
+			free(sheet);
+			sheet = v;
+		}
+		if (sheet != NULL && strcmp(sheet, id) == 0 && s->by > 0) {
+			shift_attr(c, "r", s, 0);
+			moved = 1;
+		}
+	}
+	free(sheet);
+	if (moved)
+		text = dump(doc, len);
+	xmlFreeDoc(doc);
+	return text;
+}
+
 int
 wbledger_write(struct wbledger *l, const char *path, char **cause)
 {
 	const struct workbook *w = l->w;
 	struct shift s = {w->sheets[w->lsheet].name, w->sheets[w->lsheet].name, w->lrow + 1,
 	                  l->n > 0 ? (int)l->n - 1 : 0, -1};
-	struct repl *rp = xcalloc(w->nsheets + 3, sizeof *rp);
-	char **texts = xcalloc(w->nsheets + 3, sizeof *texts), *mark;
+	struct repl *rp = xcalloc(w->nsheets + 4, sizeof *rp);
+	char **texts = xcalloc(w->nsheets + 4, sizeof *texts), *mark;
 	xmlDoc *main = xmlCopyDoc(w->main_doc, 1);
 	xmlNode *pi;
 	size_t i, n = 0, len;
@@ -878,6 +915,10 @@ wbledger_write(struct wbledger *l, const char *path, char **cause)
 	n++;
 	if ((texts[n] = move_drawing(w, &s, &len)) != NULL) {
 		rp[n] = (struct repl){w->drawing, texts[n], len, -1, NULL, 0};
+		n++;
+	}
+	if ((texts[n] = move_calc_chain(w, &s, &len)) != NULL) {
+		rp[n] = (struct repl){w->calc_chain, texts[n], len, -1, NULL, 0};
 		n++;
 	}
 	xmlFreeDoc(main);

@@ -35,6 +35,7 @@ struct wbpart {
 
 struct wbsheet {
 	char *name;
+	char *id;       /* its sheetId, as calcChain.xml names it */
 	char *part;     /* "xl/worksheets/sheet1.xml" */
 	xmlDoc *doc;    /* parsed, with every row and cell numbered; NULL without placeholders */
 	size_t nplaces; /* how many placeholders it holds */
@@ -51,6 +52,7 @@ struct workbook {
 	char *main;       /* the workbook part, "xl/workbook.xml" */
 	xmlDoc *main_doc; /* parsed */
 	char *drawing;    /* the ledger sheet's drawing part, or NULL */
+	char *calc_chain; /* xl/calcChain.xml (Excel's order of formulas), or NULL */
 	char **sst;       /* the shared strings' text, to find placeholders */
 	char *sst_rich;   /* whether each is in runs of several fonts */
 	size_t nsst;

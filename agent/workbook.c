@@ -953,6 +953,7 @@ read_workbook(struct workbook *w, struct diags *d)
 		sh = &w->sheets[w->nsheets++];
 		memset(sh, 0, sizeof *sh);
 		sh->name = name;
+		sh->id = wb_attr(n, "sheetId");
 		sh->part = part;
 	}
 	return 0;
@@ -1128,8 +1129,10 @@ workbook_load(const char *path, const char *shown, int ledger, struct diags *d)
 			xmlFreeDoc(w->sheets[i].doc);
 			w->sheets[i].doc = NULL;
 		}
-	if (w->lsheet >= 0)
+	if (w->lsheet >= 0) {
 		w->drawing = rel_target(w, w->sheets[w->lsheet].part, "drawing", NULL, d);
+		w->calc_chain = rel_target(w, w->main, "calcChain", NULL, d);
+	}
 	return w;
 }
 
@@ -1168,6 +1171,7 @@ workbook_free(struct workbook *w)
 	}
 	for (i = 0; i < w->nsheets; i++) {
 		free(w->sheets[i].name);
+		free(w->sheets[i].id);
 		free(w->sheets[i].part);
 		xmlFreeDoc(w->sheets[i].doc);
 	}
@@ -1185,6 +1189,7 @@ workbook_free(struct workbook *w)
 	free(w->places);
 	free(w->main);
 	free(w->drawing);
+	free(w->calc_chain);
 	free(w->shown);
 	free(w);
 }

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <unzip.h>
 #include <xlsxwriter.h>
+#include <zip.h>
 
 #include "testutil.h"
 #include "xlsxread.h"
@@ -84,6 +85,38 @@ part_named(const struct part *v, size_t n, const char *name)
 		if (strcmp(v[i].name, name) == 0)
 			return &v[i];
 	return NULL;
+}
+
+/* Writes parts as a new zip at path. */
+static void
+zip_parts(const char *path, const struct part *v, size_t n)
+{
+	zipFile zf = zipOpen64(path, APPEND_STATUS_CREATE);
+	size_t i;
+
+	assert_non_null(zf);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(zipOpenNewFileInZip64(zf, v[i].name, NULL, NULL, 0, NULL, 0, NULL,
+		                                       Z_DEFLATED, 6, 0),
+		                 ZIP_OK);
+		assert_int_equal(zipWriteInFileInZip(zf, v[i].bytes, (unsigned)v[i].len), ZIP_OK);
+		assert_int_equal(zipCloseFileInZip(zf), ZIP_OK);
+	}
+	assert_int_equal(zipClose(zf, NULL), ZIP_OK);
+}
+
+/* Replaces the first `at` in a part's text by with (the part must hold it). */
+static void
+part_edit(struct part *p, const char *at, const char *with)
+{
+	char *hit = strstr(p->bytes, at), *text;
+
+	if (hit == NULL)
+		fail_msg("%s has no '%s'", p->name, at);
+	text = pathf("%.*s%s%s", (int)(hit - p->bytes), p->bytes, with, hit + strlen(at));
+	free(p->bytes);
+	p->bytes = text;
+	p->len = strlen(text);
 }
 
 /*
@@ -472,6 +505,75 @@ test_workbook_template_takes_no_layout(void **state)
 	free(dir);
 }
 
+/*
+ * What Excel's own workbooks hold and LibreOffice's do not: a calculation chain naming the
+ * formula cells, and a shape anchored below the repeated row (a stamp box under the total).
+ * Both move with the rows, or Excel would repair the workbook and the box sit over a claim.
+ */
+static void
+test_ledger_moves_calc_chain_and_shapes(void **state)
+{
+	char *dir = tmpdir_new(), *cdir = tmpdir_new(), *cfg = check_dir(cdir), *xl, *in, *ledger;
+	char *text;
+	struct part *v;
+	size_t n, i;
+
+	(void)state;
+	xl = pathf("%s/templates/様式第3号の2.xlsx", cdir);
+	v = parts_of(xl, &n);
+	v = realloc(v, (n + 1) * sizeof *v);
+	v[n].name = strdup("xl/calcChain.xml");
+	v[n].bytes =
+	    strdup("<?xml version=\"1.0\"?><calcChain xmlns=\"http://schemas.openxmlformats"
+	           ".org/spreadsheetml/2006/main\"><c r=\"E7\" i=\"1\"/><c r=\"F7\"/>"
+	           "</calcChain>");
+	v[n].len = strlen(v[n].bytes);
+	n++;
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].name, "xl/_rels/workbook.xml.rels") == 0)
+			part_edit(
+			    &v[i], "</Relationships>",
+			    "<Relationship Id=\"rId9\" Type=\"http://schemas.openxmlformats.org/"
+			    "officeDocument/2006/relationships/calcChain\" "
+			    "Target=\"calcChain.xml\"/>"
+			    "</Relationships>");
+		else if (strcmp(v[i].name, "xl/drawings/drawing1.xml") == 0)
+			part_edit(
+			    &v[i], "</xdr:wsDr>",
+			    "<xdr:twoCellAnchor><xdr:from><xdr:col>5</xdr:col><xdr:colOff>0"
+			    "</xdr:colOff><xdr:row>9</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>"
+			    "<xdr:to><xdr:col>6</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>10"
+			    "</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to><xdr:sp><xdr:nvSpPr>"
+			    "<xdr:cNvPr id=\"99\" name=\"担当印\"/><xdr:cNvSpPr/></xdr:nvSpPr>"
+			    "<xdr:spPr><a:prstGeom prst=\"rect\"><a:avLst/></a:prstGeom></xdr:spPr>"
+			    "</xdr:sp><xdr:clientData/></xdr:twoCellAnchor></xdr:wsDr>");
+	zip_parts(xl, v, n);
+	parts_free(v, n);
+	in = samplepath("transport-2024-04.cp932.csv");
+	assert_int_equal(
+	    run_agent(NULL, NULL, NULL,
+	              "process -c '%s' --rule transport-office --out '%s' '%s' --quiet", cfg, dir,
+	              in),
+	    0);
+	ledger = pathf("%s/transport-2024-04.cp932.ledger.xlsx", dir);
+	/* Four claims: the total row moves from 7 to 10, the box from row 10 to 13. */
+	text = xlsx_part(ledger, "xl/calcChain.xml");
+	assert_non_null(text);
+	assert_non_null(strstr(text, "<c r=\"E10\" i=\"1\"/><c r=\"F10\"/>"));
+	free(text);
+	text = xlsx_part(ledger, "xl/drawings/drawing1.xml");
+	assert_non_null(strstr(text, "<xdr:row>12</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>"));
+	assert_non_null(strstr(text, "<xdr:row>13</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>"));
+	/* The logo and the stamp box above the row stay where they were. */
+	assert_non_null(strstr(text, "<xdr:row>0</xdr:row>"));
+	free(text);
+	free(ledger);
+	free(in);
+	free(xl);
+	free(cfg);
+	remove_dirs(dir, cdir);
+}
+
 int
 main(void)
 {
@@ -479,6 +581,7 @@ main(void)
 	    cmocka_unit_test(test_form_filled_in_the_office_workbook),
 	    cmocka_unit_test(test_ledger_grows_to_the_batch),
 	    cmocka_unit_test(test_same_claims_same_bytes),
+	    cmocka_unit_test(test_ledger_moves_calc_chain_and_shapes),
 	    cmocka_unit_test(test_check_names_a_bad_placeholder_by_its_cell),
 	    cmocka_unit_test(test_check_refuses_what_cannot_be_filled),
 	    cmocka_unit_test(test_workbook_template_takes_no_layout),
