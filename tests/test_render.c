@@ -353,6 +353,43 @@ test_ledger_columns_fit_printed(void **state)
 }
 
 /*
+ * The office's own form and ledger, filled, as LibreOffice shows them: the date in the
+ * workbook's 和暦 format, the amount in its yen format, and the formulas recalculated from the
+ * filled values (the check amount beside the form's cells, the ledger's count and total).
+ */
+static void
+test_office_workbook_shown(void **state)
+{
+	char *dir = tmpdir_new(), *cdir = tmpdir_new(), *cfg = example_config(cdir), *text;
+	char *in = samplepath("transport-2024-04.cp932.csv");
+
+	(void)state;
+	assert_int_equal(
+	    run_agent(NULL, NULL, NULL,
+	              "process -c '%s' --rule transport-office --out '%s' '%s' --quiet", cfg, dir,
+	              in),
+	    0);
+	text = as_shown(dir, "office-transport-0101-00231-2024-04-01.xlsx");
+	assert_non_null(text);
+	assert_non_null(strstr(text, ",ケース番号,0101-00231,申請日,令和6年4月3日"));
+	assert_non_null(strstr(text, ",支給額,\"2,000円\""));
+	assert_non_null(strstr(text, ",確認額,\"2,000円\",担当CW,保護一係 山田"));
+	free(text);
+	text = as_shown(dir, "transport-2024-04.cp932.ledger.xlsx");
+	assert_non_null(text);
+	assert_non_null(
+	    strstr(text, ",0102-01345,石狩 三郎,令和6年4月5日,札幌東徳洲会病院,\"5,040円\""));
+	assert_non_null(strstr(text, ",合計,,,4件,\"11,880円\""));
+	free(text);
+	free(in);
+	free(cfg);
+	rmtree(cdir);
+	free(cdir);
+	rmtree(dir);
+	free(dir);
+}
+
+/*
  * The office's workbook with every cell the fill may change (its placeholders, and the formulas
  * that are recalculated from them) painted black and emptied: printed, it shows where the filled
  * copy may differ from the template. Made here, from the template's parts, by text edits of its
@@ -598,6 +635,7 @@ main(void)
 	    cmocka_unit_test(test_libreoffice_shows_wareki),
 	    cmocka_unit_test(test_printed_in_japanese),
 	    cmocka_unit_test(test_ledger_columns_fit_printed),
+	    cmocka_unit_test(test_office_workbook_shown),
 	    cmocka_unit_test(test_filled_workbook_differs_only_in_filled_cells),
 	};
 
