@@ -901,13 +901,34 @@ scan_sheet(struct workbook *w, int si, struct diags *d)
 	free(tb.g);
 }
 
+/* The workbook's relationships to its worksheets: id and part. */
+struct sheet_rels {
+	char **id, **target;
+	size_t n;
+};
+
+static void
+sheet_rel_fn(struct workbook *w, const char *type, const char *target, const char *id, void *arg)
+{
+	struct sheet_rels *r = arg;
+
+	(void)w;
+	if (strcmp(type, "worksheet") != 0 || target == NULL)
+		return;
+	r->id = xreallocarray(r->id, r->n + 1, sizeof *r->id);
+	r->target = xreallocarray(r->target, r->n + 1, sizeof *r->target);
+	r->id[r->n] = xstrdup(id);
+	r->target[r->n++] = xstrdup(target);
+}
+
 /* Reads workbook.xml: its sheets, their parts, its date system. */
 static int
 read_workbook(struct workbook *w, struct diags *d)
 {
 	char *main = rel_target(w, "", "officeDocument", NULL, d), *name, *rid;
+	struct sheet_rels rels = {NULL, NULL, 0};
 	xmlNode *root, *sheets, *n, *pr;
-	size_t cap = 0;
+	size_t cap = 0, count = 0, i;
 
 	w->main = main != NULL ? main : xstrdup("xl/workbook.xml");
 	if ((w->main_doc = parse_or_say(w, w->main, d)) == NULL)
@@ -926,19 +947,25 @@ read_workbook(struct workbook *w, struct diags *d)
 		wdiag(w, d, "has no sheets");
 		return -1;
 	}
-	for (n = sheets->children; n != NULL; n = n->next) {
-		struct wbsheet *sh;
-		char *part;
-
-		if (!wb_is(n, "sheet"))
-			continue;
-		if (w->nsheets == WB_MAX_SHEETS) {
+	for (n = sheets->children; n != NULL; n = n->next)
+		if (wb_is(n, "sheet") && ++count > WB_MAX_SHEETS) {
 			wdiag(w, d, "has more than %d sheets", WB_MAX_SHEETS);
 			return -1;
 		}
+	/* The workbook's relationships are read once, not once per sheet. */
+	each_rel(w, w->main, d, sheet_rel_fn, &rels);
+	for (n = sheets->children; n != NULL; n = n->next) {
+		struct wbsheet *sh;
+		char *part = NULL;
+		size_t k;
+
+		if (!wb_is(n, "sheet"))
+			continue;
 		name = wb_attr(n, "name");
 		rid = rel_attr(n, "id");
-		part = rid != NULL ? rel_target(w, w->main, "worksheet", rid, d) : NULL;
+		for (k = 0; rid != NULL && k < rels.n && part == NULL; k++)
+			if (strcmp(rels.id[k], rid) == 0)
+				part = xstrdup(rels.target[k]);
 		free(rid);
 		if (name == NULL || part == NULL || wb_part(w, part) == NULL) {
 			/* A chart sheet, or a sheet whose part is missing: nothing to fill. */
@@ -956,6 +983,12 @@ read_workbook(struct workbook *w, struct diags *d)
 		sh->id = wb_attr(n, "sheetId");
 		sh->part = part;
 	}
+	for (i = 0; i < rels.n; i++) {
+		free(rels.id[i]);
+		free(rels.target[i]);
+	}
+	free(rels.id);
+	free(rels.target);
 	return 0;
 }
 
