@@ -817,7 +817,9 @@ scan_sheet(struct workbook *w, int si, struct diags *d)
 	char *text, *field, *where, *ref;
 	int rich, rows, partial, r, col;
 
-	if (sd == NULL || number_cells(sd) == -1) {
+	if (sd == NULL)
+		return; /* no cells, so nothing to fill */
+	if (number_cells(sd) == -1) {
 		wdiag(w, d, "its sheet '%s' has rows or cells out of order", sh->name);
 		return;
 	}
@@ -835,9 +837,8 @@ scan_sheet(struct workbook *w, int si, struct diags *d)
 				if (ft != NULL && is_dde((const char *)ft)) {
 					where = where_of(w, si, r, col);
 					pdiag(where, d,
-					      "a DDE formula, which could run a program when the "
-					      "form "
-					      "opens; remove it");
+					      "a DDE formula, which could run a program "
+					      "when the form opens; remove it");
 					free(where);
 				}
 				xmlFree(ft);

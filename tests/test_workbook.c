@@ -574,6 +574,31 @@ test_ledger_moves_calc_chain_and_shapes(void **state)
 	remove_dirs(dir, cdir);
 }
 
+/* The dry run shows a workbook form's cells as it shows a drawn form's. */
+static void
+test_dry_run_cells_of_a_workbook(void **state)
+{
+	char *cdir = tmpdir_new(), *cfg = example_config(cdir), *out = NULL;
+	char *in = samplepath("transport-2024-04.cp932.csv");
+
+	(void)state;
+	assert_int_equal(
+	    run_agent(NULL, &out, NULL,
+	              "process -c '%s' --rule transport-office --dry-run --row 2 --cells "
+	              "'%s'",
+	              cfg, in),
+	    0);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "row 2 (rule transport-office, form transport-office-form):"));
+	assert_non_null(strstr(out, "  E6       令和6年4月3日  [applied_on]"));
+	assert_non_null(strstr(out, "  C12      2,000円  [amount]"));
+	free(out);
+	free(in);
+	free(cfg);
+	rmtree(cdir);
+	free(cdir);
+}
+
 int
 main(void)
 {
@@ -581,6 +606,7 @@ main(void)
 	    cmocka_unit_test(test_form_filled_in_the_office_workbook),
 	    cmocka_unit_test(test_ledger_grows_to_the_batch),
 	    cmocka_unit_test(test_same_claims_same_bytes),
+	    cmocka_unit_test(test_dry_run_cells_of_a_workbook),
 	    cmocka_unit_test(test_ledger_moves_calc_chain_and_shapes),
 	    cmocka_unit_test(test_check_names_a_bad_placeholder_by_its_cell),
 	    cmocka_unit_test(test_check_refuses_what_cannot_be_filled),
