@@ -288,6 +288,8 @@ test_ledger_grows_to_the_batch(void **state)
 		assert_int_equal(style_of(ledger, addr), style_of(tpl, "F6"));
 	}
 	assert_number(ledger, "D9", 45387); /* 2024-04-05 */
+	/* Above the rows, {{_input}}: which file the ledger lists. */
+	assert_text(ledger, "B4", "transport-2024-04.cp932");
 	/* The total row moved from 7 to 10, its SUM grown over every claim. */
 	assert_int_equal(xlsx_cell(ledger, "F10", &c), 0);
 	assert_non_null(c.formula);
