@@ -205,6 +205,18 @@ copy_rows(zipFile zf, int fd)
 	return 0;
 }
 
+/* Whether rp[n] already writes part anew. */
+static int
+edited(const struct repl *rp, size_t n, const char *part)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(rp[i].part, part) == 0)
+			return 1;
+	return 0;
+}
+
 /* Writes the zip: each part in the template's order, anew when rp has it, else copied raw. */
 static int
 zip_write(const struct workbook *w, const char *path, const struct repl *rp, size_t nrp,
@@ -526,19 +538,53 @@ shift_attr(xmlNode *n, const char *name, const struct shift *s, int grow)
 	free(v);
 }
 
-static void
+/* Shifts the formula that is n's text; returns whether it changed. */
+static int
 shift_text(xmlNode *n, const struct shift *s)
 {
 	xmlChar *v = xmlNodeGetContent(n);
 	char *moved;
+	int changed;
 
 	if (v == NULL)
-		return;
+		return 0;
 	moved = shift_formula((const char *)v, s);
-	xmlNodeSetContent(n, NULL);
-	xmlNodeAddContent(n, (const xmlChar *)moved);
+	if ((changed = strcmp(moved, (const char *)v) != 0)) {
+		xmlNodeSetContent(n, NULL);
+		xmlNodeAddContent(n, (const xmlChar *)moved);
+	}
 	free(moved);
 	xmlFree(v);
+	return changed;
+}
+
+/*
+ * Every formula under n (<f> in a sheet, <c:f> in a chart, <xm:f> in Excel 2010's extensions)
+ * and, when sqref, every <xm:sqref> range list, moved. Returns whether anything changed.
+ */
+static int
+shift_all(xmlNode *n, const struct shift *s, int sqref)
+{
+	xmlChar *v;
+	char *moved;
+	int changed = 0;
+
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (wb_is(n, "f"))
+			changed |= shift_text(n, s);
+		else if (sqref && wb_is(n, "sqref") && (v = xmlNodeGetContent(n)) != NULL) {
+			moved = shift_refs((const char *)v, s, 1);
+			changed |= strcmp(moved, (const char *)v) != 0;
+			xmlNodeSetContent(n, NULL);
+			xmlNodeAddContent(n, (const xmlChar *)moved);
+			free(moved);
+			xmlFree(v);
+		} else
+			changed |= shift_all(n->children, s, sqref);
+	}
+	return changed;
 }
 
 /* Moves a row's number and its cells' references; shifts the formulas in it. */
@@ -777,6 +823,9 @@ move_below(xmlNode *root, xmlNode *lrow, const struct shift *s, unsigned long n)
 					    wb_is(f, "formula2"))
 						shift_text(f, s);
 			}
+		} else if (wb_is(k, "extLst")) {
+			/* Excel 2010's conditional formats and validations (data bars, icons). */
+			shift_all(k->children, s, 1);
 		} else if (wb_is(k, "hyperlinks")) {
 			for (e = k->children; e != NULL; e = e->next)
 				shift_attr(e, "ref", s, 0);
@@ -877,14 +926,71 @@ move_calc_chain(const struct workbook *w, const struct shift *s, size_t *len)
 	return text;
 }
 
+/*
+ * A part other than the ledger sheet whose formulas may point at its rows: another sheet (a
+ * summary of the ledger), a chart over its amounts, a table on it. Returns its text moved, or
+ * NULL when nothing in it moved (it stays the template's bytes).
+ */
+static char *
+move_part(const struct workbook *w, const struct wbpart *p, const struct shift *s, size_t *len)
+{
+	struct shift t = *s;
+	xmlDoc *doc;
+	xmlNode *root, *af;
+	char *text = NULL, *before, *after;
+	size_t i;
+	int changed;
+
+	t.cur = NULL;
+	for (i = 0; i < w->nsheets; i++)
+		if (strcmp(w->sheets[i].part, p->name) == 0)
+			t.cur = w->sheets[i].name;
+	if ((doc = wb_parse(p)) == NULL)
+		return NULL;
+	root = xmlDocGetRootElement(doc);
+	changed = shift_all(root->children, &t, 0);
+	if (wb_is(root, "table") && (before = wb_attr(root, "ref")) != NULL) {
+		/* A table on the ledger sheet (never over the repeated row: load refuses that). */
+		t.cur = s->ledger;
+		shift_attr(root, "ref", &t, 0);
+		if ((af = wb_child(root, "autoFilter")) != NULL)
+			shift_attr(af, "ref", &t, 0);
+		after = wb_attr(root, "ref");
+		changed |= strcmp(after, before) != 0;
+		free(after);
+		free(before);
+	}
+	if (changed)
+		text = dump(doc, len);
+	xmlFreeDoc(doc);
+	return text;
+}
+
+/* Whether part may point at the ledger sheet's rows: a table on it, or a sheet or chart naming it.
+ */
+static int
+may_point_at(const struct workbook *w, const struct wbpart *p)
+{
+	size_t i;
+
+	if (p->xml == NULL || strcmp(p->name, w->sheets[w->lsheet].part) == 0)
+		return 0;
+	for (i = 0; i < w->ntables; i++)
+		if (strcmp(w->tables[i], p->name) == 0)
+			return 1;
+	return strstr(p->xml, w->sheets[w->lsheet].name) != NULL &&
+	       (strncmp(p->name, "xl/worksheets/", 14) == 0 ||
+	        strncmp(p->name, "xl/charts/", 10) == 0);
+}
+
 int
 wbledger_write(struct wbledger *l, const char *path, char **cause)
 {
 	const struct workbook *w = l->w;
 	struct shift s = {w->sheets[w->lsheet].name, w->sheets[w->lsheet].name, w->lrow + 1,
 	                  l->n > 0 ? (int)l->n - 1 : 0, -1};
-	struct repl *rp = xcalloc(w->nsheets + 4, sizeof *rp);
-	char **texts = xcalloc(w->nsheets + 4, sizeof *texts), *mark;
+	struct repl *rp = xcalloc(w->nsheets + w->nparts + 4, sizeof *rp);
+	char **texts = xcalloc(w->nsheets + w->nparts + 4, sizeof *texts), *mark;
 	xmlDoc *main = xmlCopyDoc(w->main_doc, 1);
 	xmlNode *pi;
 	size_t i, n = 0, len;
@@ -897,6 +1003,13 @@ wbledger_write(struct wbledger *l, const char *path, char **cause)
 	for (i = 0; i < w->nsheets; i++) {
 		if (l->docs[i] == NULL)
 			continue;
+		if ((int)i != w->lsheet) {
+			/* Another sheet with placeholders may sum the ledger's rows too. */
+			struct shift t = s;
+
+			t.cur = w->sheets[i].name;
+			shift_all(xmlDocGetRootElement(l->docs[i])->children, &t, 0);
+		}
 		texts[n] = dump(l->docs[i], &len);
 		rp[n] = (struct repl){w->sheets[i].part, texts[n], len, -1, NULL, 0};
 		if ((int)i == w->lsheet && (mark = strstr(texts[n], ROWS_MARK)) != NULL) {
@@ -921,6 +1034,12 @@ wbledger_write(struct wbledger *l, const char *path, char **cause)
 		rp[n] = (struct repl){w->calc_chain, texts[n], len, -1, NULL, 0};
 		n++;
 	}
+	for (i = 0; i < w->nparts && s.by > 0; i++)
+		if (may_point_at(w, &w->parts[i]) && !edited(rp, n, w->parts[i].name) &&
+		    (texts[n] = move_part(w, &w->parts[i], &s, &len)) != NULL) {
+			rp[n] = (struct repl){w->parts[i].name, texts[n], len, -1, NULL, 0};
+			n++;
+		}
 	xmlFreeDoc(main);
 	return write_parts(w, path, rp, texts, n, cause);
 }

@@ -53,8 +53,10 @@ struct workbook {
 	xmlDoc *main_doc; /* parsed */
 	char *drawing;    /* the ledger sheet's drawing part, or NULL */
 	char *calc_chain; /* xl/calcChain.xml (Excel's order of formulas), or NULL */
-	char **sst;       /* the shared strings' text, to find placeholders */
-	char *sst_rich;   /* whether each is in runs of several fonts */
+	char **tables;    /* the ledger sheet's tables' parts */
+	size_t ntables;
+	char **sst;     /* the shared strings' text, to find placeholders */
+	char *sst_rich; /* whether each is in runs of several fonts */
 	size_t nsst;
 	int date1904;
 	int lsheet, lrow; /* a ledger's repeated row (0-based), or -1 */

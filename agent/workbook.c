@@ -1109,6 +1109,16 @@ check_ledger_row(struct workbook *w, struct diags *d)
 	}
 }
 
+static void
+ledger_table_fn(struct workbook *w, const char *type, const char *target, const char *id, void *arg)
+{
+	(void)arg, (void)id;
+	if (strcmp(type, "table") != 0 || target == NULL)
+		return;
+	w->tables = xreallocarray(w->tables, w->ntables + 1, sizeof *w->tables);
+	w->tables[w->ntables++] = xstrdup(target);
+}
+
 static struct workbook *
 load_fail(struct workbook *w)
 {
@@ -1166,6 +1176,7 @@ workbook_load(const char *path, const char *shown, int ledger, struct diags *d)
 	if (w->lsheet >= 0) {
 		w->drawing = rel_target(w, w->sheets[w->lsheet].part, "drawing", NULL, d);
 		w->calc_chain = rel_target(w, w->main, "calcChain", NULL, d);
+		each_rel(w, w->sheets[w->lsheet].part, d, ledger_table_fn, w);
 	}
 	return w;
 }
@@ -1224,6 +1235,9 @@ workbook_free(struct workbook *w)
 	free(w->main);
 	free(w->drawing);
 	free(w->calc_chain);
+	for (i = 0; i < w->ntables; i++)
+		free(w->tables[i]);
+	free(w->tables);
 	free(w->shown);
 	free(w);
 }

@@ -509,11 +509,13 @@ test_workbook_template_takes_no_layout(void **state)
 
 /*
  * What Excel's own workbooks hold and LibreOffice's do not: a calculation chain naming the
- * formula cells, and a shape anchored below the repeated row (a stamp box under the total).
- * Both move with the rows, or Excel would repair the workbook and the box sit over a claim.
+ * formula cells, a shape anchored below the repeated row (a stamp box under the total), a table
+ * under the rows, a data bar (Excel 2010's extensions), and another sheet summing the ledger.
+ * All move with the rows, or Excel would repair the workbook, the box sit over a claim and the
+ * summary miss claims.
  */
 static void
-test_ledger_moves_calc_chain_and_shapes(void **state)
+test_ledger_moves_what_excel_keeps(void **state)
 {
 	char *dir = tmpdir_new(), *cdir = tmpdir_new(), *cfg = check_dir(cdir), *xl, *in, *ledger;
 	char *text;
@@ -531,6 +533,25 @@ test_ledger_moves_calc_chain_and_shapes(void **state)
 	           "</calcChain>");
 	v[n].len = strlen(v[n].bytes);
 	n++;
+	/* A summary sheet that sums the ledger's amounts, and a table under the ledger's rows. */
+	v = realloc(v, (n + 2) * sizeof *v);
+	v[n].name = strdup("xl/worksheets/sheet2.xml");
+	v[n].bytes =
+	    strdup("<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats"
+	           ".org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\">"
+	           "<f>SUM('一覧'!F6:F6)</f></c><c r=\"B1\"><f>一覧!F7</f></c></row>"
+	           "</sheetData></worksheet>");
+	v[n].len = strlen(v[n].bytes);
+	n++;
+	v[n].name = strdup("xl/tables/table1.xml");
+	v[n].bytes =
+	    strdup("<?xml version=\"1.0\"?><table xmlns=\"http://schemas.openxmlformats.org"
+	           "/spreadsheetml/2006/main\" id=\"1\" name=\"T\" displayName=\"T\" "
+	           "ref=\"H9:I10\"><autoFilter ref=\"H9:I10\"/><tableColumns count=\"2\">"
+	           "<tableColumn id=\"1\" name=\"a\"/><tableColumn id=\"2\" name=\"b\"/>"
+	           "</tableColumns></table>");
+	v[n].len = strlen(v[n].bytes);
+	n++;
 	for (i = 0; i < n; i++)
 		if (strcmp(v[i].name, "xl/_rels/workbook.xml.rels") == 0)
 			part_edit(
@@ -538,8 +559,34 @@ test_ledger_moves_calc_chain_and_shapes(void **state)
 			    "<Relationship Id=\"rId9\" Type=\"http://schemas.openxmlformats.org/"
 			    "officeDocument/2006/relationships/calcChain\" "
 			    "Target=\"calcChain.xml\"/>"
-			    "</Relationships>");
-		else if (strcmp(v[i].name, "xl/drawings/drawing1.xml") == 0)
+			    "<Relationship Id=\"rId8\" Type=\"http://schemas.openxmlformats.org/"
+			    "officeDocument/2006/relationships/worksheet\" "
+			    "Target=\"worksheets/sheet2.xml\"/></Relationships>");
+		else if (strcmp(v[i].name, "xl/workbook.xml") == 0)
+			part_edit(&v[i], "</sheets>",
+			          "<sheet name=\"集計\" sheetId=\"2\" r:id=\"rId8\"/></sheets>");
+		else if (strcmp(v[i].name, "xl/worksheets/_rels/sheet1.xml.rels") == 0)
+			part_edit(
+			    &v[i], "</Relationships>",
+			    "<Relationship Id=\"rId7\" Type=\"http://schemas.openxmlformats.org/"
+			    "officeDocument/2006/relationships/table\" "
+			    "Target=\"../tables/table1.xml\"/></Relationships>");
+		else if (strcmp(v[i].name, "xl/worksheets/sheet1.xml") == 0) {
+			/* A table below the rows, and a data bar as Excel 2010 writes it. */
+			part_edit(
+			    &v[i], "<drawing r:id=\"rId1\"/></worksheet>",
+			    "<drawing r:id=\"rId1\"/><tableParts count=\"1\"><tablePart "
+			    "r:id=\"rId7\"/></tableParts><extLst><ext uri=\"{78C0D931-6437-407d-"
+			    "A8EE-F0AAD7539E65}\" xmlns:x14=\"http://schemas.microsoft.com/office/"
+			    "spreadsheetml/2009/9/main\"><x14:conditionalFormattings>"
+			    "<x14:conditionalFormatting xmlns:xm=\"http://schemas.microsoft.com/"
+			    "office/excel/2006/main\"><x14:cfRule type=\"dataBar\" id=\"{1}\">"
+			    "<x14:dataBar><x14:cfvo type=\"autoMin\"/><x14:cfvo type=\"autoMax\"/>"
+			    "</x14:dataBar></x14:cfRule><xm:sqref>F6</xm:sqref>"
+			    "</x14:conditionalFormatting></x14:conditionalFormattings></ext></"
+			    "extLst>"
+			    "</worksheet>");
+		} else if (strcmp(v[i].name, "xl/drawings/drawing1.xml") == 0)
 			part_edit(
 			    &v[i], "</xdr:wsDr>",
 			    "<xdr:twoCellAnchor><xdr:from><xdr:col>5</xdr:col><xdr:colOff>0"
@@ -568,6 +615,17 @@ test_ledger_moves_calc_chain_and_shapes(void **state)
 	assert_non_null(strstr(text, "<xdr:row>13</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>"));
 	/* The logo and the stamp box above the row stay where they were. */
 	assert_non_null(strstr(text, "<xdr:row>0</xdr:row>"));
+	free(text);
+	/* The summary's sum grows over the claims and follows the total; the table moves down. */
+	text = xlsx_part(ledger, "xl/worksheets/sheet2.xml");
+	assert_non_null(strstr(text, "<f>SUM('一覧'!F6:F9)</f>"));
+	assert_non_null(strstr(text, "<f>一覧!F10</f>"));
+	free(text);
+	text = xlsx_part(ledger, "xl/tables/table1.xml");
+	assert_non_null(strstr(text, "ref=\"H12:I13\"><autoFilter ref=\"H12:I13\"/>"));
+	free(text);
+	text = xlsx_part(ledger, "xl/worksheets/sheet1.xml");
+	assert_non_null(strstr(text, "<xm:sqref>F6:F9</xm:sqref>"));
 	free(text);
 	free(ledger);
 	free(in);
@@ -609,7 +667,7 @@ main(void)
 	    cmocka_unit_test(test_ledger_grows_to_the_batch),
 	    cmocka_unit_test(test_same_claims_same_bytes),
 	    cmocka_unit_test(test_dry_run_cells_of_a_workbook),
-	    cmocka_unit_test(test_ledger_moves_calc_chain_and_shapes),
+	    cmocka_unit_test(test_ledger_moves_what_excel_keeps),
 	    cmocka_unit_test(test_check_names_a_bad_placeholder_by_its_cell),
 	    cmocka_unit_test(test_check_refuses_what_cannot_be_filled),
 	    cmocka_unit_test(test_workbook_template_takes_no_layout),
