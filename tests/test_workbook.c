@@ -659,6 +659,58 @@ test_dry_run_cells_of_a_workbook(void **state)
 	free(cdir);
 }
 
+/*
+ * The same claims dropped twice, once for the drawn form and once, saved again as UTF-8, for the
+ * office's (another name, another rule): the transport-office rule shares the transport rule's
+ * claim kind and key, so the second file pays nothing and its reason names where each claim was
+ * paid.
+ */
+static void
+test_office_form_does_not_pay_twice(void **state)
+{
+	char *dir = tmpdir_new(), *cfg = pathf("%s/formagent.yaml", dir), *rules = srcpath("rules"),
+	     *tpl = srcpath("templates"), *in = samplepath("transport-2024-04.cp932.csv");
+	char *yaml, *cmd, *reason;
+
+	(void)state;
+	yaml =
+	    pathf("rules: %s\ntemplates: %s\nlanguage: en\nstate_dir: s/state\n"
+	          "audit: {dir: s/audit}\nspools:\n  - {name: s, inbox: s/inbox, work: s/work, "
+	          "out: s/out, done: s/done, rejected: s/rejected, review: s/review, settle_ms: 0, "
+	          "rules: [transport, transport-office]}\n",
+	          rules, tpl);
+	spits(cfg, yaml);
+	cmd = pathf("mkdir -p '%s/s/inbox' && cp '%s' '%s/s/inbox/transport-2024-04.csv'", dir, in,
+	            dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(run_agent(NULL, NULL, NULL, "run --once -c '%s'", cfg), 0);
+	/* The same claims in other bytes (saved as UTF-8), so the file is not refused whole. */
+	free(in);
+	in = samplepath("transport-2024-04.utf8.csv");
+	cmd = pathf("cp '%s' '%s/s/inbox/office-transport-2024-04.csv'", in, dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(run_agent(NULL, NULL, NULL, "run --once -c '%s'", cfg), 0);
+	cmd = pathf("%s/s/out", dir);
+	assert_int_equal(count_files(cmd, ".xlsx"), 4 + 1); /* the drawn forms and ledger only */
+	free(cmd);
+	cmd = pathf("%s/s/rejected/office-transport-2024-04.csv.reason.txt", dir);
+	reason = slurp(cmd, NULL);
+	assert_non_null(reason);
+	assert_non_null(strstr(reason, "all 4 claims were already paid"));
+	assert_non_null(strstr(reason, "already paid: transport-2024-04.csv, row 2"));
+	free(reason);
+	free(cmd);
+	free(yaml);
+	free(in);
+	free(tpl);
+	free(rules);
+	free(cfg);
+	rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -667,6 +719,7 @@ main(void)
 	    cmocka_unit_test(test_ledger_grows_to_the_batch),
 	    cmocka_unit_test(test_same_claims_same_bytes),
 	    cmocka_unit_test(test_dry_run_cells_of_a_workbook),
+	    cmocka_unit_test(test_office_form_does_not_pay_twice),
 	    cmocka_unit_test(test_ledger_moves_what_excel_keeps),
 	    cmocka_unit_test(test_check_names_a_bad_placeholder_by_its_cell),
 	    cmocka_unit_test(test_check_refuses_what_cannot_be_filled),
