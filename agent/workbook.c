@@ -467,32 +467,26 @@ rel_target(struct workbook *w, const char *part, const char *type, const char *i
 	return f.found;
 }
 
+/* Refuses a link to another workbook (part, under xl/externalLinks/), naming DDE as such. */
 static void
-external_fn(struct workbook *w, const char *type, const char *target, const char *id, void *arg)
+refuse_link(struct workbook *w, const struct wbpart *p, struct diags *d)
 {
-	struct diags *d = arg;
-	struct wbpart *p;
-
-	(void)id;
-	if (strcmp(type, "externalLink") != 0)
-		return;
-	p = target != NULL ? wb_part(w, target) : NULL;
-	if (p != NULL && p->xml != NULL && memmem(p->xml, p->xlen, "ddeLink", 7) != NULL)
+	if (p->xml != NULL && memmem(p->xml, p->xlen, "ddeLink", 7) != NULL)
 		wdiag(w, d,
 		      "has a DDE link (%s), which could run a program when the form opens; "
 		      "remove it",
-		      target);
+		      p->name);
 	else
 		wdiag(w, d, "links to another workbook (%s); a template must hold its own values",
-		      target != NULL ? target : "an external file");
+		      p->name);
 }
 
 /* Refuses macros, links to other workbooks and DDE; 0 or -1. */
 static int
 check_active(struct workbook *w, struct diags *d)
 {
-	size_t before = diags_errors(d, 0), i, k;
 	struct wbpart *ct = wb_part(w, "[Content_Types].xml");
+	size_t i, k;
 
 	for (i = 0; i < w->nparts; i++) {
 		if (ends_with(w->parts[i].name, "vbaProject.bin")) {
@@ -502,7 +496,7 @@ check_active(struct workbook *w, struct diags *d)
 		}
 		if (strncmp(w->parts[i].name, "xl/externalLinks/", 17) == 0 &&
 		    !ends_with(w->parts[i].name, ".rels")) {
-			external_fn(w, "externalLink", w->parts[i].name, "", d);
+			refuse_link(w, &w->parts[i], d);
 			return -1;
 		}
 	}
@@ -513,7 +507,7 @@ check_active(struct workbook *w, struct diags *d)
 			      "them");
 			return -1;
 		}
-	return diags_errors(d, 0) > before ? -1 : 0;
+	return 0;
 }
 
 /* The text of a shared string or inline string: its <t> and its runs' <t>, not its furigana. */
