@@ -442,9 +442,15 @@ load_workbook(struct template *t, const struct ynode *root, const struct ynode *
 	const char *s;
 	size_t i, n;
 
+	/* A drawn form's keys (an unknown key has been reported already). */
 	for (i = 0; i < root->n; i++) {
+		size_t k;
+
 		s = YMAP_KEY(root, i)->value;
-		if (strcmp(s, "kind") != 0 && strcmp(s, "workbook") != 0)
+		for (k = 0; template_keys[k] != NULL && strcmp(template_keys[k], s) != 0; k++)
+			;
+		if (template_keys[k] != NULL && strcmp(s, "kind") != 0 &&
+		    strcmp(s, "workbook") != 0)
 			ydiag(d, YMAP_KEY(root, i),
 			      "'%s' does not go with 'workbook': the workbook holds the layout", s);
 	}

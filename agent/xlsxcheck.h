@@ -3,7 +3,8 @@
  * scratch file without checking those writes, so a full or failing scratch folder can give a zip
  * whose parts are cut short while workbook_close() reports success. Before a form or ledger is
  * committed, every part is inflated (minizip checks its CRC) and parsed as XML (libxml2, as a
- * stream, so a ledger of a million rows is never held whole).
+ * stream, so a ledger of a million rows is never held whole). A filled copy of an office's
+ * workbook (workbook.h), written through minizip's stdio, is read back the same way.
  */
 #ifndef FORMAGENT_XLSXCHECK_H
 #define FORMAGENT_XLSXCHECK_H
