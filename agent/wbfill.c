@@ -73,7 +73,7 @@ set_cell(xmlNode *c, const struct wbvalue *v)
 	xmlUnsetProp(c, (const xmlChar *)"t");
 	switch (v->kind) {
 	case WB_NUMBER:
-		if (v->num == (double)(long long)v->num && v->num < 1e15 && v->num > -1e15)
+		if (v->num < 1e15 && v->num > -1e15 && v->num == (double)(long long)v->num)
 			snprintf(num, sizeof num, "%lld", (long long)v->num);
 		else
 			snprintf(num, sizeof num, "%.17g", v->num);

@@ -510,7 +510,8 @@ test_workbook_template_takes_no_layout(void **state)
 /*
  * What Excel's own workbooks hold and LibreOffice's do not: a calculation chain naming the
  * formula cells, a shape anchored below the repeated row (a stamp box under the total), a table
- * under the rows, a data bar (Excel 2010's extensions), and another sheet summing the ledger.
+ * under the rows, a data bar (Excel 2010's extensions), a chart of the amounts, and another
+ * sheet summing the ledger.
  * All move with the rows, or Excel would repair the workbook, the box sit over a claim and the
  * summary miss claims.
  */
@@ -534,7 +535,15 @@ test_ledger_moves_what_excel_keeps(void **state)
 	v[n].len = strlen(v[n].bytes);
 	n++;
 	/* A summary sheet that sums the ledger's amounts, and a table under the ledger's rows. */
-	v = realloc(v, (n + 2) * sizeof *v);
+	v = realloc(v, (n + 3) * sizeof *v);
+	v[n].name = strdup("xl/charts/chart1.xml");
+	v[n].bytes = strdup("<?xml version=\"1.0\"?><c:chartSpace xmlns:c=\"http://schemas."
+	                    "openxmlformats.org/drawingml/2006/chart\"><c:chart><c:plotArea>"
+	                    "<c:barChart><c:ser><c:val><c:numRef><c:f>一覧!$F$6:$F$6</c:f>"
+	                    "</c:numRef></c:val></c:ser></c:barChart></c:plotArea></c:chart>"
+	                    "</c:chartSpace>");
+	v[n].len = strlen(v[n].bytes);
+	n++;
 	v[n].name = strdup("xl/worksheets/sheet2.xml");
 	v[n].bytes =
 	    strdup("<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats"
@@ -620,6 +629,9 @@ test_ledger_moves_what_excel_keeps(void **state)
 	text = xlsx_part(ledger, "xl/worksheets/sheet2.xml");
 	assert_non_null(strstr(text, "<f>SUM('一覧'!F6:F9)</f>"));
 	assert_non_null(strstr(text, "<f>一覧!F10</f>"));
+	free(text);
+	text = xlsx_part(ledger, "xl/charts/chart1.xml");
+	assert_non_null(strstr(text, "<c:f>一覧!$F$6:$F$9</c:f>"));
 	free(text);
 	text = xlsx_part(ledger, "xl/tables/table1.xml");
 	assert_non_null(strstr(text, "ref=\"H12:I13\"><autoFilter ref=\"H12:I13\"/>"));
