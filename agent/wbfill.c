@@ -621,6 +621,23 @@ struct wbledger {
 	unsigned long n;
 };
 
+/* An unlinked file in dir: O_TMPFILE, or where the filesystem lacks it, a named one unlinked. */
+static int
+scratch_file(const char *dir)
+{
+	char *name;
+	int fd;
+
+	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) != -1 ||
+	    (errno != EOPNOTSUPP && errno != EISDIR))
+		return fd;
+	name = xasprintf("%s/.formagent-rows-XXXXXX", dir);
+	if ((fd = mkostemp(name, O_CLOEXEC)) != -1)
+		unlink(name);
+	free(name);
+	return fd;
+}
+
 struct wbledger *
 wbledger_open(const struct workbook *w, const struct wbvalue *fixed, const char *tmpdir,
               char **cause)
@@ -633,7 +650,7 @@ wbledger_open(const struct workbook *w, const struct wbvalue *fixed, const char 
 
 	if (tmpdir == NULL && (tmpdir = getenv("TMPDIR")) == NULL)
 		tmpdir = P_tmpdir;
-	if ((fd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1) {
+	if ((fd = scratch_file(tmpdir)) == -1) {
 		*cause = xasprintf("cannot make a scratch file in %s: %s", tmpdir, strerror(errno));
 		return NULL;
 	}
