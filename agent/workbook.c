@@ -222,6 +222,12 @@ read_zip(struct workbook *w, const char *path, struct diags *d)
 
 		if (unzGetCurrentFileInfo64(zf, &fi, name, sizeof name, NULL, 0, NULL, 0) != UNZ_OK)
 			break;
+		/* minizip leaves a name as long as the buffer without its NUL (found by fuzzing). */
+		if (fi.size_filename >= sizeof name) {
+			wdiag(w, d, "has a part name of %lu bytes; a workbook's are short",
+			      (unsigned long)fi.size_filename);
+			goto fail;
+		}
 		if (w->nparts == gi.number_entry) {
 			wdiag(w, d, "its zip lists more parts than it says it has");
 			goto fail;

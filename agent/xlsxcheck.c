@@ -232,8 +232,10 @@ check_parts(const char *path, int decl, char **cause)
 		              path);
 		return -1;
 	}
+	/* minizip does not end a name that fills the buffer; the last byte stays this NUL. */
+	name[sizeof name - 1] = '\0';
 	for (rc = unzGoToFirstFile(zf); rc == UNZ_OK; rc = unzGoToNextFile(zf)) {
-		if (unzGetCurrentFileInfo64(zf, NULL, name, sizeof name, NULL, 0, NULL, 0) !=
+		if (unzGetCurrentFileInfo64(zf, NULL, name, sizeof name - 1, NULL, 0, NULL, 0) !=
 		        UNZ_OK ||
 		    check_part(zf, name, decl, &why) == -1) {
 			*cause =
