@@ -616,7 +616,14 @@ bad_workbook(const char *name, const char *path)
 		return;
 	} else if (strcmp(name, "dotdot-part") == 0)
 		p[n++] = (struct zpart){"../../etc/cron.d/formagent", "* * * * * root id\n", 0, 0};
-	else if (strcmp(name, "macros") == 0)
+	else if (strcmp(name, "long-part-name") == 0) {
+		/* Longer than minizip's name buffer: minizip would not end it. */
+		big = malloc(601);
+		memset(big, 'x', 600);
+		memcpy(big, "xl/", 3);
+		big[600] = '\0';
+		p[n++] = (struct zpart){big, "x", 0, 0};
+	} else if (strcmp(name, "macros") == 0)
 		p[n++] = (struct zpart){"xl/vbaProject.bin", "Attribute VB_Name", 0, 0};
 	else if (strcmp(name, "dde-link") == 0)
 		p[n++] = (struct zpart){"xl/externalLinks/externalLink1.xml",
