@@ -222,7 +222,8 @@ read_zip(struct workbook *w, const char *path, struct diags *d)
 
 		if (unzGetCurrentFileInfo64(zf, &fi, name, sizeof name, NULL, 0, NULL, 0) != UNZ_OK)
 			break;
-		/* minizip leaves a name as long as the buffer without its NUL (found by fuzzing). */
+		/* minizip leaves a name as long as the buffer without its NUL (found by fuzzing).
+		 */
 		if (fi.size_filename >= sizeof name) {
 			wdiag(w, d, "has a part name of %lu bytes; a workbook's are short",
 			      (unsigned long)fi.size_filename);
