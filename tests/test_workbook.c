@@ -105,6 +105,18 @@ zip_parts(const char *path, const struct part *v, size_t n)
 	assert_int_equal(zipClose(zf, NULL), ZIP_OK);
 }
 
+/* Adds a part named name holding text to v[*n] (grown). */
+static struct part *
+add_part(struct part *v, size_t *n, const char *name, const char *text)
+{
+	v = realloc(v, (*n + 1) * sizeof *v);
+	v[*n].name = strdup(name);
+	v[*n].bytes = strdup(text);
+	v[*n].len = strlen(text);
+	(*n)++;
+	return v;
+}
+
 /* Replaces the first `at` in a part's text by with (the part must hold it). */
 static void
 part_edit(struct part *p, const char *at, const char *with)
@@ -526,41 +538,28 @@ test_ledger_moves_what_excel_keeps(void **state)
 	(void)state;
 	xl = pathf("%s/templates/様式第3号の2.xlsx", cdir);
 	v = parts_of(xl, &n);
-	v = realloc(v, (n + 1) * sizeof *v);
-	v[n].name = strdup("xl/calcChain.xml");
-	v[n].bytes =
-	    strdup("<?xml version=\"1.0\"?><calcChain xmlns=\"http://schemas.openxmlformats"
-	           ".org/spreadsheetml/2006/main\"><c r=\"E7\" i=\"1\"/><c r=\"F7\"/>"
-	           "</calcChain>");
-	v[n].len = strlen(v[n].bytes);
-	n++;
+	v = add_part(v, &n, "xl/calcChain.xml",
+	             "<?xml version=\"1.0\"?><calcChain xmlns=\"http://schemas.openxmlformats"
+	             ".org/spreadsheetml/2006/main\"><c r=\"E7\" i=\"1\"/><c r=\"F7\"/>"
+	             "</calcChain>");
 	/* A summary sheet that sums the ledger's amounts, and a table under the ledger's rows. */
-	v = realloc(v, (n + 3) * sizeof *v);
-	v[n].name = strdup("xl/charts/chart1.xml");
-	v[n].bytes = strdup("<?xml version=\"1.0\"?><c:chartSpace xmlns:c=\"http://schemas."
-	                    "openxmlformats.org/drawingml/2006/chart\"><c:chart><c:plotArea>"
-	                    "<c:barChart><c:ser><c:val><c:numRef><c:f>一覧!$F$6:$F$6</c:f>"
-	                    "</c:numRef></c:val></c:ser></c:barChart></c:plotArea></c:chart>"
-	                    "</c:chartSpace>");
-	v[n].len = strlen(v[n].bytes);
-	n++;
-	v[n].name = strdup("xl/worksheets/sheet2.xml");
-	v[n].bytes =
-	    strdup("<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats"
-	           ".org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\">"
-	           "<f>SUM('一覧'!F6:F6)</f></c><c r=\"B1\"><f>一覧!F7</f></c></row>"
-	           "</sheetData></worksheet>");
-	v[n].len = strlen(v[n].bytes);
-	n++;
-	v[n].name = strdup("xl/tables/table1.xml");
-	v[n].bytes =
-	    strdup("<?xml version=\"1.0\"?><table xmlns=\"http://schemas.openxmlformats.org"
-	           "/spreadsheetml/2006/main\" id=\"1\" name=\"T\" displayName=\"T\" "
-	           "ref=\"H9:I10\"><autoFilter ref=\"H9:I10\"/><tableColumns count=\"2\">"
-	           "<tableColumn id=\"1\" name=\"a\"/><tableColumn id=\"2\" name=\"b\"/>"
-	           "</tableColumns></table>");
-	v[n].len = strlen(v[n].bytes);
-	n++;
+	v = add_part(v, &n, "xl/charts/chart1.xml",
+	             "<?xml version=\"1.0\"?><c:chartSpace xmlns:c=\"http://schemas."
+	             "openxmlformats.org/drawingml/2006/chart\"><c:chart><c:plotArea>"
+	             "<c:barChart><c:ser><c:val><c:numRef><c:f>一覧!$F$6:$F$6</c:f>"
+	             "</c:numRef></c:val></c:ser></c:barChart></c:plotArea></c:chart>"
+	             "</c:chartSpace>");
+	v = add_part(v, &n, "xl/worksheets/sheet2.xml",
+	             "<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats"
+	             ".org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\">"
+	             "<f>SUM('一覧'!F6:F6)</f></c><c r=\"B1\"><f>一覧!F7</f></c></row>"
+	             "</sheetData></worksheet>");
+	v = add_part(v, &n, "xl/tables/table1.xml",
+	             "<?xml version=\"1.0\"?><table xmlns=\"http://schemas.openxmlformats.org"
+	             "/spreadsheetml/2006/main\" id=\"1\" name=\"T\" displayName=\"T\" "
+	             "ref=\"H9:I10\"><autoFilter ref=\"H9:I10\"/><tableColumns count=\"2\">"
+	             "<tableColumn id=\"1\" name=\"a\"/><tableColumn id=\"2\" name=\"b\"/>"
+	             "</tableColumns></table>");
 	for (i = 0; i < n; i++)
 		if (strcmp(v[i].name, "xl/_rels/workbook.xml.rels") == 0)
 			part_edit(
