@@ -692,50 +692,6 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/*
- * A copy of a node made outside the tree declares the namespaces it uses on itself; pointed
- * back at the sheet's own declarations, it is written as its neighbours are, without them.
- */
-static void
-use_sheet_ns(xmlNode *n, xmlNode *within)
-{
-	xmlAttr *a;
-	xmlNs *ns;
-
-	for (; n != NULL; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		if (n->ns != NULL &&
-		    (ns = xmlSearchNs(within->doc, within, n->ns->prefix)) != NULL &&
-		    xmlStrEqual(ns->href, n->ns->href))
-			n->ns = ns;
-		for (a = n->properties; a != NULL; a = a->next)
-			if (a->ns != NULL &&
-			    (ns = xmlSearchNs(within->doc, within, a->ns->prefix)) != NULL &&
-			    xmlStrEqual(ns->href, a->ns->href))
-				a->ns = ns;
-		use_sheet_ns(n->children, within);
-	}
-}
-
-/* Drops the copy's own declarations that the sheet declares alike; keeps any other. */
-static void
-drop_own_ns(xmlNode *copy, xmlNode *within)
-{
-	xmlNs **link = &copy->nsDef, *ns, *found;
-
-	use_sheet_ns(copy, within);
-	while ((ns = *link) != NULL) {
-		found = xmlSearchNs(within->doc, within, ns->prefix);
-		if (found != NULL && found != ns && xmlStrEqual(found->href, ns->href)) {
-			*link = ns->next;
-			ns->next = NULL;
-			xmlFreeNs(ns);
-		} else
-			link = &ns->next;
-	}
-}
-
 int
 wbledger_add(struct wbledger *l, const struct wbvalue *v, char **cause)
 {
@@ -743,11 +699,21 @@ wbledger_add(struct wbledger *l, const struct wbvalue *v, char **cause)
 	struct shift s = {w->sheets[w->lsheet].name, w->sheets[w->lsheet].name, w->lrow + 1, 0,
 	                  (int)l->n};
 	xmlDoc *doc = l->docs[w->lsheet];
-	xmlNode *row = xmlDocCopyNode(l->row, doc, 1), *c;
+	xmlNode *row = NULL, *c;
 	xmlBuffer *xb = xmlBufferCreate();
 	char *ref;
 	int r, col, k, rc;
 
+	/*
+	 * Cloned as if under the row's parent, so the copy uses the sheet's namespace declarations
+	 * rather than repeating them on itself.
+	 */
+	if (xmlDOMWrapCloneNode(NULL, doc, l->row, &row, doc, l->row->parent, 1, 0) != 0 ||
+	    row == NULL) {
+		xmlBufferFree(xb);
+		*cause = xstrdup("cannot copy the ledger's repeated row (out of memory)");
+		return -1;
+	}
 	/* Rows below are not moved yet (that waits for the count), so only the copy's own. */
 	move_row(row, w->lrow + 1 + (int)l->n, &s);
 	for (c = row->children; c != NULL; c = c->next) {
@@ -760,7 +726,6 @@ wbledger_add(struct wbledger *l, const struct wbvalue *v, char **cause)
 		else if (wb_child(c, "f") != NULL)
 			drop_result(c);
 	}
-	drop_own_ns(row, l->row);
 	xmlNodeDump(xb, doc, row, 0, 0);
 	xmlFreeNode(row);
 	rc = write_all(l->fd, (const char *)xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
