@@ -21,6 +21,7 @@
 
 #include "audit.h"
 #include "hash.h"
+#include "spool.h"
 #include "xmalloc.h"
 
 #define ZERO_HASH       "0000000000000000000000000000000000000000000000000000000000000000"
@@ -467,23 +468,6 @@ open_day(struct audit *a, const char *time, char **cause)
 	a->good = lseek(fd, 0, SEEK_END);
 	memcpy(a->day, time, 10);
 	a->day[10] = '\0';
-	return 0;
-}
-
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
 	return 0;
 }
 

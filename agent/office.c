@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "office.h"
+#include "spool.h"
 #include "xmalloc.h"
 
 /* calc_pdf_Export's option for PDF/A-2b (SelectPdfVersion 2), as LibreOffice 7 takes it. */
@@ -213,7 +214,7 @@ static int
 copy_file(const char *from, const char *to)
 {
 	char buf[65536];
-	ssize_t n, w, off;
+	ssize_t n;
 	int in = open(from, O_RDONLY | O_CLOEXEC), out, rc = 0;
 
 	if (in == -1)
@@ -222,15 +223,9 @@ copy_file(const char *from, const char *to)
 		close(in);
 		return -1;
 	}
-	while (rc == 0 && (n = read(in, buf, sizeof buf)) != 0) {
-		if (n == -1) {
-			rc = errno == EINTR ? 0 : -1;
-			continue;
-		}
-		for (off = 0; off < n && rc == 0; off += w)
-			if ((w = write(out, buf + off, (size_t)(n - off))) == -1)
-				rc = -1;
-	}
+	while (rc == 0 && (n = read(in, buf, sizeof buf)) != 0)
+		if (n == -1 ? errno != EINTR : write_all(out, buf, (size_t)n) == -1)
+			rc = -1;
 	close(in);
 	if (close(out) == -1)
 		rc = -1;

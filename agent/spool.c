@@ -91,21 +91,29 @@ out_begin(const char *dir, const char *name, struct outfile *o, char **cause)
 }
 
 int
-out_write(struct outfile *o, const void *buf, size_t len, char **cause)
+write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 	ssize_t n;
 
 	while (len > 0) {
-		n = write(o->fd, p, len);
+		n = write(fd, p, len);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1) {
-			*cause = xasprintf("cannot write %s: %s", o->tmppath, strerror(errno));
+		if (n == -1)
 			return -1;
-		}
 		p += n;
 		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+out_write(struct outfile *o, const void *buf, size_t len, char **cause)
+{
+	if (write_all(o->fd, buf, len) == -1) {
+		*cause = xasprintf("cannot write %s: %s", o->tmppath, strerror(errno));
+		return -1;
 	}
 	return 0;
 }

@@ -43,6 +43,8 @@ int out_commit(struct outfile *o, char **cause);
 void out_abort(struct outfile *o);
 /* Writes all of buf to o's file; -1 with *cause. */
 int out_write(struct outfile *o, const void *buf, size_t len, char **cause);
+/* Writes all len bytes of buf to fd, again after a short write or EINTR; 0, or -1 with errno. */
+int write_all(int fd, const void *buf, size_t len);
 
 /*
  * Reduces s to a safe file-name part: letters, digits (any script), '-', '_', '.', and '_' for

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include "spool.h"
 #include "template.h"
 #include "wbpriv.h"
 #include "xlsxcheck.h"
@@ -673,23 +674,6 @@ wbledger_open(const struct workbook *w, const struct wbvalue *fixed, const char 
 			free(s);
 		}
 	return l;
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t k;
-
-	while (n > 0) {
-		if ((k = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
 }
 
 int
