@@ -311,14 +311,15 @@ static void
 write_head(const struct audit *a)
 {
 	char *tmp, line[HASH_HEX + 32];
-	int fd, n;
+	int fd, n, ok;
 
 	if (a->head_file == NULL)
 		return;
 	tmp = xasprintf("%s.tmp", a->head_file);
 	n = snprintf(line, sizeof line, "%" PRId64 ":%s\n", a->seq, a->prev);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640)) != -1) {
-		if (write(fd, line, (size_t)n) == n && close(fd) == 0)
+		ok = write_all(fd, line, (size_t)n) == 0;
+		if (close(fd) == 0 && ok)
 			(void)rename(tmp, a->head_file);
 		else
 			unlink(tmp);
