@@ -185,15 +185,6 @@ raw_part(unzFile zf, struct wbpart *p)
 	return got == p->csize ? 0 : -1;
 }
 
-static int
-is_xml_name(const char *name)
-{
-	size_t n = strlen(name);
-
-	return (n > 4 && strcasecmp(name + n - 4, ".xml") == 0) ||
-	       (n > 5 && strcasecmp(name + n - 5, ".rels") == 0);
-}
-
 /* Reads every entry of the zip under the limits; 0 or -1 with the problem in d. */
 static int
 read_zip(struct workbook *w, const char *path, struct diags *d)
@@ -282,7 +273,7 @@ read_zip(struct workbook *w, const char *path, struct diags *d)
 			wdiag(w, d, "its part %s cannot be read", name);
 			goto fail;
 		}
-		if (!is_xml_name(name)) {
+		if (!xlsx_is_xml(name)) {
 			free(p->xml);
 			p->xml = NULL;
 		}

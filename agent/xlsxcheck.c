@@ -11,6 +11,7 @@
 #include <libxml/parser.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <unzip.h>
@@ -146,13 +147,13 @@ p_error(voidpf opaque, voidpf stream)
 	return 0;
 }
 
-static int
-is_xml(const char *name)
+int
+xlsx_is_xml(const char *name)
 {
 	size_t n = strlen(name);
 
-	return (n > 4 && strcmp(name + n - 4, ".xml") == 0) ||
-	       (n > 5 && strcmp(name + n - 5, ".rels") == 0);
+	return (n > 4 && strcasecmp(name + n - 4, ".xml") == 0) ||
+	       (n > 5 && strcasecmp(name + n - 5, ".rels") == 0);
 }
 
 /* Reads the current part whole; parses it when it is XML. 0, or -1 with *why (static). */
@@ -168,7 +169,7 @@ check_part(unzFile zf, const char *name, int decl, const char **why)
 		*why = "cannot be opened";
 		return -1;
 	}
-	if (is_xml(name)) {
+	if (xlsx_is_xml(name)) {
 		memset(&sax, 0, sizeof sax);
 		ctx = xmlCreatePushParserCtxt(&sax, NULL, NULL, 0, name);
 		if (ctx == NULL) {

@@ -18,6 +18,8 @@ int xlsx_check(const char *path, char **cause);
  * template's and need not open with an XML declaration.
  */
 int xlsx_check_copy(const char *path, char **cause);
+/* Whether a part is XML by its name (.xml, .rels, in any case), so it is parsed. */
+int xlsx_is_xml(const char *name);
 /* minizip's unzip over path through the reads above; NULL if it is not a zip. unzClose() it. */
 unzFile xlsx_unzopen(const char *path);
 
