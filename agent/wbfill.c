@@ -280,8 +280,8 @@ int
 workbook_fill(const struct workbook *w, const struct wbvalue *v, const char *path, char **cause)
 {
 	struct repl *rp = xcalloc(w->nsheets + 1, sizeof *rp);
-	xmlDoc *main = xmlCopyDoc(w->main_doc, 1), *doc;
 	char **texts = xcalloc(w->nsheets + 1, sizeof *texts);
+	xmlDoc *doc;
 	size_t i, n = 0, len;
 
 	for (i = 0; i < w->nsheets; i++) {
@@ -294,11 +294,22 @@ workbook_fill(const struct workbook *w, const struct wbvalue *v, const char *pat
 		rp[n] = (struct repl){w->sheets[i].part, texts[n], len, -1, NULL, 0};
 		n++;
 	}
-	recalc_on_load(main);
-	texts[n] = dump(main, &len);
-	xmlFreeDoc(main);
-	rp[n] = (struct repl){w->main, texts[n], len, -1, NULL, 0};
+	/* A form's workbook.xml is the same for every claim: made once, when the template loaded.
+	 */
+	rp[n] = (struct repl){w->main, w->main_recalc, w->main_recalc_len, -1, NULL, 0};
 	return write_parts(w, path, rp, texts, n + 1, cause);
+}
+
+char *
+wb_recalc_main(const struct workbook *w, size_t *len)
+{
+	xmlDoc *main = xmlCopyDoc(w->main_doc, 1);
+	char *text;
+
+	recalc_on_load(main);
+	text = dump(main, len);
+	xmlFreeDoc(main);
+	return text;
 }
 
 /*

@@ -49,8 +49,10 @@ struct workbook {
 	size_t nsheets;
 	struct wbplace *places;
 	size_t nplaces;
-	char *main;       /* the workbook part, "xl/workbook.xml" */
-	xmlDoc *main_doc; /* parsed */
+	char *main;        /* the workbook part, "xl/workbook.xml" */
+	xmlDoc *main_doc;  /* parsed */
+	char *main_recalc; /* its text asking for recalculation on load, as every form has it */
+	size_t main_recalc_len;
 	char *drawing;    /* the ledger sheet's drawing part, or NULL */
 	char *calc_chain; /* xl/calcChain.xml (Excel's order of formulas), or NULL */
 	char **tables;    /* the ledger sheet's tables' parts */
@@ -76,5 +78,7 @@ struct wbpart *wb_part(const struct workbook *w, const char *name);
 xmlDoc *wb_parse(const struct wbpart *p);
 int wb_cell_ref(const char *s, int *r, int *c);
 int wb_range(const char *s, struct wbrange *g);
+/* workbook.xml's text asking Excel to recalculate on load (wbfill.c); the caller frees it. */
+char *wb_recalc_main(const struct workbook *w, size_t *len);
 
 #endif

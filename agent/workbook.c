@@ -1165,6 +1165,7 @@ workbook_load(const char *path, const char *shown, int ledger, struct diags *d)
 			xmlFreeDoc(w->sheets[i].doc);
 			w->sheets[i].doc = NULL;
 		}
+	w->main_recalc = wb_recalc_main(w, &w->main_recalc_len);
 	if (w->lsheet >= 0) {
 		w->drawing = rel_target(w, w->sheets[w->lsheet].part, "drawing", NULL, d);
 		w->calc_chain = rel_target(w, w->main, "calcChain", NULL, d);
@@ -1219,6 +1220,7 @@ workbook_free(struct workbook *w)
 	for (i = 0; i < w->nsst; i++)
 		free(w->sst[i]);
 	xmlFreeDoc(w->main_doc);
+	free(w->main_recalc);
 	free(w->sst);
 	free(w->sst_rich);
 	free(w->parts);
