@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "template.h"
+#include "transform.h"
 #include "utf8.h"
 #include "wbpriv.h"
 #include "xlsxcheck.h"
@@ -1190,9 +1191,8 @@ workbook_places(const struct workbook *w, size_t *n)
 double
 workbook_serial(const struct workbook *w, long long days)
 {
-	/* Excel's 1900 system counts from 1899-12-30 (past its fictitious 1900-02-29); the 1904
-	 * system from 1904-01-01. */
-	return (double)(days + (w->date1904 ? 24107 : 25569));
+	/* The 1904 date system counts from 1904-01-01, 1,462 days after the 1900 system's day 0. */
+	return tf_excel_serial(days) - (w->date1904 ? 1462 : 0);
 }
 
 void
