@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
+#include <limits.h>
 #include <poll.h>
 #include <poppler.h>
 #include <signal.h>
@@ -33,7 +34,12 @@ struct office {
 	char *profile; /* the current profile folder, or NULL before the first conversion */
 	int uses;      /* conversions in it */
 	int serial;    /* for the names of profiles and result folders */
-	int attempts;  /* of the last office_pdf() */
+	int attempts;  /* of the conversion running or last run */
+	/* The conversion running, if any. */
+	pid_t pid; /* 0: none */
+	int pidfd; /* -1 where the kernel (or valgrind) gives none */
+	long long deadline;
+	char *xlsx, *pdf, *outdir, *made;
 };
 
 struct office *
@@ -42,6 +48,7 @@ office_new(const struct office_opts *o)
 	struct office *of = xcalloc(1, sizeof *of);
 
 	of->o = *o;
+	of->pidfd = -1;
 	if (of->o.timeout_ms <= 0)
 		of->o.timeout_ms = 120000;
 	if (of->o.renew_after <= 0)
@@ -111,90 +118,6 @@ free_env(char **env)
 	free(env);
 }
 
-/*
- * Waits for the child until timeout_ms: 1 once it has exited (not reaped yet, so its process
- * group still stands), 0 at the timeout. A pidfd when the kernel has them, else a short poll.
- */
-static int
-wait_exit(pid_t pid, int timeout_ms)
-{
-	struct timespec step = {0, 10 * 1000 * 1000};
-	struct pollfd p = {(int)pidfd_open(pid, 0), POLLIN, 0};
-	siginfo_t si;
-	int rc, waited = 0;
-
-	if (p.fd != -1) {
-		do
-			rc = poll(&p, 1, timeout_ms);
-		while (rc == -1 && errno == EINTR);
-		close(p.fd);
-		return rc != 0;
-	}
-	for (;;) {
-		memset(&si, 0, sizeof si);
-		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-		    si.si_pid != 0)
-			return 1;
-		if (waited >= timeout_ms)
-			return 0;
-		nanosleep(&step, NULL);
-		waited += 10;
-	}
-}
-
-/*
- * Runs one attempt; 0 when the child exited with 0 in time, else -1 with *cause. The child's
- * process group is killed before it is reaped, whatever happened, so nothing it started stays.
- */
-static int
-run(struct office *of, const char *xlsx, const char *outdir, char **cause)
-{
-	const char *prog = of->o.soffice != NULL ? of->o.soffice : "soffice";
-	char *profile = xasprintf("-env:UserInstallation=file://%s", of->profile);
-	char *argv[] = {(char *)prog,  "--headless",   "--norestore",  "--nolockcheck",
-	                "--nodefault", profile,        "--convert-to", PDF_FILTER,
-	                "--outdir",    (char *)outdir, (char *)xlsx,   NULL};
-	char **env = child_env(of);
-	int status = 0, exited, fd;
-	pid_t pid;
-
-	if ((pid = fork()) == -1) {
-		*cause = xasprintf("cannot start LibreOffice: %s", strerror(errno));
-		free(profile);
-		free_env(env);
-		return -1;
-	}
-	if (pid == 0) {
-		setpgid(0, 0);
-		if ((fd = open("/dev/null", O_RDWR)) != -1) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execvpe(prog, argv, env);
-		_exit(127);
-	}
-	setpgid(pid, pid); /* here too, so the group exists whichever runs first */
-	free(profile);
-	free_env(env);
-	exited = wait_exit(pid, of->o.timeout_ms);
-	kill(-pid, SIGKILL);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	if (!exited)
-		*cause = xasprintf("LibreOffice did not finish within %d s, and was stopped",
-		                   (of->o.timeout_ms + 999) / 1000);
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		*cause = xasprintf("cannot run %s (is libreoffice-calc-nogui installed?)", prog);
-	else if (WIFSIGNALED(status))
-		*cause = xasprintf("LibreOffice crashed (signal %d)", WTERMSIG(status));
-	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		*cause = xasprintf("LibreOffice failed (exit status %d)", WEXITSTATUS(status));
-	else
-		return 0;
-	return -1;
-}
-
 /* Whether poppler reads path as a PDF with pages. */
 static int
 is_pdf(const char *path)
@@ -232,66 +155,247 @@ copy_file(const char *from, const char *to)
 	return rc;
 }
 
-/* One attempt in the current profile: convert into a folder of its own, check, copy out. */
-static int
-attempt(struct office *of, const char *xlsx, const char *pdf, char **cause)
+/* Milliseconds on the monotonic clock: the attempts' deadlines. */
+static long long
+mono_ms(void)
 {
-	char *outdir, *base, *made, *dot, *name = xstrdup(xlsx);
-	int rc = -1;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Starts one attempt in the current profile, converting into a result folder of its own. */
+static int
+spawn(struct office *of, char **cause)
+{
+	const char *prog = of->o.soffice != NULL ? of->o.soffice : "soffice";
+	char *base, *dot, *name = xstrdup(of->xlsx), *profile, **env;
+	char *argv[12];
+	int fd;
 
 	if (of->profile == NULL) {
 		of->profile =
 		    xasprintf("%s/lo-profile-%ld-%d", of->o.scratch, (long)getpid(), ++of->serial);
 		mkdir(of->profile, 0700);
 	}
-	outdir = xasprintf("%s/lo-out-%ld-%d", of->o.scratch, (long)getpid(), ++of->serial);
-	mkdir(outdir, 0700);
+	of->outdir = xasprintf("%s/lo-out-%ld-%d", of->o.scratch, (long)getpid(), ++of->serial);
+	mkdir(of->outdir, 0700);
 	base = basename(name);
 	if ((dot = strrchr(base, '.')) != NULL)
 		*dot = '\0';
-	made = xasprintf("%s/%s.pdf", outdir, base);
-	if (run(of, xlsx, outdir, cause) == 0) {
-		if (access(made, F_OK) != 0)
-			*cause = xstrdup("LibreOffice finished but wrote no PDF");
-		else if (!is_pdf(made))
-			*cause = xstrdup("LibreOffice wrote a file that is not a readable PDF");
-		else if (copy_file(made, pdf) == -1)
-			*cause = xasprintf("cannot write %s: %s", pdf, strerror(errno));
-		else
-			rc = 0;
-	}
-	rm_tree(outdir);
-	free(outdir);
-	free(made);
+	of->made = xasprintf("%s/%s.pdf", of->outdir, base);
 	free(name);
+	profile = xasprintf("-env:UserInstallation=file://%s", of->profile);
+	memcpy(argv,
+	       (char *[]){(char *)prog, "--headless", "--norestore", "--nolockcheck", "--nodefault",
+	                  profile, "--convert-to", PDF_FILTER, "--outdir", of->outdir, of->xlsx,
+	                  NULL},
+	       sizeof argv);
+	env = child_env(of);
 	of->uses++;
-	return rc;
+	if ((of->pid = fork()) == -1) {
+		*cause = xasprintf("cannot start LibreOffice: %s", strerror(errno));
+		free(profile);
+		free_env(env);
+		return -1;
+	}
+	if (of->pid == 0) {
+		setpgid(0, 0);
+		if ((fd = open("/dev/null", O_RDWR)) != -1) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execvpe(prog, argv, env);
+		_exit(127);
+	}
+	setpgid(of->pid, of->pid); /* here too, so the group exists whichever runs first */
+	free(profile);
+	free_env(env);
+	/* Valgrind has no pidfd: then the caller polls (office_timeout_ms()). */
+	of->pidfd = (int)pidfd_open(of->pid, 0);
+	of->deadline = mono_ms() + of->o.timeout_ms;
+	return 0;
+}
+
+/* Whether the child has exited (not reaped yet, so its process group still stands). */
+static int
+exited(const struct office *of)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof si);
+	return waitid(P_PID, (id_t)of->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       si.si_pid != 0;
+}
+
+/*
+ * Ends the running attempt: its process group killed before the child is reaped, whatever
+ * happened, so nothing it started stays. The status, or -1 when it had not exited by itself.
+ */
+static int
+reap(struct office *of, int *status)
+{
+	int done = exited(of);
+
+	kill(-of->pid, SIGKILL);
+	while (waitpid(of->pid, status, 0) == -1 && errno == EINTR)
+		;
+	if (of->pidfd != -1)
+		close(of->pidfd);
+	of->pid = 0;
+	of->pidfd = -1;
+	return done ? 0 : -1;
+}
+
+/* Why an attempt that ended with status failed, or NULL when it wrote a readable PDF. */
+static char *
+judge(struct office *of, int timed_out, int status)
+{
+	const char *prog = of->o.soffice != NULL ? of->o.soffice : "soffice";
+
+	if (timed_out)
+		return xasprintf("LibreOffice did not finish within %d s, and was stopped",
+		                 (of->o.timeout_ms + 999) / 1000);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return xasprintf("cannot run %s (is libreoffice-calc-nogui installed?)", prog);
+	if (WIFSIGNALED(status))
+		return xasprintf("LibreOffice crashed (signal %d)", WTERMSIG(status));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return xasprintf("LibreOffice failed (exit status %d)", WEXITSTATUS(status));
+	if (access(of->made, F_OK) != 0)
+		return xstrdup("LibreOffice finished but wrote no PDF");
+	if (!is_pdf(of->made))
+		return xstrdup("LibreOffice wrote a file that is not a readable PDF");
+	if (copy_file(of->made, of->pdf) == -1)
+		return xasprintf("cannot write %s: %s", of->pdf, strerror(errno));
+	return NULL;
+}
+
+static void
+drop_outdir(struct office *of)
+{
+	if (of->outdir != NULL)
+		rm_tree(of->outdir);
+	free(of->outdir);
+	free(of->made);
+	of->outdir = of->made = NULL;
+}
+
+static void
+drop_job(struct office *of)
+{
+	drop_outdir(of);
+	free(of->xlsx);
+	free(of->pdf);
+	of->xlsx = of->pdf = NULL;
+}
+
+int
+office_start(struct office *of, const char *xlsx, const char *pdf, char **cause)
+{
+	if (of->pid != 0)
+		office_cancel(of);
+	if (of->uses >= of->o.renew_after)
+		drop_profile(of);
+	of->xlsx = xstrdup(xlsx);
+	of->pdf = xstrdup(pdf);
+	of->attempts = 1;
+	if (spawn(of, cause) == -1) {
+		drop_job(of);
+		return -1;
+	}
+	return 0;
+}
+
+int
+office_fd(const struct office *of)
+{
+	return of->pid != 0 ? of->pidfd : -1;
+}
+
+int
+office_timeout_ms(const struct office *of)
+{
+	long long left;
+
+	if (of->pid == 0)
+		return -1;
+	left = of->deadline - mono_ms();
+	if (left < 0)
+		left = 0;
+	/* Without a pidfd nothing wakes the caller when the child exits: look every 20 ms. */
+	if (of->pidfd == -1 && left > 20)
+		left = 20;
+	return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+int
+office_step(struct office *of, char **cause)
+{
+	int status = 0, timed_out;
+	char *why;
+
+	if (of->pid == 0) {
+		*cause = xstrdup("no conversion is running");
+		return -1;
+	}
+	if (!exited(of) && mono_ms() < of->deadline)
+		return 1;
+	timed_out = reap(of, &status) == -1;
+	if ((why = judge(of, timed_out, status)) == NULL) {
+		drop_job(of);
+		return 0;
+	}
+	/* A profile a failed run may have left half-written is not used again. */
+	drop_profile(of);
+	drop_outdir(of);
+	if (of->attempts <= of->o.retries) {
+		of->attempts++;
+		free(why);
+		why = NULL;
+		if (spawn(of, &why) == 0)
+			return 1;
+	}
+	unlink(of->pdf);
+	drop_job(of);
+	*cause = why;
+	return -1;
+}
+
+void
+office_cancel(struct office *of)
+{
+	int status;
+
+	if (of->pid != 0)
+		reap(of, &status);
+	if (of->pdf != NULL)
+		unlink(of->pdf);
+	drop_job(of);
 }
 
 int
 office_pdf(struct office *of, const char *xlsx, const char *pdf, char **cause)
 {
-	char *last = NULL;
-	int i;
+	struct pollfd p;
+	int rc;
 
-	if (of->uses >= of->o.renew_after)
-		drop_profile(of);
-	for (i = 0; i <= of->o.retries; i++) {
-		of->attempts = i + 1;
-		if (attempt(of, xlsx, pdf, &last) == 0) {
-			free(last);
-			return 0;
-		}
-		/* A profile a failed run may have left half-written is not used again. */
-		drop_profile(of);
-		if (i < of->o.retries) {
-			free(last);
-			last = NULL;
-		}
+	if (office_start(of, xlsx, pdf, cause) == -1)
+		return -1;
+	while ((rc = office_step(of, cause)) == 1) {
+		p = (struct pollfd){office_fd(of), POLLIN, 0};
+		if (poll(&p, p.fd != -1, office_timeout_ms(of)) == -1 && errno != EINTR)
+			break;
 	}
-	unlink(pdf);
-	*cause = last;
-	return -1;
+	return rc;
+}
+
+int
+office_busy(const struct office *of)
+{
+	return of->pid != 0;
 }
 
 int
@@ -305,6 +409,7 @@ office_free(struct office *of)
 {
 	if (of == NULL)
 		return;
+	office_cancel(of);
 	drop_profile(of);
 	free(of);
 }

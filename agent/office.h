@@ -25,10 +25,28 @@ struct office;
 struct office *office_new(const struct office_opts *o);
 /*
  * Converts the workbook at xlsx into a PDF/A-2b (fonts embedded, text searchable) written at
- * pdf. Returns 0, or -1 with a new *cause saying what the last attempt did wrong.
+ * pdf, and waits for it. Returns 0, or -1 with a new *cause saying what the last attempt did
+ * wrong.
  */
 int office_pdf(struct office *of, const char *xlsx, const char *pdf, char **cause);
-/* How many attempts the last office_pdf() made (for the log and the tests). */
+
+/*
+ * The same without waiting, for a caller with other work (the agent): office_start() starts the
+ * conversion (0, or -1 with *cause); the caller then waits until office_fd() is readable or
+ * office_timeout_ms() have passed, and calls office_step(): 1 while it runs (perhaps a retry), 0
+ * once the PDF is written, -1 with *cause once the retries are spent. One conversion at a time
+ * per runner; office_cancel() stops it and removes what it wrote.
+ */
+int office_start(struct office *of, const char *xlsx, const char *pdf, char **cause);
+/* Readable when the running attempt's child exits; -1 when there is none to poll. */
+int office_fd(const struct office *of);
+/* Milliseconds to wait at most before the next office_step(); -1 when nothing runs. */
+int office_timeout_ms(const struct office *of);
+int office_step(struct office *of, char **cause);
+void office_cancel(struct office *of);
+/* Whether a conversion is running. */
+int office_busy(const struct office *of);
+/* How many attempts the running or last conversion made (for the log and the tests). */
 int office_attempts(const struct office *of);
 /* Removes the profile; no child is running after office_pdf() returns. Accepts NULL. */
 void office_free(struct office *of);
