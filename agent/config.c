@@ -19,7 +19,8 @@
 
 const char *const config_keys[] = {"rules",     "templates",      "audit",    "spools", "tmpdir",
                                    "state_dir", "stop_grace_ms",  "language", "eras",   "retry_ms",
-                                   "register",  "administrators", NULL};
+                                   "register",  "administrators", "print",    NULL};
+const char *const config_print_keys[] = {"soffice", "timeout_s", NULL};
 const char *const config_spool_keys[] = {"name",     "inbox",     "work",   "out",   "done",
                                          "rejected", "review",    "rules",  "watch", "settle_ms",
                                          "rescan_s", "max_bytes", "ignore", NULL};
@@ -558,6 +559,21 @@ config_load(const char *path, struct diags *d)
 		if (yget_int(m, "retry_ms", 10, 3600000, &x, d) == 0)
 			c->retry_ms = (int)x;
 	}
+	c->print_timeout_s = 120;
+	if ((m = ymap_get(root, "print")) != NULL &&
+	    ymap_check_keys(m, config_print_keys, "print", d) == 0) {
+		const struct ynode *v;
+		const char *prog;
+		int64_t x;
+
+		if ((v = ymap_get(m, "timeout_s")) != NULL &&
+		    yget_int(v, "timeout_s", 1, 3600, &x, d) == 0)
+			c->print_timeout_s = (int)x;
+		/* A program name is looked up on PATH; a path is the configuration's. */
+		if ((v = ymap_get(m, "soffice")) != NULL && yget_str(v, "soffice", &prog, d) == 0)
+			c->soffice = strchr(prog, '/') != NULL ? get_path(c, m, "soffice", 0, d)
+			                                       : xstrdup(prog);
+	}
 	if ((m = ymap_get(root, "audit")) == NULL)
 		ydiag(d, root, "'audit' is required: {dir: FOLDER}");
 	else if (ymap_check_keys(m, config_audit_keys, "audit", d) == 0) {
@@ -669,6 +685,7 @@ config_free(struct config *c)
 	free(c->templates_dir);
 	free(c->audit_dir);
 	free(c->tmpdir);
+	free(c->soffice);
 	free(c->audit_key);
 	free(c->state_dir);
 	free(c->register_sqlite);

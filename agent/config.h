@@ -41,6 +41,10 @@ struct config {
 	size_t nadministrators;
 	int stop_grace_ms; /* after SIGTERM, how long the file in hand may take to finish */
 	int retry_ms;      /* how often suspended intake tries again to write */
+	/* print: LibreOffice for the print output: the program (NULL: soffice on PATH) and how
+	 * long one conversion may take. */
+	char *soffice;
+	int print_timeout_s;
 	char *language;    /* of the reasons clerks read: "ja" (the default) or "en" */
 	struct eras eras;  /* the built-in eras and the configuration's own */
 	struct era *era_v; /* eras.v, owned */
@@ -59,6 +63,7 @@ const struct rule *config_rule(const struct config *c, const char *name);
 
 extern const char *const config_keys[];
 extern const char *const config_spool_keys[];
+extern const char *const config_print_keys[];
 extern const char *const config_audit_keys[];
 extern const char *const config_register_keys[];
 extern const char *const config_era_keys[];

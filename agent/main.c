@@ -17,6 +17,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "ocr.h"
+#include "office.h"
 #include "pipeline.h"
 #include "ruletest.h"
 #include "spool.h"
@@ -307,6 +308,8 @@ cmd_process(int argc, char **argv)
 	}
 	o.reg = reg;
 	o.trial = 1;
+	/* A rule's print PDF is waited for here: process has nothing else to do meanwhile. */
+	o.office = o.dry_run ? NULL : print_office(c);
 	if ((sp = spool_for(c, o.rule)) != NULL)
 		ao.max_bytes = sp->max_bytes;
 	for (i = optind; i < argc; i++) {
@@ -314,6 +317,7 @@ cmd_process(int argc, char **argv)
 		if (!o.dry_run && spool_mkdirs(out, &cause) == -1) {
 			fprintf(stderr, "formagent: %s\n", cause);
 			free(cause);
+			office_free(o.office);
 			reg_close(reg);
 			config_free(c);
 			return 2;
@@ -347,6 +351,7 @@ cmd_process(int argc, char **argv)
 		}
 		file_result_free(&res);
 	}
+	office_free(o.office);
 	reg_close(reg);
 	config_free(c);
 	return worst;

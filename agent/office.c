@@ -48,6 +48,10 @@ office_new(const struct office_opts *o)
 	struct office *of = xcalloc(1, sizeof *of);
 
 	of->o = *o;
+	/* Its own copies: the caller's strings need not outlive the runner. */
+	of->o.soffice = o->soffice != NULL ? xstrdup(o->soffice) : NULL;
+	of->o.fonts_conf = o->fonts_conf != NULL ? xstrdup(o->fonts_conf) : NULL;
+	of->o.scratch = xstrdup(o->scratch);
 	of->pidfd = -1;
 	if (of->o.timeout_ms <= 0)
 		of->o.timeout_ms = 120000;
@@ -411,5 +415,8 @@ office_free(struct office *of)
 		return;
 	office_cancel(of);
 	drop_profile(of);
+	free((char *)of->o.soffice);
+	free((char *)of->o.fonts_conf);
+	free((char *)of->o.scratch);
 	free(of);
 }

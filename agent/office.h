@@ -21,7 +21,7 @@ struct office_opts {
 
 struct office;
 
-/* A runner; nothing is started until a conversion. Free with office_free(). */
+/* A runner (o's strings copied); nothing is started until a conversion. Free with office_free(). */
 struct office *office_new(const struct office_opts *o);
 /*
  * Converts the workbook at xlsx into a PDF/A-2b (fonts embedded, text searchable) written at

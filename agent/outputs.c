@@ -14,7 +14,8 @@
 #include "xmalloc.h"
 
 /* A kind that may refuse a claim comes before those that write as they go. */
-const struct output_kind *const output_kinds[] = {&import_kind, &form_kind, &ledger_kind, NULL};
+const struct output_kind *const output_kinds[] = {&import_kind, &form_kind, &ledger_kind,
+                                                  &print_kind, NULL};
 
 const char *const *
 output_section_keys(void)
@@ -103,6 +104,7 @@ outputs_clear(struct outputs *o)
 		if (o->state[i] != NULL)
 			o->r->outputs[i].kind->abort(o->state[i]);
 	free(o->state);
+	print_job_free(o->print);
 	for (i = 0; i < o->n; i++)
 		free(o->list[i].name);
 	free(o->list);

@@ -73,7 +73,7 @@ struct output_kind {
 
 /* The kinds, in the order a claim goes through them; NULL-terminated. */
 extern const struct output_kind *const output_kinds[];
-extern const struct output_kind import_kind, form_kind, ledger_kind;
+extern const struct output_kind import_kind, form_kind, ledger_kind, print_kind;
 /* The keys of a rule's outputs section: "created" and every kind's key; NULL-terminated. */
 const char *const *output_section_keys(void);
 
@@ -83,14 +83,34 @@ struct place {
 	int renamed;
 };
 
+/* The claims one print PDF holds at most: LibreOffice lays the whole batch out in memory. */
+#define PRINT_MAX_CLAIMS 1000
+
+/*
+ * A print PDF still to be made (print.c): its batch workbook, converted by LibreOffice into the
+ * PDF's temporary file, which print_end() then commits. Free with print_job_free(), which
+ * removes both files.
+ */
+struct print_job {
+	char *xlsx;          /* the batch workbook, in the scratch folder */
+	struct outfile pdf;  /* begun in the out place, closed */
+	unsigned long pages; /* forms in it (the ledger's pages come on top) */
+	char *failed;        /* for the caller: why the conversion failed */
+};
+
 /* The outputs of one file. Start it with outputs_init(); end it with outputs_clear(). */
 struct outputs {
 	const struct rule *r; /* set once the file's rule is known */
 	struct place out, rejected, review;
-	const char *tmpdir;  /* libxlsxwriter's scratch files, or NULL */
-	const char *input;   /* the input's name as text: reasons, ledger titles */
-	void **state;        /* per rule output: its writer's state, once opened */
-	int64_t total;       /* the ledger's total, for the record */
+	const char *tmpdir; /* libxlsxwriter's scratch files, or NULL */
+	const char *input;  /* the input's name as text: reasons, ledger titles */
+	void **state;       /* per rule output: its writer's state, once opened */
+	int64_t total;      /* the ledger's total, for the record */
+	/* The print output's LibreOffice, or NULL: no PDF is made (a rule's tests, a dry run). */
+	struct office *office;
+	/* With office: the conversion is left to the caller, in print; else it is waited for. */
+	int print_later;
+	struct print_job *print;
 	struct output *list; /* committed, in order */
 	size_t n;
 };
@@ -123,6 +143,21 @@ int outputs_commit(struct outputs *o, struct place *p, struct outfile *f, char *
  */
 int outputs_note(struct outputs *o, struct place *p, const char *suffix, const char *head,
                  const struct buf *body, char **cause);
+/*
+ * Ends a print job: the PDF committed into o's out place when failed is NULL, else a note
+ * (NAME.print-failed.txt in o's rejected place) saying why there is none. Frees job. 0, or -1
+ * with *cause when neither could be written (the file is then done again).
+ */
+int print_end(struct outputs *o, struct print_job *job, const char *failed, char **cause);
+struct config;
+/*
+ * The LibreOffice runner for c's print outputs (office.h), with the templates' fonts.conf; NULL
+ * when no rule of c prints. Free with office_free().
+ */
+struct office *print_office(const struct config *c);
+/* Abandons a print job, removing its files. Accepts NULL. */
+void print_job_free(struct print_job *job);
+
 /* An output's name from its pattern: field values reduced to safe characters; caller frees. */
 char *outputs_name(const struct name_pattern *np, const struct mapped *m);
 

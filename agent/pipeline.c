@@ -35,6 +35,7 @@ file_result_free(struct file_result *res)
 	for (i = 0; i < res->noutputs; i++)
 		free(res->outputs[i].name);
 	free(res->outputs);
+	print_job_free(res->print);
 	free(res->reason);
 	for (i = 0; i < res->ncorrections; i++) {
 		free(res->corrections[i].field);
@@ -595,6 +596,8 @@ pipeline_file(const struct config *c, const struct admitted *in, const struct pi
 		run.base = run.base_owned = utf8_repair(run.base);
 	run.stem = run_stem(run.base);
 	outputs_init(&run.out, o->out_dir, o->reject_dir, o->review_dir, o->tmpdir, run.base);
+	run.out.office = o->dry_run ? NULL : o->office;
+	run.out.print_later = o->print_later;
 	clock_gettime(CLOCK_MONOTONIC, &run.progress.t0);
 	run.progress.tlast = run.progress.t0;
 	res->size = in->size;
@@ -675,6 +678,10 @@ out:
 	res->paid = run.paid + run.conflicts;
 	res->outputs = run.out.list;
 	res->noutputs = run.out.n;
+	if (rc != OUTCOME_RETRY && rc != OUTCOME_CANCELLED) {
+		res->print = run.out.print;
+		run.out.print = NULL;
+	}
 	run.out.list = NULL;
 	run.out.n = 0;
 	reader_free(rd);

@@ -50,7 +50,13 @@ struct pipeline_opts {
 	 * entered.
 	 */
 	struct reg *reg;
-	int trial;         /* with reg: look claims up, enter none (process --out) */
+	int trial; /* with reg: look claims up, enter none (process --out) */
+	/*
+	 * LibreOffice for a rule's print output, or NULL: no PDF is made. With print_later the
+	 * conversion is not waited for but handed back in file_result.print.
+	 */
+	struct office *office;
+	int print_later;
 	const char *claim; /* this file's claim id, or NULL */
 };
 
@@ -72,6 +78,11 @@ struct file_result {
 	int64_t total;      /* the sum of the ledger's totalled column */
 	struct output *outputs;
 	size_t noutputs;
+	/*
+	 * With pipeline_opts.print_later: the print PDF still to be made, or NULL. The caller
+	 * converts it and ends it with print_end() before recording the file.
+	 */
+	struct print_job *print;
 	char sha256[65]; /* the input's */
 	long long size;
 	unsigned uid; /* the input's owner: who dropped it */

@@ -306,26 +306,17 @@ lxw_fail(lxw_error e, const char *what, char **cause)
 	return -1;
 }
 
-int
-render_form(const struct rule *r, const struct template_out *form, const struct mapped *m,
-            const char *path, const char *tmpdir, time_t created, char **cause)
+/* Draws claim m's form on ws, a sheet of wb, in the template's formats fmts and plain. */
+static lxw_error
+draw_form(lxw_workbook *wb, lxw_worksheet *ws, const struct template_out *form,
+          const struct mapped *m, lxw_format **fmts, lxw_format *plain)
 {
 	const struct template *t = form->t;
-	lxw_workbook_options opt = {0, (char *)tmpdir, 0};
 	const struct tcell *c;
-	lxw_format **fmts, *plain, *f, *box;
-	lxw_workbook *wb;
-	lxw_worksheet *ws;
+	lxw_format *f, *box;
 	lxw_error e = LXW_NO_ERROR;
 	size_t i;
 
-	if ((wb = workbook_new_opt(path, &opt)) == NULL) {
-		*cause = xasprintf("cannot create the workbook %s", path);
-		return -1;
-	}
-	set_created(wb, r, created);
-	ws = workbook_add_worksheet(wb, t->sheet);
-	fmts = make_formats(wb, t, 0, &plain);
 	page_setup(ws, t);
 	for (i = 0; i < t->ncells && e == LXW_NO_ERROR; i++) {
 		c = &t->cells[i];
@@ -365,6 +356,25 @@ render_form(const struct rule *r, const struct template_out *form, const struct 
 		if (e == LXW_NO_ERROR)
 			worksheet_set_row(ws, (lxw_row_t)t->appr_r + 1, t->appr_height, NULL);
 	}
+	return e;
+}
+
+int
+render_form(const struct rule *r, const struct template_out *form, const struct mapped *m,
+            const char *path, const char *tmpdir, time_t created, char **cause)
+{
+	lxw_workbook_options opt = {0, (char *)tmpdir, 0};
+	lxw_format **fmts, *plain;
+	lxw_workbook *wb;
+	lxw_error e;
+
+	if ((wb = workbook_new_opt(path, &opt)) == NULL) {
+		*cause = xasprintf("cannot create the workbook %s", path);
+		return -1;
+	}
+	set_created(wb, r, created);
+	fmts = make_formats(wb, form->t, 0, &plain);
+	e = draw_form(wb, workbook_add_worksheet(wb, form->t->sheet), form, m, fmts, plain);
 	free(fmts);
 	if (e != LXW_NO_ERROR) {
 		workbook_close(wb);
@@ -390,6 +400,7 @@ struct ledger {
 		double num;
 		lxw_format *fmt;
 	} * cells;
+	int own;         /* wb is the ledger's own (else a batch's, which closes it) */
 	lxw_row_t row;   /* the next row to write */
 	lxw_row_t first; /* the first claim row */
 	int64_t *totals;
@@ -426,12 +437,12 @@ fit(struct ledger *l, size_t i, int style, const char *shown, int is_text, int *
 	return style >= 0 ? l->fmts[style] : l->plain;
 }
 
-struct ledger *
-ledger_open(const struct rule *r, const struct template_out *lo, const char *path,
-            const char *tmpdir, const char *input_name, char **cause)
+/* Starts the ledger's sheet, named sheet, in wb. */
+static struct ledger *
+ledger_in(const struct rule *r, const struct template_out *lo, lxw_workbook *wb, const char *sheet,
+          const char *input_name)
 {
 	const struct template *t = lo->t;
-	lxw_workbook_options opt = {1, (char *)tmpdir, 0};
 	struct ledger *l;
 	size_t i;
 	char *s;
@@ -440,13 +451,8 @@ ledger_open(const struct rule *r, const struct template_out *lo, const char *pat
 	l = xcalloc(1, sizeof *l);
 	l->r = r;
 	l->lo = lo;
-	if ((l->wb = workbook_new_opt(path, &opt)) == NULL) {
-		*cause = xasprintf("cannot create the workbook %s", path);
-		free(l);
-		return NULL;
-	}
-	l->path = xstrdup(path);
-	l->ws = workbook_add_worksheet(l->wb, t->sheet);
+	l->wb = wb;
+	l->ws = workbook_add_worksheet(l->wb, sheet);
 	l->fmts = make_formats(l->wb, t, 0, &l->plain);
 	l->wraps = make_formats(l->wb, t, 1, &l->wrap_plain);
 	l->totals = xcalloc(t->ncolumns + 1, sizeof *l->totals);
@@ -472,6 +478,24 @@ ledger_open(const struct rule *r, const struct template_out *lo, const char *pat
 	worksheet_freeze_panes(l->ws, 3, 0);
 	worksheet_repeat_rows(l->ws, 2, 2);
 	l->row = l->first = 3;
+	return l;
+}
+
+struct ledger *
+ledger_open(const struct rule *r, const struct template_out *lo, const char *path,
+            const char *tmpdir, const char *input_name, char **cause)
+{
+	lxw_workbook_options opt = {1, (char *)tmpdir, 0};
+	struct ledger *l;
+	lxw_workbook *wb;
+
+	if ((wb = workbook_new_opt(path, &opt)) == NULL) {
+		*cause = xasprintf("cannot create the workbook %s", path);
+		return NULL;
+	}
+	l = ledger_in(r, lo, wb, lo->t->sheet, input_name);
+	l->own = 1;
+	l->path = xstrdup(path);
 	return l;
 }
 
@@ -552,8 +576,9 @@ ledger_free(struct ledger *l)
 	free(l);
 }
 
-int
-ledger_close(struct ledger *l, time_t created, char **cause)
+/* Writes the total row and sets the columns' widths. 0, or -1 with *cause. */
+static int
+ledger_finish(struct ledger *l, char **cause)
 {
 	const struct template *t = l->lo->t;
 	lxw_format *tf = t->total_style >= 0 ? l->fmts[t->total_style] : l->plain;
@@ -561,11 +586,10 @@ ledger_close(struct ledger *l, time_t created, char **cause)
 	char from[8], *formula, *shown;
 	lxw_error e = LXW_NO_ERROR;
 	size_t i;
-	int rc = 0, style, lines;
+	int style, lines;
 
 	if (l->overflow) {
 		*cause = xstrdup("the ledger's total is too large to compute");
-		ledger_abort(l);
 		return -1;
 	}
 	for (i = 0; i < t->ncolumns && e == LXW_NO_ERROR; i++) {
@@ -591,10 +615,23 @@ ledger_close(struct ledger *l, time_t created, char **cause)
 	}
 	for (i = 0; i < t->ncolumns; i++)
 		worksheet_set_column(l->ws, (lxw_col_t)i, (lxw_col_t)i, l->width[i], NULL);
-	set_created(l->wb, l->r, created);
 	if (e != LXW_NO_ERROR)
-		rc = lxw_fail(e, "cannot write the ledger's total", cause);
-	if ((e = workbook_close(l->wb)) != LXW_NO_ERROR && rc == 0)
+		return lxw_fail(e, "cannot write the ledger's total", cause);
+	return 0;
+}
+
+int
+ledger_close(struct ledger *l, time_t created, char **cause)
+{
+	lxw_error e;
+	int rc;
+
+	if ((rc = ledger_finish(l, cause)) == -1) {
+		ledger_abort(l);
+		return -1;
+	}
+	set_created(l->wb, l->r, created);
+	if ((e = workbook_close(l->wb)) != LXW_NO_ERROR)
 		rc = lxw_fail(e, "cannot write the ledger", cause);
 	if (rc == 0)
 		rc = xlsx_check(l->path, cause);
@@ -607,8 +644,110 @@ ledger_abort(struct ledger *l)
 {
 	if (l == NULL)
 		return;
-	workbook_close(l->wb);
+	if (l->own)
+		workbook_close(l->wb);
 	ledger_free(l);
+}
+
+struct batch {
+	const struct rule *r;
+	char *path;
+	lxw_workbook *wb;
+	const struct template *t; /* the form's, whose formats fmts are */
+	lxw_format **fmts, *plain;
+	unsigned long sheets;
+};
+
+struct batch *
+batch_open(const struct rule *r, const char *path, const char *tmpdir, char **cause)
+{
+	lxw_workbook_options opt = {0, (char *)tmpdir, 0};
+	struct batch *b = xcalloc(1, sizeof *b);
+
+	if ((b->wb = workbook_new_opt(path, &opt)) == NULL) {
+		*cause = xasprintf("cannot create the workbook %s", path);
+		free(b);
+		return NULL;
+	}
+	b->r = r;
+	b->path = xstrdup(path);
+	return b;
+}
+
+int
+batch_form(struct batch *b, const struct template_out *form, const struct mapped *m, char **cause)
+{
+	lxw_worksheet *ws;
+	char name[32];
+	lxw_error e;
+
+	if (b->t != form->t) {
+		free(b->fmts);
+		b->fmts = make_formats(b->wb, form->t, 0, &b->plain);
+		b->t = form->t;
+	}
+	/* A sheet per claim, named by its row: unique, and within Excel's 31 characters. */
+	snprintf(name, sizeof name, "%lu", m->row);
+	if ((ws = workbook_add_worksheet(b->wb, name)) == NULL) {
+		*cause = xasprintf("cannot add the sheet of row %lu to the print workbook", m->row);
+		return -1;
+	}
+	if ((e = draw_form(b->wb, ws, form, m, b->fmts, b->plain)) != LXW_NO_ERROR)
+		return lxw_fail(e, "cannot fill the form", cause);
+	/* A form is one page: one that would spill onto a second is printed smaller. */
+	worksheet_fit_to_pages(ws, 1, 1);
+	b->sheets++;
+	return 0;
+}
+
+static void
+batch_free(struct batch *b)
+{
+	free(b->fmts);
+	free(b->path);
+	free(b);
+}
+
+int
+batch_close(struct batch *b, const struct template_out *lo, const struct mapped *claims, size_t n,
+            const char *input_name, time_t created, char **cause)
+{
+	const char *sheet = lo != NULL ? lo->t->sheet : NULL;
+	struct ledger *l = NULL;
+	lxw_error e;
+	size_t i;
+	int rc = 0;
+
+	if (lo != NULL) {
+		/* Form sheets are named by their rows: a ledger's sheet named like one is renamed.
+		 */
+		if (workbook_validate_sheet_name(b->wb, sheet) != LXW_NO_ERROR)
+			sheet = "ledger";
+		l = ledger_in(b->r, lo, b->wb, sheet, input_name);
+		worksheet_fit_to_pages(l->ws, 1, 0);
+		for (i = 0; i < n && rc == 0; i++)
+			rc = ledger_add(l, &claims[i], cause);
+		if (rc == 0)
+			rc = ledger_finish(l, cause);
+		ledger_free(l);
+	}
+	set_created(b->wb, b->r, created);
+	e = workbook_close(b->wb);
+	if (rc == 0 && e != LXW_NO_ERROR)
+		rc = lxw_fail(e, "cannot write the print workbook", cause);
+	if (rc == 0)
+		rc = xlsx_check(b->path, cause);
+	batch_free(b);
+	return rc;
+}
+
+void
+batch_abort(struct batch *b)
+{
+	if (b == NULL)
+		return;
+	workbook_close(b->wb);
+	batch_free(b);
 }
 
 int64_t

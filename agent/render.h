@@ -41,6 +41,26 @@ int ledger_close(struct ledger *l, time_t created, char **cause);
 void ledger_abort(struct ledger *l);
 
 /*
+ * The print output's batch workbook (print.c): every claim's form as a sheet of its own, fitted
+ * to one page, in the order added, then the ledger's sheet, in one workbook that LibreOffice
+ * converts once. Not in constant-memory mode (forms are not written row by row): it grows with
+ * the claims, which print.c bounds.
+ */
+struct batch;
+/* NULL with *cause. Ended by batch_close() or batch_abort(), which free it. */
+struct batch *batch_open(const struct rule *r, const char *path, const char *tmpdir, char **cause);
+int batch_form(struct batch *b, const struct template_out *form, const struct mapped *m,
+               char **cause);
+/*
+ * Adds the ledger (lo, or none when NULL) of the n claims, then writes the workbook; frees b
+ * either way. 0, or -1 with *cause.
+ */
+int batch_close(struct batch *b, const struct template_out *lo, const struct mapped *claims,
+                size_t n, const char *input_name, time_t created, char **cause);
+/* Abandons the workbook (the caller removes the file); frees b. Accepts NULL. */
+void batch_abort(struct batch *b);
+
+/*
  * The width, in Excel's column unit, that a cell needs to show text whole in a font of size_pt
  * with indent levels: how a ledger's columns are sized. An estimate from the characters (their
  * Unicode East Asian width), the same on every machine.

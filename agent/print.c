@@ -1,0 +1,321 @@
+/*
+ * The output kind "print": one PDF/A per file for the clerk to print and the archive to keep,
+ * every claim's form in row order, one page each, then the ledger. The forms are drawn again
+ * into one batch workbook (render.c), which LibreOffice converts once (office.c): a merge of PDFs
+ * would lose the PDF/A metadata. The conversion takes seconds, so the agent runs it beside its
+ * other files (intake.c parks the file until it ends); `process` waits for it. A PDF that cannot
+ * be made costs no claim: the file completes with its forms, and a note in rejected/ says the
+ * print failed and why (docs/rules.md, "print").
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "mapper.h"
+#include "office.h"
+#include "outputs.h"
+#include "render.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+static const char *const print_keys[] = {"name", NULL};
+
+static void *
+print_load(struct rule *r, const struct ynode *section, struct diags *d)
+{
+	(void)r, (void)section, (void)d;
+	return NULL;
+}
+
+static void
+print_conf_free(void *conf)
+{
+	(void)conf;
+}
+
+/* The forms and ledger it prints are the rule's own: drawn ones, for now. */
+static void
+print_resolve(struct rule *r, struct rule_output *ro, struct template *const *t, size_t n,
+              const char *dir, struct diags *d)
+{
+	const struct rule_output *form = rule_output(r, &form_kind),
+	                         *ledger = rule_output(r, &ledger_kind);
+	const struct rule_output *each[] = {form, ledger};
+	const struct template_out *to;
+	size_t i;
+
+	(void)ro, (void)t, (void)n, (void)dir;
+	if (form == NULL && ledger == NULL)
+		diags_add(d, r->path, r->line_outputs, r->col_outputs,
+		          "the print output prints the rule's forms and ledger; rule '%s' has "
+		          "neither",
+		          r->name);
+	for (i = 0; i < 2; i++)
+		if (each[i] != NULL && (to = each[i]->conf) != NULL && to->t != NULL &&
+		    to->t->wb != NULL)
+			diags_add(d, r->path, r->line_outputs, r->col_outputs,
+			          "the print output cannot yet print an office's workbook (%s, "
+			          "template '%s'): leave 'print' out of rule '%s'",
+			          to->t->workbook, to->t->name, r->name);
+}
+
+/* One file's print: its batch workbook, and the claims its ledger sheet lists. */
+struct print_state {
+	const struct rule_output *ro;
+	const struct template_out *form, *ledger;
+	struct batch *b;
+	char *xlsx; /* the batch workbook's path, in the scratch folder */
+	char *name; /* the PDF's, from the first claim */
+	struct mapped *claims;
+	size_t n;
+	int64_t created;
+	char *failed; /* why no PDF can be made of this file */
+};
+
+static void *
+print_open(struct outputs *o, const struct rule_output *ro)
+{
+	struct print_state *st = xcalloc(1, sizeof *st);
+	const struct rule_output *f = rule_output(o->r, &form_kind),
+	                         *l = rule_output(o->r, &ledger_kind);
+
+	st->ro = ro;
+	st->form = f != NULL ? f->conf : NULL;
+	st->ledger = l != NULL ? l->conf : NULL;
+	st->created = -1;
+	return st;
+}
+
+/* Makes the batch workbook's file in the scratch folder; NULL with *cause. */
+static char *
+scratch_xlsx(const struct outputs *o, char **cause)
+{
+	char *path =
+	    xasprintf("%s/formagent-print-XXXXXX.xlsx", o->tmpdir != NULL ? o->tmpdir : P_tmpdir);
+	int fd = mkstemps(path, 5);
+
+	if (fd == -1) {
+		*cause = xasprintf("cannot make %s: %s", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	close(fd);
+	return path;
+}
+
+static void
+drop_batch(struct print_state *st)
+{
+	size_t i;
+
+	batch_abort(st->b);
+	st->b = NULL;
+	for (i = 0; i < st->n; i++)
+		mapped_free(&st->claims[i]);
+	free(st->claims);
+	st->claims = NULL;
+	st->n = 0;
+	if (st->xlsx != NULL)
+		unlink(st->xlsx);
+}
+
+/* The file will have no PDF, for the reason why (taken). */
+static void
+give_up(struct print_state *st, char *why)
+{
+	if (st->failed == NULL)
+		st->failed = why;
+	else
+		free(why);
+	drop_batch(st);
+}
+
+static int
+print_row(void *state, struct outputs *o, const struct mapped *m, char **cause)
+{
+	struct print_state *st = state;
+	char *why = NULL;
+	int64_t day;
+
+	(void)cause;
+	if (o->office == NULL || st->failed != NULL)
+		return 0;
+	if (st->name == NULL) {
+		st->name = outputs_name(&st->ro->name, m);
+		if ((st->xlsx = scratch_xlsx(o, &why)) == NULL ||
+		    (st->b = batch_open(o->r, st->xlsx, o->tmpdir, &why)) == NULL) {
+			give_up(st, why);
+			return 0;
+		}
+	}
+	if (st->n >= PRINT_MAX_CLAIMS) {
+		give_up(st, xasprintf("the file has more than %d claims, the most one PDF holds",
+		                      PRINT_MAX_CLAIMS));
+		return 0;
+	}
+	if (st->form != NULL && batch_form(st->b, st->form, m, &why) == -1) {
+		give_up(st, why);
+		return 0;
+	}
+	if (st->ledger != NULL) {
+		st->claims = xreallocarray(st->claims, st->n + 1, sizeof *st->claims);
+		mapped_copy(&st->claims[st->n], m);
+	}
+	st->n++;
+	day = m->rule->created_field >= 0 && m->v[m->rule->created_field].t == V_DATE
+	          ? m->v[m->rule->created_field].i
+	          : -1;
+	if (day > st->created)
+		st->created = day;
+	return 0;
+}
+
+static void
+print_free_state(struct print_state *st)
+{
+	drop_batch(st);
+	free(st->xlsx);
+	free(st->name);
+	free(st->failed);
+	free(st);
+}
+
+void
+print_job_free(struct print_job *job)
+{
+	if (job == NULL)
+		return;
+	out_abort(&job->pdf);
+	if (job->xlsx != NULL)
+		unlink(job->xlsx);
+	free(job->xlsx);
+	free(job->failed);
+	free(job);
+}
+
+/* The note in rejected/ that says the file has no PDF, and why. */
+static int
+failed_note(struct outputs *o, const char *why, char **cause)
+{
+	char *head = xasprintf(
+	    "file: %s\nrule: %s\nthe print PDF could not be made: %s\n\n"
+	    "The claims are not affected: their forms, ledger and import file are in the out "
+	    "folder as usual, and the claims are recorded as paid. Print the forms from there, "
+	    "or ask the administrator to look at the agent's log.\n",
+	    o->input, o->r->name, why);
+	int rc = outputs_note(o, &o->rejected, ".print-failed.txt", head, NULL, cause);
+
+	free(head);
+	return rc;
+}
+
+int
+print_end(struct outputs *o, struct print_job *job, const char *failed, char **cause)
+{
+	int rc;
+
+	if (failed == NULL) {
+		rc = outputs_commit(o, &o->out, &job->pdf, cause);
+	} else {
+		log_err("%s: no print PDF: %s", o->input, failed);
+		out_abort(&job->pdf);
+		rc = failed_note(o, failed, cause);
+	}
+	print_job_free(job);
+	return rc;
+}
+
+static int
+print_close(void *state, struct outputs *o, char **cause)
+{
+	struct print_state *st = state;
+	struct print_job *job;
+	char *why = NULL;
+	int rc = 0;
+
+	if (st->failed != NULL) {
+		rc = failed_note(o, st->failed, cause);
+		print_free_state(st);
+		return rc;
+	}
+	if (st->b == NULL) { /* no claim, or nothing to print with */
+		print_free_state(st);
+		return 0;
+	}
+	rc = batch_close(st->b, st->ledger, st->claims, st->n, o->input,
+	                 st->created >= 0 ? (time_t)(st->created * 86400) : 0, &why);
+	st->b = NULL;
+	if (rc == -1) {
+		give_up(st, why);
+		rc = failed_note(o, st->failed, cause);
+		print_free_state(st);
+		return rc;
+	}
+	job = xcalloc(1, sizeof *job);
+	if (outputs_begin(&o->out, st->name, &job->pdf, cause) == -1) {
+		free(job);
+		print_free_state(st);
+		return -1;
+	}
+	/* LibreOffice's result is copied in by name; out_commit() reopens it to sync it. */
+	close(job->pdf.fd);
+	job->pdf.fd = -1;
+	job->xlsx = st->xlsx;
+	job->pages = st->n;
+	st->xlsx = NULL;
+	print_free_state(st);
+	if (o->print_later) {
+		o->print = job;
+		return 0;
+	}
+	if (office_pdf(o->office, job->xlsx, job->pdf.tmppath, &job->failed) == -1)
+		return print_end(o, job, job->failed, cause);
+	return print_end(o, job, NULL, cause);
+}
+
+static void
+print_abort(void *state)
+{
+	print_free_state(state);
+}
+
+struct office *
+print_office(const struct config *c)
+{
+	struct office_opts oo = {0};
+	struct office *of;
+	char *fonts;
+	size_t i;
+
+	for (i = 0; i < c->nrules && rule_output(c->rules[i], &print_kind) == NULL; i++)
+		;
+	if (i == c->nrules)
+		return NULL;
+	fonts = c->templates_dir != NULL ? xasprintf("%s/fonts.conf", c->templates_dir) : NULL;
+	oo.soffice = c->soffice;
+	oo.fonts_conf = fonts != NULL && access(fonts, R_OK) == 0 ? fonts : NULL;
+	oo.scratch = c->tmpdir != NULL ? c->tmpdir : P_tmpdir;
+	oo.timeout_ms = c->print_timeout_s * 1000;
+	oo.retries = 1;
+	of = office_new(&oo);
+	free(fonts);
+	return of;
+}
+
+const struct output_kind print_kind = {
+    .key = "print",
+    .keys = print_keys,
+    .ext = ".pdf",
+    .example = "{_input}.print.pdf",
+    .load = print_load,
+    .resolve = print_resolve,
+    .free = print_conf_free,
+    .open = print_open,
+    .row = print_row,
+    .close = print_close,
+    .abort = print_abort,
+};
