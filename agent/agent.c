@@ -28,6 +28,8 @@
 #include "i18n.h"
 #include "intake.h"
 #include "log.h"
+#include "office.h"
+#include "outputs.h"
 #include "record.h"
 #include "register.h"
 #include "spool.h"
@@ -72,6 +74,13 @@ struct agent {
 	char loaded[32];
 	char *host_tag;   /* the host name as claims carry it: no '.', which ends a claim id */
 	sigset_t waiting; /* the signal mask while waiting or working: the signals let in */
+	/*
+	 * Files waiting for their print PDF, oldest first; the first is being converted when the
+	 * runner is busy. Other files go on meanwhile.
+	 */
+	struct office *office;
+	struct intake_parked **printq;
+	size_t nprint, capprint;
 };
 
 static void
@@ -152,11 +161,19 @@ write_status(struct agent *a)
 	a->status_at = now_ms() + STATUS_MS;
 }
 
+static void start_print(struct agent *a);
+
 /* Acts on what intake reports of one file. */
 static void
 after(struct agent *a, const struct spool *sp, struct intake_result *r)
 {
 	switch (r->next) {
+	case INTAKE_PRINTING:
+		xgrow(&a->printq, &a->capprint, a->nprint, sizeof *a->printq);
+		a->printq[a->nprint++] = r->parked;
+		r->parked = NULL;
+		start_print(a);
+		break;
 	case INTAKE_DONE:
 		status_note(a->status, sp->name, r->name, outcome_name(r->outcome));
 		/* Soon, but at most once a second in a burst. */
@@ -195,6 +212,79 @@ work(struct agent *a, const struct spool *sp, const char *name, int claimed)
 	sigprocmask(SIG_SETMASK, &blocked, NULL);
 	after(a, sp, &r);
 	take_signals(a);
+}
+
+/* The oldest parked file, taken off the queue. */
+static struct intake_parked *
+print_pop(struct agent *a)
+{
+	struct intake_parked *f = a->printq[0];
+
+	memmove(a->printq, a->printq + 1, --a->nprint * sizeof *a->printq);
+	return f;
+}
+
+/* Finishes the oldest parked file: with its PDF, or with failed saying why there is none. */
+static void
+print_ended(struct agent *a, const char *failed)
+{
+	struct intake_parked *f = print_pop(a);
+	const struct spool *sp = intake_parked_spool(f);
+	struct intake_result r;
+
+	intake_printed(&a->in, f, failed, &r);
+	after(a, sp, &r);
+}
+
+/* Starts converting the oldest parked file, unless a conversion runs. */
+static void
+start_print(struct agent *a)
+{
+	char *cause = NULL;
+
+	while (a->nprint > 0 && !office_busy(a->office)) {
+		if (office_start(a->office, intake_parked_xlsx(a->printq[0]),
+		                 intake_parked_pdf(a->printq[0]), &cause) == 0)
+			return;
+		print_ended(a, cause);
+		free(cause);
+		cause = NULL;
+	}
+}
+
+/* Looks at the running conversion, and finishes its file once it has ended. */
+static void
+step_print(struct agent *a)
+{
+	char *cause = NULL;
+	int rc;
+
+	if (a->nprint == 0 || !office_busy(a->office) ||
+	    (rc = office_step(a->office, &cause)) == 1)
+		return;
+	print_ended(a, rc == 0 ? NULL : cause);
+	free(cause);
+	start_print(a);
+}
+
+/* On a stop: parked files stay in work/, finished again at the next start. */
+static void
+drop_prints(struct agent *a)
+{
+	struct intake_parked *f;
+
+	if (a->office != NULL)
+		office_cancel(a->office);
+	while (a->nprint > 0) {
+		f = print_pop(a);
+		log_info("spool %s: a file waiting for its print PDF stays in work/; it is finished "
+		         "at the next start",
+		         intake_parked_spool(f)->name);
+		intake_parked_free(f);
+	}
+	free(a->printq);
+	a->printq = NULL;
+	a->capprint = 0;
 }
 
 static int
@@ -332,6 +422,9 @@ reload(struct agent *a)
 	config_free(a->cfg);
 	a->cfg = c;
 	a->in.cfg = c;
+	/* No conversion runs (reloads wait for them): the new rules may print, or not. */
+	office_free(a->office);
+	a->in.office = a->office = print_office(c);
 	if (setup_spools(a, &cause) == -1) {
 		/* Folders of a new spool that cannot be made: that spool waits, the rest go on. */
 		log_err("%s", cause);
@@ -392,7 +485,7 @@ take_ready(struct agent *a)
 			watch_done(a->w[i], copy);
 			work(a, &a->cfg->spools[i], copy, 0);
 			free(copy);
-			if (a->reload_at != 0 && a->reload_at <= now_ms())
+			if (a->reload_at != 0 && a->reload_at <= now_ms() && a->nprint == 0)
 				return; /* reload before the next file */
 		}
 	}
@@ -420,8 +513,11 @@ next_timeout(struct agent *a)
 	for (i = 0; i < a->nw; i++)
 		if (a->w[i] != NULL && (t = watch_next_ms(a->w[i], now)) >= 0 && t < best)
 			best = t;
-	if (a->reload_at != 0 && a->reload_at - now < best)
+	/* A reload waits for the files parked for their PDFs: their rules must stay. */
+	if (a->reload_at != 0 && a->nprint == 0 && a->reload_at - now < best)
 		best = a->reload_at - now;
+	if (a->nprint > 0 && (t = office_timeout_ms(a->office)) >= 0 && t < best)
+		best = t;
 	if (a->suspended && a->retry_at - now < best)
 		best = a->retry_at - now;
 	if (a->rescan_at != 0 && a->rescan_at - now < best)
@@ -589,7 +685,7 @@ clean_tmp(const struct config *c)
 static void
 loop(struct agent *a)
 {
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	struct timespec ts;
 	size_t i;
 	int n, t;
@@ -599,7 +695,7 @@ loop(struct agent *a)
 			sd_notify(0, "WATCHDOG=1");
 			a->watchdog_at = now_ms() + (int64_t)(a->watchdog_usec / 2000);
 		}
-		if (a->reload_at != 0 && now_ms() >= a->reload_at)
+		if (a->reload_at != 0 && now_ms() >= a->reload_at && a->nprint == 0)
 			reload(a);
 		if (a->suspended && now_ms() >= a->retry_at)
 			try_resume_intake(a);
@@ -616,19 +712,21 @@ loop(struct agent *a)
 			write_status(a);
 		if (a->once && !a->suspended && idle(a))
 			break;
-		pfd.fd = a->ifd;
-		pfd.events = POLLIN;
+		pfd[0] = (struct pollfd){a->ifd, POLLIN, 0};
+		/* A conversion's end wakes the loop too (-1, ignored by ppoll, when none runs). */
+		pfd[1] = (struct pollfd){a->nprint > 0 ? office_fd(a->office) : -1, POLLIN, 0};
 		t = next_timeout(a);
 		ts.tv_sec = t / 1000;
 		ts.tv_nsec = (long)(t % 1000) * 1000000;
 		/* The signals come in only here (and while working), so none is missed. */
-		n = ppoll(&pfd, 1, &ts, &a->waiting);
+		n = ppoll(pfd, 2, &ts, &a->waiting);
 		if (n == -1 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			break;
 		}
-		if (n > 0 && (pfd.revents & POLLIN))
+		if (n > 0 && (pfd[0].revents & POLLIN))
 			handle_inotify(a);
+		step_print(a);
 		take_signals(a);
 	}
 }
@@ -697,6 +795,7 @@ agent_run(const char *config_path, const struct agent_opts *o)
 	a.in.rec = a.rec;
 	a.in.host_tag = a.host_tag;
 	a.in.stop = &stop_requests;
+	a.in.office = a.office = print_office(a.cfg);
 	if (setup_signals(&a) == -1 || (a.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
 		log_err("cannot start: %s", strerror(errno));
 		rc = 1;
@@ -740,6 +839,8 @@ agent_run(const char *config_path, const struct agent_opts *o)
 	write_status(&a);
 	log_info("stopped");
 out:
+	drop_prints(&a);
+	office_free(a.office);
 	free(cause);
 	free(held);
 	free(a.suspend_cause);

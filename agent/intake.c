@@ -131,63 +131,107 @@ log_outcome(const struct spool *sp, const char *esc, const struct file_result *r
 		         res->produced, res->rejected, resumed ? ", resumed" : "");
 }
 
-void
-intake_finish(struct intake *in, const struct spool *sp, const char *wname, struct intake_result *r)
+/*
+ * A claimed file on its way: what the pipeline made of it, kept whole while its print PDF is
+ * made (struct intake_parked) and then finished by the same tail.
+ */
+struct intake_parked {
+	const struct spool *sp;
+	char *wname;      /* in work/ */
+	const char *name; /* the file's bytes: its name in the inbox, within wname */
+	char *claim, *esc;
+	struct admitted ad;
+	int admitted;
+	struct file_result res;
+	struct rowset *rows;
+};
+
+static struct intake_parked *
+parked_new(const struct spool *sp, const char *wname)
 {
-	/* name is the file's bytes, for moving it; records and the status file get it as text. */
-	const char *name = work_name_of(wname);
-	char *claim = intake_claim_of(wname), *path = xasprintf("%s/%s", sp->work, wname);
-	char *final = NULL, *cause = NULL, *esc = log_escape(name, 200), *safe;
+	struct intake_parked *f = xcalloc(1, sizeof *f);
+
+	f->sp = sp;
+	f->wname = xstrdup(wname);
+	f->name = work_name_of(f->wname);
+	f->claim = intake_claim_of(wname);
+	f->esc = log_escape(f->name, 200);
+	f->rows = rowset_new(0);
+	return f;
+}
+
+void
+intake_parked_free(struct intake_parked *f)
+{
+	if (f == NULL)
+		return;
+	if (f->admitted)
+		admitted_clear(&f->ad);
+	rowset_free(f->rows);
+	file_result_free(&f->res); /* a print job still held is removed */
+	free(f->wname);
+	free(f->claim);
+	free(f->esc);
+	free(f);
+}
+
+/*
+ * The gate, the pipeline and the register's commit. 0 when the file goes on to be recorded
+ * (perhaps after its print PDF); -1 when r says already how it ended.
+ */
+static int
+head(struct intake *in, struct intake_parked *f, struct intake_result *r)
+{
+	const struct spool *sp = f->sp;
+	char *path = xasprintf("%s/%s", sp->work, f->wname), *cause = NULL;
 	struct admit_opts ao = {0};
 	struct pipeline_opts o = {0};
-	struct file_result res = {0};
-	struct admitted ad;
-	struct rowset *rows = rowset_new(0);
-	const char *dest;
-	int resumed, rc;
+	int rc = -1;
 
-	memset(r, 0, sizeof *r);
-	r->name = utf8_repair(name);
 	ao.max_bytes = sp->max_bytes;
 	ao.history = recorder_history(in->rec);
-	ao.claim = claim;
+	ao.claim = f->claim;
 	ao.review_dir = sp->review;
-	if (admit(path, name, &ao, &ad, &cause) == -1) {
+	if (admit(path, f->name, &ao, &f->ad, &cause) == -1) {
 		if (spool_transient(errno))
 			suspend(r, cause, 0);
 		else {
 			r->next = INTAKE_SKIPPED;
-			log_err("spool %s: %s: %s", sp->name, esc, strerror(errno));
+			log_err("spool %s: %s: %s", sp->name, f->esc, strerror(errno));
 			free(cause);
 		}
 		goto out;
 	}
+	f->admitted = 1;
 	o.out_dir = sp->out;
 	o.reject_dir = sp->rejected;
 	o.review_dir = sp->review;
 	o.tmpdir = in->cfg->tmpdir;
 	o.stop = in->stop;
 	o.stop_grace_ms = in->cfg->stop_grace_ms;
-	o.rows = rows;
+	o.rows = f->rows;
 	o.reg = in->reg;
-	o.claim = claim;
+	o.claim = f->claim;
+	o.office = in->office;
+	o.print_later = 1;
 	/* The file's claims are looked up and entered in one transaction of the register. */
 	if (in->reg != NULL && reg_begin(in->reg, &cause) == -1) {
 		suspend(r, cause, 0);
 		goto out;
 	}
-	switch (pipeline_file(in->cfg, &ad, &o, &res)) {
+	switch (pipeline_file(in->cfg, &f->ad, &o, &f->res)) {
 	case OUTCOME_CANCELLED:
 		r->next = INTAKE_STOPPED;
-		log_info("spool %s: %s: stopped; it is finished at the next start", sp->name, esc);
+		log_info("spool %s: %s: stopped; it is finished at the next start", sp->name,
+		         f->esc);
 		goto out;
 	case OUTCOME_RETRY:
 		suspend(r,
-		        res.changed
+		        f->res.changed
 		            ? xasprintf("%s: %s; it is done again from the start once it "
 		                        "holds still",
-		                        esc, res.reason)
-		            : xasprintf("cannot write the outputs of %s: %s", esc, res.reason),
+		                        f->esc, f->res.reason)
+		            : xasprintf("cannot write the outputs of %s: %s", f->esc, f->res.reason),
 		        0);
 		goto out;
 	default:
@@ -195,23 +239,44 @@ intake_finish(struct intake *in, const struct spool *sp, const char *wname, stru
 	}
 	/*
 	 * Entered after the outputs, before the record: a crash between the two leaves entries of a
-	 * claim the log has no completion of, which the next start removes (reg_reconcile()).
+	 * claim the log has no completion of, which the next start removes (reg_reconcile()). A
+	 * file whose print PDF is still to be made is in that state meanwhile, and its claims are
+	 * already paid for every other file.
 	 */
-	if (in->reg != NULL && !outcome_paid(res.outcome))
+	if (in->reg != NULL && !outcome_paid(f->res.outcome))
 		reg_rollback(in->reg); /* refused whole: no output of it was published */
 	else if (in->reg != NULL && reg_commit(in->reg, &cause) == -1) {
 		suspend(r, cause, 0);
 		goto out;
 	}
-	if (ad.refusal == ADMIT_SETTLED)
-		out_of_review(sp, ad.settled);
-	resumed = history_completed(recorder_history(in->rec), claim);
-	if (record_event(in->rec, "completed",
-	                 record_completed(sp->name, claim, name, res.outcome, resumed, &res, rows),
-	                 &cause) == -1) {
+	rc = 0;
+out:
+	if (in->reg != NULL)
+		reg_rollback(in->reg); /* nothing when committed */
+	free(path);
+	return rc;
+}
+
+/* The completed record, then the move out of work/. */
+static void
+tail(struct intake *in, struct intake_parked *f, struct intake_result *r)
+{
+	const struct spool *sp = f->sp;
+	struct file_result *res = &f->res;
+	char *final = NULL, *cause = NULL, *safe;
+	const char *dest;
+	int resumed, rc;
+
+	if (f->ad.refusal == ADMIT_SETTLED)
+		out_of_review(sp, f->ad.settled);
+	resumed = history_completed(recorder_history(in->rec), f->claim);
+	if (record_event(
+	        in->rec, "completed",
+	        record_completed(sp->name, f->claim, f->name, res->outcome, resumed, res, f->rows),
+	        &cause) == -1) {
 		/* It stays in work/: done again, and recorded, once the log can be written. */
 		suspend(r, cause, 1);
-		goto out;
+		return;
 	}
 	/*
 	 * A file refused whole lies in rejected/ beside NAME.reason.txt, whose NAME is made safe
@@ -220,38 +285,101 @@ intake_finish(struct intake *in, const struct spool *sp, const char *wname, stru
 	 * The inbox is synced too: its entry's removal by the claim must not come back after a
 	 * crash.
 	 */
-	dest = folder_for(sp, res.outcome);
+	dest = folder_for(sp, res->outcome);
 	safe = dest == sp->rejected ? spool_safe_name(r->name, 180) : NULL;
-	rc = spool_move(sp->work, wname, dest, safe != NULL ? safe : name, &final, &cause);
+	rc = spool_move(sp->work, f->wname, dest, safe != NULL ? safe : f->name, &final, &cause);
 	free(safe);
+	free(final);
 	if (rc == -1 || spool_sync_dir(sp->inbox, &cause) == -1) {
 		/* Recorded but still in work/: the retry finishes it again, as "resumed". */
 		suspend(r, cause, 0);
-		goto out;
+		return;
 	}
 	/*
 	 * A correction settles its claim in review when it made the forms, and also when every
 	 * claim it would have paid was paid already (by a second scan, an export): nothing is
 	 * left to do for it, and it must not wait in review for ever.
 	 */
-	if (res.corrects != NULL &&
-	    (res.outcome == OUTCOME_PRODUCED || res.outcome == OUTCOME_PARTLY_REJECTED ||
-	     (res.outcome == OUTCOME_REJECTED && res.produced == 0 && res.paid > 0 &&
-	      res.paid == res.rejected)))
-		out_of_review(sp, res.corrects);
-	log_outcome(sp, esc, &res, resumed);
+	if (res->corrects != NULL &&
+	    (res->outcome == OUTCOME_PRODUCED || res->outcome == OUTCOME_PARTLY_REJECTED ||
+	     (res->outcome == OUTCOME_REJECTED && res->produced == 0 && res->paid > 0 &&
+	      res->paid == res->rejected)))
+		out_of_review(sp, res->corrects);
+	log_outcome(sp, f->esc, res, resumed);
 	r->next = INTAKE_DONE;
-	r->outcome = res.outcome;
-out:
-	if (in->reg != NULL)
-		reg_rollback(in->reg); /* nothing when committed */
-	admitted_clear(&ad);
-	rowset_free(rows);
-	file_result_free(&res);
-	free(final);
-	free(esc);
-	free(path);
-	free(claim);
+	r->outcome = res->outcome;
+}
+
+void
+intake_finish(struct intake *in, const struct spool *sp, const char *wname, struct intake_result *r)
+{
+	struct intake_parked *f = parked_new(sp, wname);
+
+	memset(r, 0, sizeof *r);
+	/* f->name is the file's bytes, for moving it; records and the status file get text. */
+	r->name = utf8_repair(f->name);
+	if (head(in, f, r) == 0) {
+		if (f->res.print != NULL) {
+			log_info("spool %s: %s: outputs written; its print PDF is being made",
+			         sp->name, f->esc);
+			r->next = INTAKE_PRINTING;
+			r->parked = f;
+			return;
+		}
+		tail(in, f, r);
+	}
+	intake_parked_free(f);
+}
+
+const char *
+intake_parked_xlsx(const struct intake_parked *f)
+{
+	return f->res.print->xlsx;
+}
+
+const char *
+intake_parked_pdf(const struct intake_parked *f)
+{
+	return f->res.print->pdf.tmppath;
+}
+
+const struct spool *
+intake_parked_spool(const struct intake_parked *f)
+{
+	return f->sp;
+}
+
+void
+intake_printed(struct intake *in, struct intake_parked *f, const char *failed,
+               struct intake_result *r)
+{
+	struct outputs o;
+	char *cause = NULL;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->name = utf8_repair(f->name);
+	/* The PDF joins the outputs the pipeline committed, synced before the record names it. */
+	outputs_init(&o, f->sp->out, f->sp->rejected, f->sp->review, in->cfg->tmpdir, r->name);
+	o.r = f->res.rule;
+	o.list = f->res.outputs;
+	o.n = f->res.noutputs;
+	rc = print_end(&o, f->res.print, failed, &cause);
+	f->res.print = NULL;
+	if (rc == 0)
+		rc = outputs_sync(&o, &cause);
+	f->res.outputs = o.list;
+	f->res.noutputs = o.n;
+	o.list = NULL;
+	o.n = 0;
+	outputs_clear(&o);
+	if (rc == -1)
+		/* Still in work/: done again, PDF and all, once the folder can be written. */
+		suspend(r, xasprintf("cannot write the print PDF of %s: %s", f->esc, cause), 0);
+	else
+		tail(in, f, r);
+	free(cause);
+	intake_parked_free(f);
 }
 
 void

@@ -28,7 +28,17 @@ struct intake {
 	/* The pipeline's stop request (see pipeline_opts.stop), or NULL. */
 	const volatile sig_atomic_t *stop;
 	struct reg *reg; /* the claims register */
+	/* LibreOffice for the rules' print outputs, or NULL when none prints. */
+	struct office *office;
 };
+
+/*
+ * A file whose outputs are written and whose claims are entered in the register, waiting in
+ * work/ for its print PDF: the caller converts intake_parked_xlsx() into intake_parked_pdf()
+ * (office.h) while it goes on with other files, then hands it to intake_printed(). A crash or
+ * stop meanwhile leaves it in work/, finished again at the next start like any claimed file.
+ */
+struct intake_parked;
 
 enum intake_next {
 	INTAKE_DONE,    /* the file is finished: recorded and moved; outcome says how */
@@ -36,6 +46,7 @@ enum intake_next {
 	INTAKE_SUSPEND, /* an output, the log, a read or a move failed: intake must wait */
 	INTAKE_LATER, /* not claimed (the share refused the move): look at the inbox again later */
 	INTAKE_SKIPPED, /* gone, or another agent took it first: nothing to do */
+	INTAKE_PRINTING, /* waiting for its print PDF: parked says what to convert */
 };
 
 struct intake_result {
@@ -44,6 +55,7 @@ struct intake_result {
 	char *name;           /* the file's name as text, for the status file */
 	char *cause;          /* with INTAKE_SUSPEND: why, for the log and the audit record */
 	int log_failed;       /* with INTAKE_SUSPEND: the audit log itself could not be written */
+	struct intake_parked *parked; /* with INTAKE_PRINTING: the caller's to finish or free */
 };
 
 /* Claims the settled inbox file name and finishes it. Release r with intake_result_clear(). */
@@ -53,6 +65,18 @@ void intake_take(struct intake *in, const struct spool *sp, const char *name,
 void intake_finish(struct intake *in, const struct spool *sp, const char *wname,
                    struct intake_result *r);
 void intake_result_clear(struct intake_result *r);
+
+const char *intake_parked_xlsx(const struct intake_parked *f);
+const char *intake_parked_pdf(const struct intake_parked *f);
+const struct spool *intake_parked_spool(const struct intake_parked *f);
+/*
+ * Finishes a parked file once its conversion has ended: with its PDF, or, when failed says why
+ * there is none, with a note in rejected/ (print.c); then recorded and moved. Frees f.
+ */
+void intake_printed(struct intake *in, struct intake_parked *f, const char *failed,
+                    struct intake_result *r);
+/* Abandons a parked file (a stop): it stays in work/ for the next start. Accepts NULL. */
+void intake_parked_free(struct intake_parked *f);
 
 /*
  * Whether a work file is this host's claim. Several hosts may share one spool: a claim in hand
