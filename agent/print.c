@@ -70,8 +70,9 @@ struct print_state {
 	struct batch *b;
 	char *xlsx; /* the batch workbook's path, in the scratch folder */
 	char *name; /* the PDF's, from the first claim */
-	struct mapped *claims;
-	size_t n;
+	size_t n;              /* claims printed */
+	struct mapped *claims; /* copies, for the ledger's sheet (none without a ledger) */
+	size_t nclaims;
 	int64_t created;
 	char *failed; /* why no PDF can be made of this file */
 };
@@ -114,11 +115,11 @@ drop_batch(struct print_state *st)
 
 	batch_abort(st->b);
 	st->b = NULL;
-	for (i = 0; i < st->n; i++)
+	for (i = 0; i < st->nclaims; i++)
 		mapped_free(&st->claims[i]);
 	free(st->claims);
 	st->claims = NULL;
-	st->n = 0;
+	st->nclaims = 0;
 	if (st->xlsx != NULL)
 		unlink(st->xlsx);
 }
@@ -162,8 +163,8 @@ print_row(void *state, struct outputs *o, const struct mapped *m, char **cause)
 		return 0;
 	}
 	if (st->ledger != NULL) {
-		st->claims = xreallocarray(st->claims, st->n + 1, sizeof *st->claims);
-		mapped_copy(&st->claims[st->n], m);
+		st->claims = xreallocarray(st->claims, st->nclaims + 1, sizeof *st->claims);
+		mapped_copy(&st->claims[st->nclaims++], m);
 	}
 	st->n++;
 	day = m->rule->created_field >= 0 && m->v[m->rule->created_field].t == V_DATE
@@ -246,7 +247,7 @@ print_close(void *state, struct outputs *o, char **cause)
 		print_free_state(st);
 		return 0;
 	}
-	rc = batch_close(st->b, st->ledger, st->claims, st->n, o->input,
+	rc = batch_close(st->b, st->ledger, st->claims, st->nclaims, o->input,
 	                 st->created >= 0 ? (time_t)(st->created * 86400) : 0, &why);
 	st->b = NULL;
 	if (rc == -1) {

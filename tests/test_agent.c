@@ -53,7 +53,7 @@ static const char tiny_rule[] = "match: {glob: \"tiny-*.csv\", header: [a, b]}\n
 static void
 env_new(struct env *e, const char *spool_opts, const char *top_opts)
 {
-	char *rules, *src, *text, *p;
+	char *rules, *src, *text, *p, *office;
 
 	memset(e, 0, sizeof *e);
 	e->dir = tmpdir_new();
@@ -70,15 +70,21 @@ env_new(struct env *e, const char *spool_opts, const char *top_opts)
 	free(p);
 	src = srcpath("templates");
 	e->cfg = pathf("%s/formagent.yaml", e->dir);
+	/* The print PDFs come from a stand-in LibreOffice, unless the test says otherwise. */
+	office = srcpath("tests/fixtures/office/soffice");
 	text = pathf(
-	    "rules: rules\ntemplates: %s\naudit: {dir: audit}\n%s\nspools:\n"
+	    "rules: rules\ntemplates: %s\naudit: {dir: audit}\n%s%s%s%s\nspools:\n"
 	    "  - {name: s, inbox: inbox, work: work, out: out, done: done, rejected: rejected,\n"
 	    "     rules: [transport, household-goods, transport-scan, tiny]%s%s}\n",
-	    src, top_opts != NULL ? top_opts : "", spool_opts != NULL ? ", " : "",
+	    src, top_opts != NULL && strstr(top_opts, "print:") != NULL ? "" : "print: {soffice: ",
+	    top_opts != NULL && strstr(top_opts, "print:") != NULL ? "" : office,
+	    top_opts != NULL && strstr(top_opts, "print:") != NULL ? "" : ", timeout_s: 10}\n",
+	    top_opts != NULL ? top_opts : "", spool_opts != NULL ? ", " : "",
 	    spool_opts != NULL ? spool_opts : "");
 	spits(e->cfg, text);
 	free(text);
 	free(src);
+	free(office);
 	free(rules);
 	e->err = pathf("%s/agent.log", e->dir);
 	p = pathf("%s/inbox", e->dir);

@@ -276,7 +276,10 @@ example_config(const char *dir)
 		fprintf(stderr, "example_config: %s does not start as expected\n", src);
 		abort();
 	}
-	mine = pathf("%.*srules: %s\ntemplates: %s\n%s", (int)(p - text), text, rules, templates,
+	/* The print PDFs from a stand-in LibreOffice: seconds a file saved (test_e2e prints). */
+	mine = pathf("%.*srules: %s\ntemplates: %s\nprint: {soffice: %s/../tests/fixtures/office/"
+	             "soffice}\n%s",
+	             (int)(p - text), text, rules, templates, rules,
 	             p + strlen("rules: rules\ntemplates: templates\n"));
 	spits(path, mine);
 	free(mine);

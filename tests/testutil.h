@@ -27,7 +27,8 @@ char *srcpath(const char *rel);
 /*
  * The example configuration (formagent.yaml) as a new file in dir, with its rules and
  * templates from the source tree and its demo folders, audit log and claims register under
- * dir: what one test pays is not another's, nor what `make demo` paid.
+ * dir: what one test pays is not another's, nor what `make demo` paid. Its print PDFs come
+ * from the stand-in LibreOffice (tests/fixtures/office/soffice).
  */
 char *example_config(const char *dir);
 /* The shared samples folder (../shared/samples beside the checkout). */
