@@ -36,9 +36,10 @@ TEST_PKGS  = libcmocka-dev unzip systemd procps man-db poppler-utils imagemagick
 FONT_PKGS  = fonts-crosextra-carlito fonts-ipafont-gothic fonts-ipafont-mincho fonts-ipaexfont-gothic fonts-ipaexfont-mincho
 # Every LibreOffice run of formagent is given that file as FONTCONFIG_FILE (installed as
 # $(PREFIX)/share/formagent/fonts.conf), so a form prints in the same faces on every machine.
-# Commands the tests use, with the package that brings each when the command is missing: a
-# desktop LibreOffice already there is used as it is.
-TEST_CMDS  = soffice:libreoffice-calc-nogui
+# Commands the agent runs, with the package that brings each when the command is missing:
+# LibreOffice makes the print PDF (a desktop LibreOffice already there is used as it is).
+PRINT_CMDS = soffice:libreoffice-calc-nogui
+TEST_CMDS  = $(PRINT_CMDS)
 PKG_LIBS   = xlsxwriter yaml-0.1 jansson libcrypto libsystemd icu-uc icu-i18n minizip libxml-2.0 sqlite3 libpq \
 	     poppler-glib cairo tesseract lept
 
@@ -143,7 +144,7 @@ unit: all $(UNIT_BINS)
 # inbox, each outcome is logged as it happens, and the agent keeps watching until Ctrl-C
 # (DEMO_ONCE=1: until the samples are done).
 demo:
-	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(FONT_PKGS)"
+	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(FONT_PKGS)" DEPS_CMDS="$(PRINT_CMDS)"
 	@$(MAKE) --no-print-directory all
 	@rm -rf demo && mkdir -p demo/inbox
 	@cp ../shared/samples/*.csv tests/samples/*.csv tests/samples/*.txt tests/samples/*.png demo/inbox/
@@ -151,7 +152,8 @@ demo:
 	@$(if $(DEMO_ONCE),,echo "formagent demo: drop more files into demo/inbox; Ctrl-C stops the agent.")
 	@$(BUILD)/formagent run -c formagent.yaml $(if $(DEMO_ONCE),--once); rc=$$?; \
 	echo "formagent demo: forms in demo/out, inputs in demo/done, the audit log in demo/audit:"; \
-	ls demo/out; $(BUILD)/formagent audit verify -c formagent.yaml; exit $$rc
+	ls demo/out; echo "formagent demo: to print, open a .print.pdf: every form of its file, then the ledger:"; \
+	ls demo/out/*.print.pdf; $(BUILD)/formagent audit verify -c formagent.yaml; exit $$rc
 
 asan:
 	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(TEST_PKGS)" DEPS_CMDS="$(TEST_CMDS)"
@@ -273,7 +275,7 @@ fresh-test:
 # folders formagent.tmpfiles creates. The fonts the forms print in are installed with it on the
 # machine itself; a staged install (DESTDIR) leaves the build machine's packages alone.
 install: all
-	$(if $(DESTDIR),,@$(MAKE) --no-print-directory deps BUILD_PKGS= DEPS_EXTRA="$(FONT_PKGS)")
+	$(if $(DESTDIR),,@$(MAKE) --no-print-directory deps BUILD_PKGS= DEPS_EXTRA="$(FONT_PKGS)" DEPS_CMDS="$(PRINT_CMDS)")
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)/etc/formagent/rules $(DESTDIR)/etc/formagent/templates \
 		$(DESTDIR)/var/lib/formagent $(DESTDIR)$(PREFIX)/lib/systemd/system \
@@ -288,7 +290,8 @@ install: all
 	sed 's|: demo/|: /var/lib/formagent/|' formagent.yaml > $(DESTDIR)/etc/formagent/formagent.yaml
 	chmod 0640 $(DESTDIR)/etc/formagent/formagent.yaml
 	install -m 0640 rules/*.yaml $(DESTDIR)/etc/formagent/rules/
-	install -m 0640 templates/*.yaml templates/*.xlsx $(DESTDIR)/etc/formagent/templates/
+	install -m 0640 templates/*.yaml templates/*.xlsx templates/fonts.conf \
+		$(DESTDIR)/etc/formagent/templates/
 	sed 's|@BINDIR@|$(PREFIX)/bin|' systemd/formagent.service \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/formagent.service
 	install -m 0644 systemd/formagent.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/formagent.conf

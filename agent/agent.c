@@ -259,8 +259,7 @@ step_print(struct agent *a)
 	char *cause = NULL;
 	int rc;
 
-	if (a->nprint == 0 || !office_busy(a->office) ||
-	    (rc = office_step(a->office, &cause)) == 1)
+	if (a->nprint == 0 || !office_busy(a->office) || (rc = office_step(a->office, &cause)) == 1)
 		return;
 	print_ended(a, rc == 0 ? NULL : cause);
 	free(cause);
@@ -277,9 +276,10 @@ drop_prints(struct agent *a)
 		office_cancel(a->office);
 	while (a->nprint > 0) {
 		f = print_pop(a);
-		log_info("spool %s: a file waiting for its print PDF stays in work/; it is finished "
-		         "at the next start",
-		         intake_parked_spool(f)->name);
+		log_info(
+		    "spool %s: a file waiting for its print PDF stays in work/; it is finished "
+		    "at the next start",
+		    intake_parked_spool(f)->name);
 		intake_parked_free(f);
 	}
 	free(a->printq);

@@ -226,13 +226,14 @@ head(struct intake *in, struct intake_parked *f, struct intake_result *r)
 		         f->esc);
 		goto out;
 	case OUTCOME_RETRY:
-		suspend(r,
-		        f->res.changed
-		            ? xasprintf("%s: %s; it is done again from the start once it "
-		                        "holds still",
-		                        f->esc, f->res.reason)
-		            : xasprintf("cannot write the outputs of %s: %s", f->esc, f->res.reason),
-		        0);
+		suspend(
+		    r,
+		    f->res.changed
+		        ? xasprintf("%s: %s; it is done again from the start once it "
+		                    "holds still",
+		                    f->esc, f->res.reason)
+		        : xasprintf("cannot write the outputs of %s: %s", f->esc, f->res.reason),
+		    0);
 		goto out;
 	default:
 		break;

@@ -45,7 +45,7 @@ enum intake_next {
 	INTAKE_STOPPED, /* abandoned on a stop request: it waits in work/ for the next start */
 	INTAKE_SUSPEND, /* an output, the log, a read or a move failed: intake must wait */
 	INTAKE_LATER, /* not claimed (the share refused the move): look at the inbox again later */
-	INTAKE_SKIPPED, /* gone, or another agent took it first: nothing to do */
+	INTAKE_SKIPPED,  /* gone, or another agent took it first: nothing to do */
 	INTAKE_PRINTING, /* waiting for its print PDF: parked says what to convert */
 };
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "i18n.h"
 #include "log.h"
 #include "mapper.h"
 #include "office.h"
@@ -68,8 +69,8 @@ struct print_state {
 	const struct rule_output *ro;
 	const struct template_out *form, *ledger;
 	struct batch *b;
-	char *xlsx; /* the batch workbook's path, in the scratch folder */
-	char *name; /* the PDF's, from the first claim */
+	char *xlsx;            /* the batch workbook's path, in the scratch folder */
+	char *name;            /* the PDF's, from the first claim */
 	size_t n;              /* claims printed */
 	struct mapped *claims; /* copies, for the ledger's sheet (none without a ledger) */
 	size_t nclaims;
@@ -202,14 +203,16 @@ print_job_free(struct print_job *job)
 static int
 failed_note(struct outputs *o, const char *why, char **cause)
 {
-	char *head = xasprintf(
-	    "file: %s\nrule: %s\nthe print PDF could not be made: %s\n\n"
-	    "The claims are not affected: their forms, ledger and import file are in the out "
-	    "folder as usual, and the claims are recorded as paid. Print the forms from there, "
-	    "or ask the administrator to look at the agent's log.\n",
-	    o->input, o->r->name, why);
-	int rc = outputs_note(o, &o->rejected, ".print-failed.txt", head, NULL, cause);
+	char *summary = xasprintf(_("the print PDF could not be made: %s"), why);
+	char *head = xasprintf(_("file: %s\nrule: %s\n%s\n\n"), o->input, o->r->name, summary);
+	const char *text = _("The claims are not affected: their forms, ledger and import file are "
+	                     "in the out folder as usual, and the claims are recorded as paid. "
+	                     "Print the forms from there, or ask the administrator to look at the "
+	                     "agent's log.\n");
+	struct buf body = {(char *)text, strlen(text), 0};
+	int rc = outputs_note(o, &o->rejected, ".print-failed.txt", head, &body, cause);
 
+	free(summary);
 	free(head);
 	return rc;
 }

@@ -53,7 +53,7 @@ static const char tiny_rule[] = "match: {glob: \"tiny-*.csv\", header: [a, b]}\n
 static void
 env_new(struct env *e, const char *spool_opts, const char *top_opts)
 {
-	char *rules, *src, *text, *p, *office;
+	char *rules, *src, *text, *p, *office, *print;
 
 	memset(e, 0, sizeof *e);
 	e->dir = tmpdir_new();
@@ -70,21 +70,25 @@ env_new(struct env *e, const char *spool_opts, const char *top_opts)
 	free(p);
 	src = srcpath("templates");
 	e->cfg = pathf("%s/formagent.yaml", e->dir);
-	/* The print PDFs come from a stand-in LibreOffice, unless the test says otherwise. */
+	/*
+	 * The print PDFs come from a stand-in LibreOffice, unless the test says otherwise: set
+	 * last, so that the other lines keep their numbers for the messages tests expect.
+	 */
 	office = srcpath("tests/fixtures/office/soffice");
+	print = top_opts != NULL && strstr(top_opts, "print:") != NULL
+	            ? strdup("")
+	            : pathf("print: {soffice: %s, timeout_s: 10}\n", office);
 	text = pathf(
-	    "rules: rules\ntemplates: %s\naudit: {dir: audit}\n%s%s%s%s\nspools:\n"
+	    "rules: rules\ntemplates: %s\naudit: {dir: audit}\n%s\nspools:\n"
 	    "  - {name: s, inbox: inbox, work: work, out: out, done: done, rejected: rejected,\n"
-	    "     rules: [transport, household-goods, transport-scan, tiny]%s%s}\n",
-	    src, top_opts != NULL && strstr(top_opts, "print:") != NULL ? "" : "print: {soffice: ",
-	    top_opts != NULL && strstr(top_opts, "print:") != NULL ? "" : office,
-	    top_opts != NULL && strstr(top_opts, "print:") != NULL ? "" : ", timeout_s: 10}\n",
-	    top_opts != NULL ? top_opts : "", spool_opts != NULL ? ", " : "",
-	    spool_opts != NULL ? spool_opts : "");
+	    "     rules: [transport, household-goods, transport-scan, tiny]%s%s}\n%s",
+	    src, top_opts != NULL ? top_opts : "", spool_opts != NULL ? ", " : "",
+	    spool_opts != NULL ? spool_opts : "", print);
 	spits(e->cfg, text);
 	free(text);
 	free(src);
 	free(office);
+	free(print);
 	free(rules);
 	e->err = pathf("%s/agent.log", e->dir);
 	p = pathf("%s/inbox", e->dir);
@@ -1965,6 +1969,211 @@ test_killed_and_restarted(void **state)
 	free(text);
 }
 
+/* A transport export of one claim of its own: case 0102-0NNNN, visited 2024-05-01. */
+static void
+drop_case(struct env *e, const char *name, int n)
+{
+	char *text = pathf("ケース番号,世帯主氏名,フリガナ,対象者氏名,扶助種別,申請日,通院日,"
+	                   "医療機関名,経路,交通機関,片道運賃,往復回数,支給額,担当CW,備考\r\n"
+	                   "0102-%05d,a,a,清田 陽菜,通院移送費,R6.5.2,R6.5.1,東区病院,x,地下鉄,"
+	                   "250,4,\"2,000\",山田,\r\n",
+	                   n);
+
+	drop(e, name, text);
+	free(text);
+}
+
+/* The stand-in LibreOffice's mode (tests/fixtures/office/soffice) for the calls to come. */
+static void
+soffice_mode(struct env *e, const char *mode)
+{
+	char *p = pathf("%s/soffice-mode", e->dir);
+
+	spits(p, mode);
+	setenv("SOFFICE_MODE_FILE", p, 1);
+	free(p);
+}
+
+/* The stand-in's calls so far in mode (one per attempt). */
+static int
+soffice_calls(struct env *e, const char *mode)
+{
+	char *p = pathf("%s/soffice-mode.calls", e->dir), *text = slurp(p, NULL), *at;
+	size_t len = strlen(mode);
+	int n = 0;
+
+	for (at = text; at != NULL && (at = strstr(at, mode)) != NULL; at += len)
+		if ((at == text || at[-1] == '\n') && at[len] == '\n')
+			n++;
+	free(text);
+	free(p);
+	return n;
+}
+
+/* How many processes run with pattern in their command line (not counting pgrep's shell). */
+static int
+processes(const char *pattern)
+{
+	char *cmd = pathf("pgrep -fc '[%c]%s'", pattern[0], pattern + 1);
+	FILE *fp = popen(cmd, "r");
+	int n = 0;
+
+	if (fp == NULL || fscanf(fp, "%d", &n) != 1)
+		n = 0;
+	if (fp != NULL)
+		pclose(fp);
+	free(cmd);
+	return n;
+}
+
+/* The completed record of name names its print PDF out/pdf, with the file's SHA-256. */
+static void
+assert_pdf_recorded(struct env *e, const char *name, const char *pdf)
+{
+	json_t *rec = audit_record(e, "completed", name, "produced"), *o;
+	char *p = pathf("%s/out/%s", e->dir, pdf), hex[HASH_HEX];
+	int fd = open(p, O_RDONLY), found = 0;
+	size_t i;
+
+	assert_non_null(rec);
+	assert_true(fd >= 0);
+	assert_int_equal(hash_fd(fd, hex, NULL), 0);
+	close(fd);
+	json_array_foreach(json_object_get(rec, "outputs"), i, o) found +=
+	    strcmp(json_string_value(json_object_get(o, "name")), pdf) == 0 &&
+	    strcmp(json_string_value(json_object_get(o, "sha256")), hex) == 0;
+	assert_int_equal(found, 1);
+	json_decref(rec);
+	free(p);
+}
+
+/*
+ * While one file's PDF is being made, the agent goes on: a file dropped after it is finished
+ * first, and the first is recorded, with its PDF, only once LibreOffice is done.
+ */
+static void
+test_print_others_do_not_wait(void **state)
+{
+	char *go, *sample = samplepath("transport-2024-04.cp932.csv"), *text;
+	struct env e;
+
+	(void)state;
+	env_new(&e, "settle_ms: 50", "language: en");
+	soffice_mode(&e, "slow");
+	go = pathf("%s/go", e.dir);
+	setenv("SOFFICE_GO", go, 1);
+	env_start(&e, NULL);
+	text = slurp(sample, NULL);
+	drop(&e, "transport-2024-04.csv", text);
+	assert_int_equal(wait_log(&e, "its print PDF is being made", 30000), 0);
+	drop(&e, "tiny-1.csv", "a,b\nx,1\n");
+	assert_int_equal(wait_count(&e, "done", ".csv", 1, 30000), 0);
+	/* The tiny file is done; the transport file still waits in work/, unrecorded. */
+	assert_exists(&e, "done/tiny-1.csv");
+	assert_int_equal(count_in(&e, "work", ".csv"), 1);
+	assert_int_equal(audit_count(&e, "completed", "transport-2024-04.csv", NULL), 0);
+	assert_int_equal(count_in(&e, "out", ".pdf"), 0);
+	/* Its forms are written already. */
+	assert_exists(&e, "out/transport-0101-00231-2024-04-01.xlsx");
+	spits(go, "");
+	assert_int_equal(wait_count(&e, "done", ".csv", 2, 30000), 0);
+	assert_pdf_recorded(&e, "transport-2024-04.csv", "transport-2024-04.print.pdf");
+	assert_int_equal(env_stop(&e), 0);
+	assert_log_verifies(&e);
+	unsetenv("SOFFICE_GO");
+	unsetenv("SOFFICE_MODE_FILE");
+	free(text);
+	free(sample);
+	free(go);
+	env_free(&e);
+}
+
+/*
+ * LibreOffice hanging, crashing, failing, writing garbage or missing: each file still completes,
+ * its forms made and its claim paid, with a note in rejected/ saying why there is no PDF. Each
+ * was tried twice, and no stand-in (nor the child a hanging one started) is left running.
+ */
+static void
+test_print_failures(void **state)
+{
+	static const struct {
+		const char *mode, *says;
+	} cases[] = {
+	    {"hang", "LibreOffice did not finish within 2 s, and was stopped"},
+	    {"crash", "LibreOffice crashed (signal 11)"},
+	    {"fail", "LibreOffice failed (exit status 3)"},
+	    {"garbage", "LibreOffice wrote a file that is not a readable PDF"},
+	    {"missing", "(is libreoffice-calc-nogui installed?)"},
+	};
+	char *office = srcpath("tests/fixtures/office/soffice"), *top, *name, *note, *form;
+	struct env e;
+	size_t i;
+
+	(void)state;
+	top = pathf("language: en\nprint: {soffice: %s, timeout_s: 2}", office);
+	env_new(&e, "settle_ms: 50", top);
+	soffice_mode(&e, "copy");
+	env_start(&e, NULL);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		soffice_mode(&e, cases[i].mode);
+		name = pathf("transport-%s.csv", cases[i].mode);
+		drop_case(&e, name, (int)i + 1);
+		assert_int_equal(wait_count(&e, "done", ".csv", (int)i + 1, 60000), 0);
+		note = pathf("rejected/transport-%s.csv.print-failed.txt", cases[i].mode);
+		assert_file_says(&e, note, cases[i].says);
+		assert_file_says(&e, note, "the claims are recorded as paid");
+		form = pathf("out/transport-0102-%05d-2024-05-01.xlsx", (int)i + 1);
+		assert_exists(&e, form);
+		assert_int_equal(audit_count(&e, "completed", name, "produced"), 1);
+		assert_int_equal(soffice_calls(&e, cases[i].mode), 2);
+		free(form);
+		free(note);
+		free(name);
+	}
+	assert_int_equal(count_in(&e, "out", ".pdf"), 0);
+	assert_int_equal(processes("sleep 30"), 0);
+	assert_int_equal(processes("fixtures/office/soffice"), 0);
+	assert_int_equal(env_stop(&e), 0);
+	assert_log_verifies(&e);
+	unsetenv("SOFFICE_MODE_FILE");
+	free(top);
+	free(office);
+	env_free(&e);
+}
+
+/*
+ * A stop while a file waits for its PDF: LibreOffice is stopped with it, the file stays in work/,
+ * and the next start finishes it, paying its claims once.
+ */
+static void
+test_print_stopped_midway(void **state)
+{
+	struct env e;
+
+	(void)state;
+	env_new(&e, "settle_ms: 50", "language: en");
+	soffice_mode(&e, "slow");
+	setenv("SOFFICE_GO", "/nonexistent", 1);
+	env_start(&e, NULL);
+	drop_case(&e, "transport-stopped.csv", 42);
+	assert_int_equal(wait_log(&e, "its print PDF is being made", 30000), 0);
+	assert_int_equal(env_stop(&e), 0);
+	assert_int_equal(processes("fixtures/office/soffice"), 0);
+	assert_int_equal(count_in(&e, "work", ".csv"), 1);
+	assert_int_equal(audit_count(&e, "completed", "transport-stopped.csv", NULL), 0);
+	soffice_mode(&e, "copy");
+	env_start(&e, NULL);
+	assert_int_equal(wait_count(&e, "done", ".csv", 1, 30000), 0);
+	assert_int_equal(env_stop(&e), 0);
+	assert_int_equal(audit_count(&e, "completed", "transport-stopped.csv", "produced"), 1);
+	assert_pdf_recorded(&e, "transport-stopped.csv", "transport-stopped.print.pdf");
+	assert_int_equal(count_in(&e, "out", ".pdf"), 1);
+	assert_log_verifies(&e);
+	unsetenv("SOFFICE_GO");
+	unsetenv("SOFFICE_MODE_FILE");
+	env_free(&e);
+}
+
 int
 main(void)
 {
@@ -1996,6 +2205,9 @@ main(void)
 	    cmocka_unit_test_teardown(test_audit_disk_full, cleanup),
 	    cmocka_unit_test_teardown(test_out_disk_full, cleanup),
 	    cmocka_unit_test_teardown(test_check_work_filesystem, cleanup),
+	    cmocka_unit_test_teardown(test_print_others_do_not_wait, cleanup),
+	    cmocka_unit_test_teardown(test_print_failures, cleanup),
+	    cmocka_unit_test_teardown(test_print_stopped_midway, cleanup),
 	};
 
 	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);

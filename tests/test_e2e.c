@@ -931,6 +931,117 @@ test_check_three_problems(void **state)
 	free(dir);
 }
 
+/* What a shell command prints. */
+static char *
+output_of(const char *fmt, ...)
+{
+	va_list ap;
+	char *cmd, *out;
+	FILE *fp;
+
+	va_start(ap, fmt);
+	if (vasprintf(&cmd, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	assert_non_null(fp = popen(cmd, "r"));
+	out = slurp_fp(fp, NULL);
+	pclose(fp);
+	free(cmd);
+	return out;
+}
+
+/*
+ * The print PDF of input through `process` with the real LibreOffice, checked as the clerk and
+ * the archive would: its pages, that every font is embedded and IPA among them, that it is
+ * PDF/A-2, and that its text holds each of says.
+ */
+static void
+assert_print(const char *cfg, const char *input, const char *pdf, int pages,
+             const char *const *says)
+{
+	char *out = tmpdir_new(), *path = path2(out, pdf), *text;
+	size_t i;
+
+	assert_int_equal(
+	    run_agent(NULL, NULL, NULL, "process -c '%s' --out '%s' '%s'", cfg, out, input), 0);
+	text = output_of("pdfinfo '%s' | sed -n 's/^Pages: *//p'", path);
+	if (atoi(text) != pages)
+		fail_msg("%s has %d pages, not %d", pdf, atoi(text), pages);
+	free(text);
+	text = output_of("pdfinfo '%s' | grep -c 'A4'", path);
+	assert_int_equal(atoi(text), 1);
+	free(text);
+	/* pdffonts: emb is the fifth column from the end (a type may be two words). */
+	text = output_of("pdffonts '%s' | awk 'NR > 2 && $(NF-4) != \"yes\"'", path);
+	assert_string_equal(text, "");
+	free(text);
+	text = output_of("pdffonts '%s'", path);
+	assert_non_null(strstr(text, "IPA"));
+	free(text);
+	text = output_of("pdfinfo -meta '%s'", path);
+	assert_non_null(strstr(text, "<pdfaid:part>2</pdfaid:part>"));
+	free(text);
+	text = output_of("pdftotext '%s' -", path);
+	for (i = 0; says[i] != NULL; i++)
+		if (strstr(text, says[i]) == NULL)
+			fail_msg("the text of %s does not hold %s", pdf, says[i]);
+	free(text);
+	free(path);
+	rmtree(out);
+	free(out);
+}
+
+/*
+ * The shipped rules print their samples, through LibreOffice itself: a page per form, then the
+ * ledger's. A form drawn too large for a page still prints on one.
+ */
+static void
+test_print_pdf(void **state)
+{
+	static const char *const transport[] = {"令和6年4月1日",         "2,000円",   "11,880円",
+	                                        "通院移送費 支給決定書", "札幌 太郎", NULL};
+	static const char *const household[] = {"家具什器費", "札幌 太郎", NULL};
+	char *dir = tmpdir_new(), *cfg = path2(dir, "formagent.yaml"), *rules = srcpath("rules");
+	char *templates = srcpath("templates"), *text, *in;
+
+	(void)state;
+	/* No print key: soffice on PATH, as installed. */
+	text = pathf("rules: %s\ntemplates: %s\naudit: {dir: audit}\nstate_dir: state\n"
+	             "spools:\n  - {name: s, inbox: in, work: work, out: out, done: done, "
+	             "rejected: rejected, rules: [transport, household-goods]}\n",
+	             rules, templates);
+	spits(cfg, text);
+	free(text);
+	in = samplepath("transport-2024-04.cp932.csv");
+	assert_print(cfg, in, "transport-2024-04.cp932.print.pdf", 5, transport);
+	free(in);
+	in = samplepath("household-goods-2024-04.cp932.csv");
+	assert_print(cfg, in, "household-goods-2024-04.cp932.print.pdf", 3, household);
+	free(in);
+	/* The transport form with columns and rows three times too large for A4. */
+	text = output_of("mkdir '%s/t' && cp '%s'/* '%s/t/' && sed -i -e 's/^fit_to_width: .*/"
+	                 "fit_to_width: false/' -e 's/^columns: .*/columns: {A: 2, B: 60, C: 90, "
+	                 "D: 60, E: 50, F: 50}/' -e 's/^rows: {4: 36,/rows: {4: 400, 5: 400,/' "
+	                 "'%s/t/transport-form.yaml' && echo ok",
+	                 dir, templates, dir, dir);
+	assert_string_equal(text, "ok\n");
+	free(text);
+	text = pathf("rules: %s\ntemplates: %s/t\naudit: {dir: audit}\nstate_dir: state\n"
+	             "spools:\n  - {name: s, inbox: in, work: work, out: out, done: done, "
+	             "rejected: rejected, rules: [transport]}\n",
+	             rules, dir);
+	spits(cfg, text);
+	free(text);
+	in = samplepath("transport-2024-04.cp932.csv");
+	assert_print(cfg, in, "transport-2024-04.cp932.print.pdf", 5, transport);
+	free(in);
+	free(templates);
+	free(rules);
+	free(cfg);
+	rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -955,6 +1066,7 @@ main(void)
 	    cmocka_unit_test(test_hard_rows),
 	    cmocka_unit_test(test_check_fixtures),
 	    cmocka_unit_test(test_check_three_problems),
+	    cmocka_unit_test(test_print_pdf),
 	};
 
 	return cmocka_run_group_tests_name("e2e", tests, setup, teardown);

@@ -73,6 +73,8 @@ test_install_layout(void **state)
 	assert_true(exists(dest, "/etc/formagent/rules/transport.yaml"));
 	assert_true(exists(dest, "/etc/formagent/rules/household-goods.yaml"));
 	assert_true(exists(dest, "/etc/formagent/templates/transport-form.yaml"));
+	/* Beside the templates, where the print output's LibreOffice finds it. */
+	assert_true(exists(dest, "/etc/formagent/templates/fonts.conf"));
 	assert_true(exists(dest, "/var/lib/formagent"));
 	assert_true(exists(dest, "/usr/local/lib/systemd/system/formagent.service"));
 	assert_true(exists(dest, "/usr/local/lib/sysusers.d/formagent.conf"));

@@ -276,11 +276,12 @@ example_config(const char *dir)
 		fprintf(stderr, "example_config: %s does not start as expected\n", src);
 		abort();
 	}
-	/* The print PDFs from a stand-in LibreOffice: seconds a file saved (test_e2e prints). */
-	mine = pathf("%.*srules: %s\ntemplates: %s\nprint: {soffice: %s/../tests/fixtures/office/"
-	             "soffice}\n%s",
-	             (int)(p - text), text, rules, templates, rules,
-	             p + strlen("rules: rules\ntemplates: templates\n"));
+	/* The print PDFs from a stand-in LibreOffice (test_e2e prints): last, keeping line numbers.
+	 */
+	mine = pathf("%.*srules: %s\ntemplates: %s\n%sprint: {soffice: %s/../tests/fixtures/office/"
+	             "soffice}\n",
+	             (int)(p - text), text, rules, templates,
+	             p + strlen("rules: rules\ntemplates: templates\n"), rules);
 	spits(path, mine);
 	free(mine);
 	free(text);
