@@ -20,22 +20,32 @@
 #include "office.h"
 #include "outputs.h"
 #include "render.h"
+#include "workbook.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
 static const char *const print_keys[] = {"name", NULL};
 
+/* Where the rule's print section is, for check's messages. */
+struct print_conf {
+	int line, col;
+};
+
 static void *
 print_load(struct rule *r, const struct ynode *section, struct diags *d)
 {
-	(void)r, (void)section, (void)d;
-	return NULL;
+	struct print_conf *pc = xcalloc(1, sizeof *pc);
+
+	(void)r, (void)d;
+	pc->line = section->line;
+	pc->col = section->col;
+	return pc;
 }
 
 static void
 print_conf_free(void *conf)
 {
-	(void)conf;
+	free(conf);
 }
 
 /* The forms and ledger it prints are the rule's own: drawn ones, for now. */
@@ -46,22 +56,27 @@ print_resolve(struct rule *r, struct rule_output *ro, struct template *const *t,
 	const struct rule_output *form = rule_output(r, &form_kind),
 	                         *ledger = rule_output(r, &ledger_kind);
 	const struct rule_output *each[] = {form, ledger};
+	const struct print_conf *pc = ro->conf;
 	const struct template_out *to;
 	size_t i;
 
-	(void)ro, (void)t, (void)n, (void)dir;
-	if (form == NULL && ledger == NULL)
-		diags_add(d, r->path, r->line_outputs, r->col_outputs,
+	(void)t, (void)n, (void)dir;
+	if (form == NULL && ledger == NULL) {
+		diags_add(d, r->path, pc->line, pc->col,
 		          "the print output prints the rule's forms and ledger; rule '%s' has "
 		          "neither",
 		          r->name);
+		return;
+	}
 	for (i = 0; i < 2; i++)
 		if (each[i] != NULL && (to = each[i]->conf) != NULL && to->t != NULL &&
-		    to->t->wb != NULL)
-			diags_add(d, r->path, r->line_outputs, r->col_outputs,
-			          "the print output cannot yet print an office's workbook (%s, "
-			          "template '%s'): leave 'print' out of rule '%s'",
-			          to->t->workbook, to->t->name, r->name);
+		    to->t->wb != NULL) {
+			diags_add(d, r->path, pc->line, pc->col,
+			          "the print output cannot print an office's own workbook yet (%s, "
+			          "of template '%s'): leave 'print' out of rule '%s'",
+			          workbook_name(to->t->wb), to->t->name, r->name);
+			return;
+		}
 }
 
 /* One file's print: its batch workbook, and the claims its ledger sheet lists. */

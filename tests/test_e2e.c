@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "testutil.h"
 #include "xlsxread.h"
 
@@ -1042,6 +1043,48 @@ test_print_pdf(void **state)
 	free(dir);
 }
 
+/*
+ * A file of more claims than one PDF holds: its forms are all made, and instead of a PDF a note
+ * says why there is none.
+ */
+static void
+test_print_too_many(void **state)
+{
+	char *dir = tmpdir_new(), *in = path2(dir, "transport-many.csv"), *out = path2(dir, "out");
+	char *note = path2(out, "transport-many.csv.print-failed.txt"), *text;
+	struct buf b = {0};
+	char line[256];
+	int i, n;
+
+	(void)state;
+	text =
+	    (char *)"ケース番号,世帯主氏名,フリガナ,対象者氏名,扶助種別,申請日,通院日,医療機関名,"
+	            "経路,交通機関,片道運賃,往復回数,支給額,担当CW,備考\r\n";
+	buf_add(&b, text, strlen(text));
+	for (i = 1; i <= 1001; i++) {
+		n = snprintf(line, sizeof line,
+		             "0103-%05d,a,a,清田 陽菜,通院移送費,R6.5.2,R6.5.1,東区病院,x,地下鉄,"
+		             "250,4,2000,山田,\r\n",
+		             i);
+		buf_add(&b, line, (size_t)n);
+	}
+	spit(in, b.p, b.len);
+	free(b.p);
+	assert_int_equal(
+	    run_agent(NULL, NULL, NULL, "process -c '%s' --out '%s' '%s'", config, out, in), 0);
+	assert_int_equal(count_files(out, "-2024-05-01.xlsx"), 1001);
+	assert_int_equal(count_files(out, ".pdf"), 0);
+	text = slurp(note, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "the file has more than 1000 claims, the most one PDF holds"));
+	free(text);
+	free(note);
+	free(out);
+	free(in);
+	rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -1067,6 +1110,7 @@ main(void)
 	    cmocka_unit_test(test_check_fixtures),
 	    cmocka_unit_test(test_check_three_problems),
 	    cmocka_unit_test(test_print_pdf),
+	    cmocka_unit_test(test_print_too_many),
 	};
 
 	return cmocka_run_group_tests_name("e2e", tests, setup, teardown);
