@@ -293,7 +293,23 @@ by_name(const void *x, const void *y)
 	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
-/* Finishes whatever an earlier run on this host left in work/, oldest claim first. */
+/* Whether wname in sp's work/ is a file waiting for its PDF: in hand, not left over. */
+static int
+parked(const struct agent *a, const struct spool *sp, const char *wname)
+{
+	size_t i;
+
+	for (i = 0; i < a->nprint; i++)
+		if (intake_parked_spool(a->printq[i]) == sp &&
+		    strcmp(intake_parked_wname(a->printq[i]), wname) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Finishes whatever an earlier run on this host left in work/, oldest claim first; after a
+ * suspension, what the failed write left there, but not the files waiting for their PDFs.
+ */
 static void
 resume_work(struct agent *a)
 {
@@ -309,7 +325,8 @@ resume_work(struct agent *a)
 			continue;
 		n = 0;
 		while ((de = readdir(dp)) != NULL)
-			if (de->d_name[0] != '.' && intake_ours(&a->in, de->d_name)) {
+			if (de->d_name[0] != '.' && intake_ours(&a->in, de->d_name) &&
+			    !parked(a, sp, de->d_name)) {
 				xgrow(&names, &cap, n, sizeof *names);
 				names[n++] = xstrdup(de->d_name);
 			}
@@ -796,6 +813,11 @@ agent_run(const char *config_path, const struct agent_opts *o)
 	a.in.host_tag = a.host_tag;
 	a.in.stop = &stop_requests;
 	a.in.office = a.office = print_office(a.cfg);
+	if (a.office != NULL && !office_available(a.office))
+		log_warn("LibreOffice (%s) is not installed: rules that print will make their "
+		         "forms, but each file gets a .print-failed.txt note instead of its PDF "
+		         "(install libreoffice-calc-nogui)",
+		         a.cfg->soffice != NULL ? a.cfg->soffice : "soffice");
 	if (setup_signals(&a) == -1 || (a.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
 		log_err("cannot start: %s", strerror(errno));
 		rc = 1;

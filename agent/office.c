@@ -397,6 +397,27 @@ office_pdf(struct office *of, const char *xlsx, const char *pdf, char **cause)
 }
 
 int
+office_available(const struct office *of)
+{
+	const char *prog = of->o.soffice != NULL ? of->o.soffice : "soffice",
+	           *path = getenv("PATH");
+	char *dirs, *dir, *save = NULL, *full;
+	int found = 0;
+
+	if (strchr(prog, '/') != NULL)
+		return access(prog, X_OK) == 0;
+	dirs = xstrdup(path != NULL ? path : "/usr/bin:/bin");
+	for (dir = strtok_r(dirs, ":", &save); dir != NULL && !found;
+	     dir = strtok_r(NULL, ":", &save)) {
+		full = xasprintf("%s/%s", *dir != '\0' ? dir : ".", prog);
+		found = access(full, X_OK) == 0;
+		free(full);
+	}
+	free(dirs);
+	return found;
+}
+
+int
 office_busy(const struct office *of)
 {
 	return of->pid != 0;

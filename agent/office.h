@@ -44,6 +44,8 @@ int office_fd(const struct office *of);
 int office_timeout_ms(const struct office *of);
 int office_step(struct office *of, char **cause);
 void office_cancel(struct office *of);
+/* Whether the program is there to run (on PATH, or at its path), for a warning at start. */
+int office_available(const struct office *of);
 /* Whether a conversion is running. */
 int office_busy(const struct office *of);
 /* How many attempts the running or last conversion made (for the log and the tests). */
