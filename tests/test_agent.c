@@ -2010,22 +2010,6 @@ soffice_calls(struct env *e, const char *mode)
 	return n;
 }
 
-/* How many processes run with pattern in their command line (not counting pgrep's shell). */
-static int
-processes(const char *pattern)
-{
-	char *cmd = pathf("pgrep -fc '[%c]%s'", pattern[0], pattern + 1);
-	FILE *fp = popen(cmd, "r");
-	int n = 0;
-
-	if (fp == NULL || fscanf(fp, "%d", &n) != 1)
-		n = 0;
-	if (fp != NULL)
-		pclose(fp);
-	free(cmd);
-	return n;
-}
-
 /* The completed record of name names its print PDF out/pdf, with the file's SHA-256. */
 static void
 assert_pdf_recorded(struct env *e, const char *name, const char *pdf)
@@ -2131,8 +2115,8 @@ test_print_failures(void **state)
 		free(name);
 	}
 	assert_int_equal(count_in(&e, "out", ".pdf"), 0);
-	assert_int_equal(processes("sleep 30"), 0);
-	assert_int_equal(processes("fixtures/office/soffice"), 0);
+	assert_int_equal(processes_running("sleep 30"), 0);
+	assert_int_equal(processes_running("fixtures/office/soffice"), 0);
 	assert_int_equal(env_stop(&e), 0);
 	assert_log_verifies(&e);
 	unsetenv("SOFFICE_MODE_FILE");
@@ -2158,7 +2142,7 @@ test_print_stopped_midway(void **state)
 	drop_case(&e, "transport-stopped.csv", 42);
 	assert_int_equal(wait_log(&e, "its print PDF is being made", 30000), 0);
 	assert_int_equal(env_stop(&e), 0);
-	assert_int_equal(processes("fixtures/office/soffice"), 0);
+	assert_int_equal(processes_running("fixtures/office/soffice"), 0);
 	assert_int_equal(count_in(&e, "work", ".csv"), 1);
 	assert_int_equal(audit_count(&e, "completed", "transport-stopped.csv", NULL), 0);
 	soffice_mode(&e, "copy");

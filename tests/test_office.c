@@ -69,25 +69,6 @@ calls(char **first, char **last)
 	return n;
 }
 
-/*
- * How many processes have pattern in their command line. Its first character goes in brackets,
- * so the shell that runs pgrep (whose command line holds the pattern) is not counted.
- */
-static int
-running(const char *pattern)
-{
-	char *cmd = pathf("pgrep -fc '[%c]%s'", pattern[0], pattern + 1);
-	FILE *fp = popen(cmd, "r");
-	int n = 0;
-
-	if (fp == NULL || fscanf(fp, "%d", &n) != 1)
-		n = 0;
-	if (fp != NULL)
-		pclose(fp);
-	free(cmd);
-	return n;
-}
-
 /* Converts the shipped form with the stand-in (or soffice when NULL); returns office_pdf's rc. */
 static int
 convert(const char *prog, int timeout_ms, char **cause, int *attempts)
@@ -129,7 +110,7 @@ assert_fails(const char *prog, int timeout_ms, const char *cause_has, const char
 		free(last);
 	}
 	if (leftover != NULL)
-		assert_int_equal(running(leftover), 0);
+		assert_int_equal(processes_running(leftover), 0);
 	free(cause);
 }
 
@@ -252,7 +233,7 @@ test_real_soffice_pdf_a(void **state)
 	poppler_font_info_free(fi);
 	assert_true(all);
 	assert_true(japanese);
-	assert_int_equal(running("lo-profile"), 0);
+	assert_int_equal(processes_running("lo-profile"), 0);
 	g_object_unref(doc);
 	free(uri);
 }

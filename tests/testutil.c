@@ -290,3 +290,18 @@ example_config(const char *dir)
 	free(templates);
 	return path;
 }
+
+int
+processes_running(const char *pattern)
+{
+	char *cmd = pathf("pgrep -fc '[%c]%s'", pattern[0], pattern + 1);
+	FILE *fp = popen(cmd, "r");
+	int n = 0;
+
+	if (fp == NULL || fscanf(fp, "%d", &n) != 1)
+		n = 0;
+	if (fp != NULL)
+		pclose(fp);
+	free(cmd);
+	return n;
+}

@@ -55,4 +55,10 @@ int claims_differences(const char *bin, const char *cfg, int *log_only, int *reg
 /* Converts CP932 bytes to UTF-8 through iconv; NULL if they are not valid CP932. */
 char *from_cp932(const char *s, size_t len);
 
+/*
+ * How many processes have pattern in their command line. Its first character goes in brackets,
+ * so the shell that runs pgrep (whose command line holds the pattern) is not counted.
+ */
+int processes_running(const char *pattern);
+
 #endif
