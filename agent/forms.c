@@ -224,8 +224,8 @@ created_day(const struct mapped *m)
  * so the workbook's own number formats show them. A ledger's cells outside its repeated row
  * (only {{_input}}) take theirs from the first claim.
  */
-static void
-wb_values(const struct template_out *to, const struct mapped *m, struct wbvalue *v)
+void
+template_values(const struct template_out *to, const struct mapped *m, struct wbvalue *v)
 {
 	size_t i;
 	int f;
@@ -259,7 +259,7 @@ write_form(const struct outputs *o, const struct template_out *to, const struct 
 		return render_form(o->r, to, m, path, o->tmpdir,
 		                   day >= 0 ? (time_t)(day * 86400) : 0, cause);
 	v = xcalloc(to->t->ncells + 1, sizeof *v);
-	wb_values(to, m, v);
+	template_values(to, m, v);
 	rc = workbook_fill(to->t->wb, v, path, cause);
 	free(v);
 	return rc;
@@ -348,7 +348,7 @@ ledger_row(void *state, struct outputs *o, const struct mapped *m, char **cause)
 		st->f.fd = -1;
 		if (to->t->wb != NULL) {
 			st->v = xcalloc(to->t->ncells + 1, sizeof *st->v);
-			wb_values(to, m, st->v);
+			template_values(to, m, st->v);
 			st->wl = wbledger_open(to->t->wb, st->v, o->tmpdir, cause);
 		} else
 			st->l = ledger_open(o->r, to, st->f.tmppath, o->tmpdir, o->input, cause);
@@ -358,7 +358,7 @@ ledger_row(void *state, struct outputs *o, const struct mapped *m, char **cause)
 		}
 	}
 	if (st->wl != NULL) {
-		wb_values(to, m, st->v);
+		template_values(to, m, st->v);
 		if (wbledger_add(st->wl, st->v, cause) == -1)
 			return -1;
 	} else if (ledger_add(st->l, m, cause) == -1)

@@ -48,7 +48,7 @@ print_conf_free(void *conf)
 	free(conf);
 }
 
-/* The forms and ledger it prints are the rule's own: drawn ones, for now. */
+/* The forms and ledger it prints are the rule's own. */
 static void
 print_resolve(struct rule *r, struct rule_output *ro, struct template *const *t, size_t n,
               const char *dir, struct diags *d)
@@ -58,6 +58,7 @@ print_resolve(struct rule *r, struct rule_output *ro, struct template *const *t,
 	const struct rule_output *each[] = {form, ledger};
 	const struct print_conf *pc = ro->conf;
 	const struct template_out *to;
+	int office[2];
 	size_t i;
 
 	(void)t, (void)n, (void)dir;
@@ -68,22 +69,27 @@ print_resolve(struct rule *r, struct rule_output *ro, struct template *const *t,
 		          r->name);
 		return;
 	}
+	/* One batch workbook: drawn by libxlsxwriter, or made of the office's workbooks. */
 	for (i = 0; i < 2; i++)
-		if (each[i] != NULL && (to = each[i]->conf) != NULL && to->t != NULL &&
-		    to->t->wb != NULL) {
-			diags_add(d, r->path, pc->line, pc->col,
-			          "the print output cannot print an office's own workbook yet (%s, "
-			          "of template '%s'): leave 'print' out of rule '%s'",
-			          workbook_name(to->t->wb), to->t->name, r->name);
-			return;
-		}
+		office[i] = each[i] != NULL && (to = each[i]->conf) != NULL && to->t != NULL &&
+		            to->t->wb != NULL;
+	if (form != NULL && ledger != NULL && office[0] != office[1])
+		diags_add(d, r->path, pc->line, pc->col,
+		          "the print output cannot print a drawn %s with the office's own %s "
+		          "workbook: make both templates drawn, or both workbooks",
+		          office[0] ? "ledger" : "form", office[0] ? "form" : "ledger");
 }
 
 /* One file's print: its batch workbook, and the claims its ledger sheet lists. */
 struct print_state {
 	const struct rule_output *ro;
 	const struct template_out *form, *ledger;
-	struct batch *b;
+	int office;           /* the templates are the office's workbooks (else drawn) */
+	int open;             /* the batch is started */
+	struct batch *b;      /* drawn: the batch workbook being drawn */
+	struct wbbatch *wbb;  /* the office's: the form's filled copies, */
+	struct wbledger *wbl; /* and the ledger filled */
+	struct wbvalue *fv, *lv;
 	char *xlsx;            /* the batch workbook's path, in the scratch folder */
 	char *name;            /* the PDF's, from the first claim */
 	size_t n;              /* claims printed */
@@ -103,6 +109,8 @@ print_open(struct outputs *o, const struct rule_output *ro)
 	st->ro = ro;
 	st->form = f != NULL ? f->conf : NULL;
 	st->ledger = l != NULL ? l->conf : NULL;
+	st->office = (st->form != NULL && st->form->t->wb != NULL) ||
+	             (st->ledger != NULL && st->ledger->t->wb != NULL);
 	st->created = -1;
 	return st;
 }
@@ -131,6 +139,14 @@ drop_batch(struct print_state *st)
 
 	batch_abort(st->b);
 	st->b = NULL;
+	wbbatch_free(st->wbb);
+	st->wbb = NULL;
+	wbledger_free(st->wbl);
+	st->wbl = NULL;
+	free(st->fv);
+	free(st->lv);
+	st->fv = st->lv = NULL;
+	st->open = 0;
 	for (i = 0; i < st->nclaims; i++)
 		mapped_free(&st->claims[i]);
 	free(st->claims);
@@ -151,6 +167,55 @@ give_up(struct print_state *st, char *why)
 	drop_batch(st);
 }
 
+/* Starts the batch with claim m, the file's first. 0, or -1 with *why. */
+static int
+start(struct print_state *st, struct outputs *o, const struct mapped *m, char **why)
+{
+	if ((st->xlsx = scratch_xlsx(o, why)) == NULL)
+		return -1;
+	st->open = 1;
+	if (!st->office)
+		return (st->b = batch_open(o->r, st->xlsx, o->tmpdir, why)) != NULL ? 0 : -1;
+	if (st->form != NULL) {
+		st->fv = xcalloc(st->form->t->ncells + 1, sizeof *st->fv);
+		if ((st->wbb = wbbatch_open(st->form->t->wb, o->tmpdir, why)) == NULL)
+			return -1;
+	}
+	if (st->ledger != NULL) {
+		st->lv = xcalloc(st->ledger->t->ncells + 1, sizeof *st->lv);
+		template_values(st->ledger, m, st->lv);
+		if ((st->wbl = wbledger_open(st->ledger->t->wb, st->lv, o->tmpdir, why)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* Adds claim m to the batch. 0, or -1 with *why. */
+static int
+add(struct print_state *st, const struct mapped *m, char **why)
+{
+	if (st->office) {
+		if (st->form != NULL) {
+			template_values(st->form, m, st->fv);
+			if (wbbatch_form(st->wbb, st->fv, why) == -1)
+				return -1;
+		}
+		if (st->ledger != NULL) {
+			template_values(st->ledger, m, st->lv);
+			if (wbledger_add(st->wbl, st->lv, why) == -1)
+				return -1;
+		}
+		return 0;
+	}
+	if (st->form != NULL && batch_form(st->b, st->form, m, why) == -1)
+		return -1;
+	if (st->ledger != NULL) {
+		st->claims = xreallocarray(st->claims, st->nclaims + 1, sizeof *st->claims);
+		mapped_copy(&st->claims[st->nclaims++], m);
+	}
+	return 0;
+}
+
 static int
 print_row(void *state, struct outputs *o, const struct mapped *m, char **cause)
 {
@@ -161,26 +226,20 @@ print_row(void *state, struct outputs *o, const struct mapped *m, char **cause)
 	(void)cause;
 	if (o->office == NULL || st->failed != NULL)
 		return 0;
-	if (st->name == NULL) {
+	if (st->name == NULL)
 		st->name = outputs_name(&st->ro->name, m);
-		if ((st->xlsx = scratch_xlsx(o, &why)) == NULL ||
-		    (st->b = batch_open(o->r, st->xlsx, o->tmpdir, &why)) == NULL) {
-			give_up(st, why);
-			return 0;
-		}
+	if (!st->open && start(st, o, m, &why) == -1) {
+		give_up(st, why);
+		return 0;
 	}
 	if (st->n >= PRINT_MAX_CLAIMS) {
 		give_up(st, xasprintf("the file has more than %d claims, the most one PDF holds",
 		                      PRINT_MAX_CLAIMS));
 		return 0;
 	}
-	if (st->form != NULL && batch_form(st->b, st->form, m, &why) == -1) {
+	if (add(st, m, &why) == -1) {
 		give_up(st, why);
 		return 0;
-	}
-	if (st->ledger != NULL) {
-		st->claims = xreallocarray(st->claims, st->nclaims + 1, sizeof *st->claims);
-		mapped_copy(&st->claims[st->nclaims++], m);
 	}
 	st->n++;
 	day = m->rule->created_field >= 0 && m->v[m->rule->created_field].t == V_DATE
@@ -189,6 +248,32 @@ print_row(void *state, struct outputs *o, const struct mapped *m, char **cause)
 	if (day > st->created)
 		st->created = day;
 	return 0;
+}
+
+/*
+ * Writes the batch of the office's workbooks to st->xlsx: the filled ledger first, into a
+ * scratch file of its own, whose sheets then follow the forms'. 0, or -1 with *why.
+ */
+static int
+finish_office(struct print_state *st, const struct outputs *o, char **why)
+{
+	char *ledger = NULL;
+	int rc = 0;
+
+	if (st->wbl != NULL &&
+	    ((ledger = scratch_xlsx(o, why)) == NULL || wbledger_write(st->wbl, ledger, why) == -1))
+		rc = -1;
+	else if (st->wbb != NULL)
+		rc = wbbatch_write(st->wbb, ledger, st->xlsx, why);
+	else if (ledger != NULL && rename(ledger, st->xlsx) == -1) {
+		/* A ledger only: it is the batch. */
+		*why = xasprintf("cannot rename %s: %s", ledger, strerror(errno));
+		rc = -1;
+	}
+	if (ledger != NULL)
+		unlink(ledger);
+	free(ledger);
+	return rc;
 }
 
 static void
@@ -261,13 +346,17 @@ print_close(void *state, struct outputs *o, char **cause)
 		print_free_state(st);
 		return rc;
 	}
-	if (st->b == NULL) { /* no claim, or nothing to print with */
+	if (!st->open) { /* no claim, or nothing to print with */
 		print_free_state(st);
 		return 0;
 	}
-	rc = batch_close(st->b, st->ledger, st->claims, st->nclaims, o->input,
-	                 st->created >= 0 ? (time_t)(st->created * 86400) : 0, &why);
-	st->b = NULL;
+	if (st->office)
+		rc = finish_office(st, o, &why);
+	else {
+		rc = batch_close(st->b, st->ledger, st->claims, st->nclaims, o->input,
+		                 st->created >= 0 ? (time_t)(st->created * 86400) : 0, &why);
+		st->b = NULL;
+	}
 	if (rc == -1) {
 		give_up(st, why);
 		rc = failed_note(o, st->failed, cause);

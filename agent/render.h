@@ -23,6 +23,13 @@ struct template_out {
 	int *bind;                /* per cell or column: a field, a pseudo-field or FIELD_NONE */
 };
 
+struct wbvalue;
+/*
+ * The values of an office's workbook's placeholders (to->t->wb) for claim m, one per cell of
+ * to->t: numbers and dates as numbers, so the workbook's own formats show them (forms.c).
+ */
+void template_values(const struct template_out *to, const struct mapped *m, struct wbvalue *v);
+
 /*
  * Writes the claim's form to path. created is the workbook's creation time (the claim's date),
  * so the same claim always gives the same bytes. Returns 0, or -1 with *cause.

@@ -122,8 +122,8 @@ place_at(const struct workbook *w, int sheet, int r, int c)
 }
 
 /* Fills a sheet's placeholders from v (all but the ledger's repeated row when skip_row >= 0). */
-static void
-fill_sheet(const struct workbook *w, int si, xmlDoc *doc, const struct wbvalue *v, int skip_row)
+void
+wb_fill_sheet(const struct workbook *w, int si, xmlDoc *doc, const struct wbvalue *v, int skip_row)
 {
 	xmlNode *sd = wb_child(xmlDocGetRootElement(doc), "sheetData"), *row, *c;
 	char *ref;
@@ -147,8 +147,8 @@ fill_sheet(const struct workbook *w, int si, xmlDoc *doc, const struct wbvalue *
  * sheets the fill did not touch see the filled values too. calcPr has its place in the
  * workbook's sequence: after definedNames, or sheets.
  */
-static void
-recalc_on_load(xmlDoc *doc)
+void
+wb_recalc_on_load(xmlDoc *doc)
 {
 	xmlNode *root = xmlDocGetRootElement(doc), *calc = wb_child(root, "calcPr"), *after;
 
@@ -165,8 +165,8 @@ recalc_on_load(xmlDoc *doc)
 	xmlSetProp(calc, (const xmlChar *)"fullCalcOnLoad", (const xmlChar *)"1");
 }
 
-static char *
-dump(xmlDoc *doc, size_t *len)
+char *
+wb_dump(xmlDoc *doc, size_t *len)
 {
 	xmlChar *mem = NULL;
 	int n = 0;
@@ -288,8 +288,8 @@ workbook_fill(const struct workbook *w, const struct wbvalue *v, const char *pat
 		if (w->sheets[i].doc == NULL)
 			continue;
 		doc = xmlCopyDoc(w->sheets[i].doc, 1);
-		fill_sheet(w, (int)i, doc, v, -1);
-		texts[n] = dump(doc, &len);
+		wb_fill_sheet(w, (int)i, doc, v, -1);
+		texts[n] = wb_dump(doc, &len);
 		xmlFreeDoc(doc);
 		rp[n] = (struct repl){w->sheets[i].part, texts[n], len, -1, NULL, 0};
 		n++;
@@ -306,8 +306,8 @@ wb_recalc_main(const struct workbook *w, size_t *len)
 	xmlDoc *main = xmlCopyDoc(w->main_doc, 1);
 	char *text;
 
-	recalc_on_load(main);
-	text = dump(main, len);
+	wb_recalc_on_load(main);
+	text = wb_dump(main, len);
 	xmlFreeDoc(main);
 	return text;
 }
@@ -634,8 +634,8 @@ struct wbledger {
 };
 
 /* An unlinked file in dir: O_TMPFILE, or where the filesystem lacks it, a named one unlinked. */
-static int
-scratch_file(const char *dir)
+int
+wb_scratch_file(const char *dir)
 {
 	char *name;
 	int fd;
@@ -662,7 +662,7 @@ wbledger_open(const struct workbook *w, const struct wbvalue *fixed, const char 
 
 	if (tmpdir == NULL && (tmpdir = getenv("TMPDIR")) == NULL)
 		tmpdir = P_tmpdir;
-	if ((fd = scratch_file(tmpdir)) == -1) {
+	if ((fd = wb_scratch_file(tmpdir)) == -1) {
 		*cause = xasprintf("cannot make a scratch file in %s: %s", tmpdir, strerror(errno));
 		return NULL;
 	}
@@ -673,8 +673,8 @@ wbledger_open(const struct workbook *w, const struct wbvalue *fixed, const char 
 	for (i = 0; i < w->nsheets; i++)
 		if (w->sheets[i].doc != NULL) {
 			l->docs[i] = xmlCopyDoc(w->sheets[i].doc, 1);
-			fill_sheet(w, (int)i, l->docs[i], fixed,
-			           (int)i == w->lsheet ? w->lrow : -1);
+			wb_fill_sheet(w, (int)i, l->docs[i], fixed,
+			              (int)i == w->lsheet ? w->lrow : -1);
 		}
 	snprintf(rr, sizeof rr, "%d", w->lrow + 1);
 	sd = wb_child(xmlDocGetRootElement(l->docs[w->lsheet]), "sheetData");
@@ -861,7 +861,7 @@ move_drawing(const struct workbook *w, const struct shift *s, size_t *len)
 			}
 	/* A drawing nothing in moved stays the template's bytes. */
 	if (moved)
-		text = dump(doc, len);
+		text = wb_dump(doc, len);
 	xmlFreeDoc(doc);
 	return text;
 }
@@ -898,7 +898,7 @@ move_calc_chain(const struct workbook *w, const struct shift *s, size_t *len)
 	}
 	free(sheet);
 	if (moved)
-		text = dump(doc, len);
+		text = wb_dump(doc, len);
 	xmlFreeDoc(doc);
 	return text;
 }
@@ -938,7 +938,7 @@ move_part(const struct workbook *w, const struct wbpart *p, const struct shift *
 		free(before);
 	}
 	if (changed)
-		text = dump(doc, len);
+		text = wb_dump(doc, len);
 	xmlFreeDoc(doc);
 	return text;
 }
@@ -987,7 +987,7 @@ wbledger_write(struct wbledger *l, const char *path, char **cause)
 			t.cur = w->sheets[i].name;
 			shift_all(xmlDocGetRootElement(l->docs[i])->children, &t, 0);
 		}
-		texts[n] = dump(l->docs[i], &len);
+		texts[n] = wb_dump(l->docs[i], &len);
 		rp[n] = (struct repl){w->sheets[i].part, texts[n], len, -1, NULL, 0};
 		if ((int)i == w->lsheet && (mark = strstr(texts[n], ROWS_MARK)) != NULL) {
 			rp[n].prelen = (size_t)(mark - texts[n]);
@@ -999,8 +999,8 @@ wbledger_write(struct wbledger *l, const char *path, char **cause)
 	}
 	s.cur = NULL;
 	move_names(main, &s);
-	recalc_on_load(main);
-	texts[n] = dump(main, &len);
+	wb_recalc_on_load(main);
+	texts[n] = wb_dump(main, &len);
 	rp[n] = (struct repl){w->main, texts[n], len, -1, NULL, 0};
 	n++;
 	if ((texts[n] = move_drawing(w, &s, &len)) != NULL) {

@@ -78,6 +78,20 @@ struct wbpart *wb_part(const struct workbook *w, const char *name);
 xmlDoc *wb_parse(const struct wbpart *p);
 int wb_cell_ref(const char *s, int *r, int *c);
 int wb_range(const char *s, struct wbrange *g);
+/* The part a relationship of source points at: target resolved against source's folder. */
+char *wb_resolve_target(const char *source, const char *target);
+/* The relationships part of a part: xl/worksheets/sheet1.xml → xl/worksheets/_rels/sheet1.xml.rels
+ */
+char *wb_rels_name(const char *part);
+/* Fills sheet si's placeholders in doc from v (all but row skip_row, when >= 0). */
+void wb_fill_sheet(const struct workbook *w, int si, xmlDoc *doc, const struct wbvalue *v,
+                   int skip_row);
+/* Asks for a full recalculation when the workbook opens (calcPr fullCalcOnLoad). */
+void wb_recalc_on_load(xmlDoc *doc);
+/* doc as UTF-8 text; the caller frees it. */
+char *wb_dump(xmlDoc *doc, size_t *len);
+/* An unlinked scratch file in dir, or -1. */
+int wb_scratch_file(const char *dir);
 /* workbook.xml's text asking Excel to recalculate on load (wbfill.c); the caller frees it. */
 char *wb_recalc_main(const struct workbook *w, size_t *len);
 

@@ -335,8 +335,8 @@ parse_or_say(struct workbook *w, const char *name, struct diags *d)
 }
 
 /* The part a relationship of source points at: target resolved against source's folder. */
-static char *
-resolve_target(const char *source, const char *target)
+char *
+wb_resolve_target(const char *source, const char *target)
 {
 	struct buf b = {0};
 	const char *slash = strrchr(source, '/'), *seg, *end;
@@ -373,8 +373,8 @@ resolve_target(const char *source, const char *target)
 
 /* The relationships part of a part: xl/worksheets/sheet1.xml → xl/worksheets/_rels/sheet1.xml.rels
  */
-static char *
-rels_name(const char *part)
+char *
+wb_rels_name(const char *part)
 {
 	const char *slash = strrchr(part, '/');
 
@@ -401,7 +401,7 @@ each_rel(struct workbook *w, const char *part, struct diags *d,
                     void *arg),
          void *arg)
 {
-	char *rn = rels_name(part), *type, *target, *mode, *id, *resolved;
+	char *rn = wb_rels_name(part), *type, *target, *mode, *id, *resolved;
 	xmlDoc *doc;
 	xmlNode *n;
 
@@ -425,7 +425,7 @@ each_rel(struct workbook *w, const char *part, struct diags *d,
 
 			resolved = mode != NULL && strcmp(mode, "External") == 0
 			               ? NULL
-			               : resolve_target(part, target);
+			               : wb_resolve_target(part, target);
 			fn(w, slash != NULL ? slash + 1 : type, resolved, id, arg);
 			free(resolved);
 		}

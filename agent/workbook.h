@@ -71,4 +71,20 @@ int wbledger_write(struct wbledger *l, const char *path, char **cause);
 /* Accepts NULL. */
 void wbledger_free(struct wbledger *l);
 
+/*
+ * The print output's batch (wbbatch.c): w's sheets once per claim, filled, then the sheets of a
+ * filled ledger workbook, in one workbook. The filled sheets wait in an unlinked file in tmpdir.
+ */
+struct wbbatch;
+struct wbbatch *wbbatch_open(const struct workbook *w, const char *tmpdir, char **cause);
+/* One claim's copy of the form: v holds a value per placeholder. 0, or -1 with *cause. */
+int wbbatch_form(struct wbbatch *b, const struct wbvalue *v, char **cause);
+/*
+ * Writes the batch to path, with the sheets of the workbook at ledger after the forms' (none
+ * when NULL). 0, or -1 with a new *cause; b is still the caller's.
+ */
+int wbbatch_write(struct wbbatch *b, const char *ledger, const char *path, char **cause);
+/* Accepts NULL. */
+void wbbatch_free(struct wbbatch *b);
+
 #endif
