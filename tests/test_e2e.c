@@ -956,9 +956,9 @@ output_of(const char *fmt, ...)
  * the archive would: its pages, that every font is embedded and IPA among them, that it is
  * PDF/A-2, and that its text holds each of says.
  */
-static void
+static char *
 assert_print(const char *cfg, const char *input, const char *pdf, int pages,
-             const char *const *says)
+             const char *const *says, int keep)
 {
 	char *out = tmpdir_new(), *path = path2(out, pdf), *text;
 	size_t i;
@@ -988,8 +988,36 @@ assert_print(const char *cfg, const char *input, const char *pdf, int pages,
 			fail_msg("the text of %s does not hold %s", pdf, says[i]);
 	free(text);
 	free(path);
+	if (keep)
+		return out;
 	rmtree(out);
 	free(out);
+	return NULL;
+}
+
+/*
+ * Page page of the print PDF in dir is, pixel for pixel, the workbook xlsx of dir printed alone
+ * by LibreOffice in the project's fonts.
+ */
+static void
+assert_same_page(const char *dir, const char *pdf, int page, const char *xlsx)
+{
+	char *fonts = srcpath("templates/fonts.conf"), *base = strdup(xlsx), *text;
+
+	base[strlen(base) - strlen(".xlsx")] = '\0';
+	text =
+	    output_of("cd '%s' && FONTCONFIG_FILE='%s' soffice -env:UserInstallation=file://%s/lo "
+	              "--headless --convert-to pdf '%s' > /dev/null 2>&1 && pdftoppm -r 50 -png "
+	              "-f %d -l %d '%s' batch && pdftoppm -r 50 -png '%s.pdf' alone && compare "
+	              "-metric AE batch-*.png alone-1.png /dev/null 2>&1; rm -f batch-*.png "
+	              "alone-*.png '%s.pdf'",
+	              dir, fonts, dir, xlsx, page, page, pdf, base, base);
+	if (strcmp(text, "0") != 0)
+		fail_msg("page %d of %s is not %s printed alone: %s pixels differ", page, pdf, xlsx,
+		         text);
+	free(text);
+	free(base);
+	free(fonts);
 }
 
 /*
@@ -1002,22 +1030,35 @@ test_print_pdf(void **state)
 	static const char *const transport[] = {"令和6年4月1日",         "2,000円",   "11,880円",
 	                                        "通院移送費 支給決定書", "札幌 太郎", NULL};
 	static const char *const household[] = {"家具什器費", "札幌 太郎", NULL};
+	static const char *const office[] = {"令和6年5月1日", "2,000円", "9,980円",
+	                                     "通院移送費 支給一覧", NULL};
 	char *dir = tmpdir_new(), *cfg = path2(dir, "formagent.yaml"), *rules = srcpath("rules");
-	char *templates = srcpath("templates"), *text, *in;
+	char *templates = srcpath("templates"), *text, *in, *out;
 
 	(void)state;
 	/* No print key: soffice on PATH, as installed. */
 	text = pathf("rules: %s\ntemplates: %s\naudit: {dir: audit}\nstate_dir: state\n"
 	             "spools:\n  - {name: s, inbox: in, work: work, out: out, done: done, "
-	             "rejected: rejected, rules: [transport, household-goods]}\n",
+	             "rejected: rejected, rules: [transport, household-goods, "
+	             "transport-office]}\n",
 	             rules, templates);
 	spits(cfg, text);
 	free(text);
 	in = samplepath("transport-2024-04.cp932.csv");
-	assert_print(cfg, in, "transport-2024-04.cp932.print.pdf", 5, transport);
+	assert_print(cfg, in, "transport-2024-04.cp932.print.pdf", 5, transport, 0);
 	free(in);
 	in = samplepath("household-goods-2024-04.cp932.csv");
-	assert_print(cfg, in, "household-goods-2024-04.cp932.print.pdf", 3, household);
+	assert_print(cfg, in, "household-goods-2024-04.cp932.print.pdf", 3, household, 0);
+	free(in);
+	/* The office's own workbooks: three forms, then the ledger, each as it prints alone. */
+	in = srcpath("tests/samples/office-transport-2024-05.cp932.csv");
+	out = assert_print(cfg, in, "office-transport-2024-05.cp932.print.pdf", 4, office, 1);
+	assert_same_page(out, "office-transport-2024-05.cp932.print.pdf", 1,
+	                 "office-transport-0101-00231-2024-05-01.xlsx");
+	assert_same_page(out, "office-transport-2024-05.cp932.print.pdf", 4,
+	                 "office-transport-2024-05.cp932.ledger.xlsx");
+	rmtree(out);
+	free(out);
 	free(in);
 	/* The transport form with columns and rows three times too large for A4. */
 	text = output_of("mkdir '%s/t' && cp '%s'/* '%s/t/' && sed -i -e 's/^fit_to_width: .*/"
@@ -1034,7 +1075,7 @@ test_print_pdf(void **state)
 	spits(cfg, text);
 	free(text);
 	in = samplepath("transport-2024-04.cp932.csv");
-	assert_print(cfg, in, "transport-2024-04.cp932.print.pdf", 5, transport);
+	assert_print(cfg, in, "transport-2024-04.cp932.print.pdf", 5, transport, 0);
 	free(in);
 	free(templates);
 	free(rules);
