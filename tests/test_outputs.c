@@ -45,7 +45,8 @@ test_table(void **state)
 		for (j = 0; j < i; j++)
 			assert_false(k->refuses && !output_kinds[j]->refuses);
 	}
-	assert_int_equal(i, 3);
+	/* import, form, ledger and print */
+	assert_int_equal(i, 4);
 	assert_true(output_kinds[0]->refuses);
 }
 
