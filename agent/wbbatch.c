@@ -213,7 +213,7 @@ struct opart {
 
 struct ctx {
 	const struct workbook *w;
-	const struct zent *l; /* the filled ledger's entries, or NULL */
+	struct zent *l; /* the filled ledger's entries, or NULL */
 	size_t nl;
 	struct opart *out;
 	size_t nout, capout;
@@ -582,8 +582,7 @@ may_bring(const char *type)
 static int
 bring(struct ctx *x, const char *from, const char *to, char *text, size_t len)
 {
-	char *rn = wb_rels_name(from), *trn, *t, *target, *mode, *resolved, *dst, *slash;
-
+	char *rn = wb_rels_name(from), *trn, *t, *target, *mode, *resolved, *dst, *moved;
 	const struct zent *e = zfind(x->l, x->nl, from), *r = zfind(x->l, x->nl, rn);
 	const char *word;
 	xmlDoc *doc;
@@ -633,9 +632,9 @@ bring(struct ctx *x, const char *from, const char *to, char *text, size_t len)
 			dst = ledger_name(resolved);
 			rc = bring(x, resolved, dst, NULL, 0);
 			/* The target keeps its folder; only its file's name changes. */
-			slash = ledger_name(target);
-			xmlSetProp(n, (const xmlChar *)"Target", (const xmlChar *)slash);
-			free(slash);
+			moved = ledger_name(target);
+			xmlSetProp(n, (const xmlChar *)"Target", (const xmlChar *)moved);
+			free(moved);
 			free(resolved);
 			free(dst);
 		}
@@ -701,13 +700,17 @@ rename_refs(const char *text, const char *from, const char *to)
 	return b.p;
 }
 
-/* Adds a copy of name (a definedName) to names, local to sheet at, its references moved. */
+/*
+ * Adds a copy of name (a definedName) to names: local to sheet at (or as it was, at -1), its
+ * references to sheet from made to sheet to (unless from is NULL).
+ */
 static void
 copy_defined(xmlNode *names, const xmlNode *name, long at, const char *from, const char *to)
 {
 	xmlNode *c = xmlDocCopyNode((xmlNode *)name, names->doc, 1);
 	xmlChar *text = xmlNodeGetContent(name);
-	char *moved = rename_refs((const char *)text, from, to);
+	char *moved = from != NULL ? rename_refs((const char *)text, from, to)
+	                           : xstrdup((const char *)text);
 
 	if (at >= 0)
 		set_int(c, "localSheetId", at);
@@ -982,13 +985,17 @@ main_part(struct ctx *x, const struct wbbatch *b, char **names, struct lsheet *l
 	    lmain_doc != NULL ? wb_child(xmlDocGetRootElement(lmain_doc), "definedNames") : NULL;
 	xmlNs *r = xmlSearchNsByHref(doc, root, (const xmlChar *)NS_REL);
 	size_t k, j, i, ns = w->nsheets;
-	char id[32], *state, *nm;
+	char id[32], *state, *nm, **states;
 	long local;
 
 	if (r == NULL)
 		r = xmlNewNs(root, (const xmlChar *)NS_REL, (const xmlChar *)"r");
-	for (s = sheets->children; s != NULL; s = next) {
+	/* Each copy keeps its sheet's state: a hidden sheet (a list of codes) stays unprinted. */
+	states = xcalloc(ns + 1, sizeof *states);
+	for (j = 0, s = sheets->children; s != NULL; s = next) {
 		next = s->next;
+		if (wb_is(s, "sheet") && j < ns)
+			states[j++] = wb_attr(s, "state");
 		xmlUnlinkNode(s);
 		xmlFreeNode(s);
 	}
@@ -998,6 +1005,8 @@ main_part(struct ctx *x, const struct wbbatch *b, char **names, struct lsheet *l
 			s = xmlNewChild(sheets, root->ns, (const xmlChar *)"sheet", NULL);
 			xmlSetProp(s, (const xmlChar *)"name", (const xmlChar *)names[k * ns + j]);
 			set_int(s, "sheetId", (long)(k * ns + j + 1));
+			if (states[j] != NULL)
+				xmlSetProp(s, (const xmlChar *)"state", (const xmlChar *)states[j]);
 			snprintf(id, sizeof id, "rIdBatch%zu", k * ns + j + 1);
 			xmlSetNsProp(s, r, (const xmlChar *)"id", (const xmlChar *)id);
 		}
@@ -1015,7 +1024,7 @@ main_part(struct ctx *x, const struct wbbatch *b, char **names, struct lsheet *l
 		if (!wb_is(n, "definedName"))
 			continue;
 		if (!int_attr(n, "localSheetId", &local)) {
-			copy_defined(names_el, n, -1, "", "");
+			copy_defined(names_el, n, -1, NULL, NULL);
 			continue;
 		}
 		for (k = 0; local >= 0 && (size_t)local < ns && k < b->n; k++)
@@ -1030,7 +1039,7 @@ main_part(struct ctx *x, const struct wbbatch *b, char **names, struct lsheet *l
 			             ls[local].batch_name);
 		else if ((nm = wb_attr(n, "name")) != NULL) {
 			if (!has_global(names_el, nm))
-				copy_defined(names_el, n, -1, "", "");
+				copy_defined(names_el, n, -1, NULL, NULL);
 			free(nm);
 		}
 	}
@@ -1045,6 +1054,9 @@ main_part(struct ctx *x, const struct wbbatch *b, char **names, struct lsheet *l
 	wb_recalc_on_load(doc);
 	add_doc(x, w->main, doc);
 	xmlFreeDoc(doc);
+	for (j = 0; j < ns; j++)
+		free(states[j]);
+	free(states);
 }
 
 /* workbook.xml.rels: the sheets' relationships anew; no calcChain (the sheets are new). */
@@ -1260,7 +1272,7 @@ wbbatch_write(struct wbbatch *b, const char *ledger, const char *path, char **ca
 	if (form_shareable(&x) == -1 || form_sheets(&x, b, names) == -1)
 		goto out;
 	if (ledger != NULL) {
-		if (read_all(ledger, (struct zent **)&x.l, &x.nl, &x.cause) == -1)
+		if (read_all(ledger, &x.l, &x.nl, &x.cause) == -1)
 			goto out;
 		e = zfind(x.l, x.nl, "[Content_Types].xml");
 		x.lct = e != NULL ? parse(e->data, e->len, e->name) : NULL;
@@ -1320,7 +1332,7 @@ out:
 	for (i = 0; i < ncopies; i++)
 		free(names[i]);
 	free(names);
-	zents_free((struct zent *)x.l, x.nl);
+	zents_free(x.l, x.nl);
 	xmlFreeDoc(x.ct);
 	xmlFreeDoc(x.lct);
 	xmlFreeDoc(lmain_doc);
