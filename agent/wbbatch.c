@@ -709,8 +709,8 @@ copy_defined(xmlNode *names, const xmlNode *name, long at, const char *from, con
 {
 	xmlNode *c = xmlDocCopyNode((xmlNode *)name, names->doc, 1);
 	xmlChar *text = xmlNodeGetContent(name);
-	char *moved = from != NULL ? rename_refs((const char *)text, from, to)
-	                           : xstrdup((const char *)text);
+	char *moved =
+	    from != NULL ? rename_refs((const char *)text, from, to) : xstrdup((const char *)text);
 
 	if (at >= 0)
 		set_int(c, "localSheetId", at);
@@ -1138,8 +1138,14 @@ content_types(struct ctx *x, size_t copies)
 			continue;
 		drop =
 		    x->w->calc_chain != NULL && strcmp(pn + (pn[0] == '/'), x->w->calc_chain) == 0;
-		for (j = 0; j < x->w->nsheets && !drop; j++)
-			drop = strcmp(pn + (pn[0] == '/'), x->w->sheets[j].part) == 0;
+		/* The sheets, and their relationships, are written anew under other names. */
+		for (j = 0; j < x->w->nsheets && !drop; j++) {
+			char *rn = wb_rels_name(x->w->sheets[j].part);
+
+			drop = strcmp(pn + (pn[0] == '/'), x->w->sheets[j].part) == 0 ||
+			       strcmp(pn + (pn[0] == '/'), rn) == 0;
+			free(rn);
+		}
 		if (drop) {
 			xmlUnlinkNode(n);
 			xmlFreeNode(n);
@@ -1209,7 +1215,8 @@ zip_out(struct ctx *x, const char *path)
 				     zipCloseFileInZipRaw64(zf, p->raw->usize, p->raw->crc) ==
 				         ZIP_OK;
 			} else {
-				zi.dosDate = 0;
+				/* The template's time, as every part of a filled form has. */
+				zi.dosDate = x->w->nparts > 0 ? x->w->parts[0].dos_date : 0;
 				ok = zipOpenNewFileInZip64(zf, p->name, &zi, NULL, 0, NULL, 0, NULL,
 				                           Z_DEFLATED, Z_DEFAULT_COMPRESSION,
 				                           0) == ZIP_OK &&

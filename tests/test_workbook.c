@@ -722,6 +722,94 @@ test_office_form_does_not_pay_twice(void **state)
 	free(dir);
 }
 
+/* Whether text holds s, saying what it lacks when not. */
+static int
+holds(const char *what, const char *text, const char *s)
+{
+	if (text != NULL && strstr(text, s) != NULL)
+		return 1;
+	print_error("%s does not hold %s\n", what, s);
+	return 0;
+}
+
+/*
+ * The print output's batch of the office's workbooks, as LibreOffice is given it: the form's
+ * sheet once per claim, each with its claim's values and its own print area, then the ledger's
+ * sheet with its drawing, its styles after the form's and its strings after the form's.
+ */
+static void
+test_print_batch_of_office_workbooks(void **state)
+{
+	char *cdir, *dir, *out, *mode, *batch, *main, *ct, *sheet, *styles, *sst, *p, *s;
+	long index;
+	int k;
+
+	(void)state;
+	dir = tmpdir_new();
+	mode = pathf("%s/mode", dir);
+	batch = pathf("%s/batch.xlsx", dir);
+	spits(mode, "keep");
+	setenv("SOFFICE_MODE_FILE", mode, 1);
+	setenv("SOFFICE_KEEP", batch, 1);
+	out = office_outputs(&cdir);
+	unsetenv("SOFFICE_MODE_FILE");
+	unsetenv("SOFFICE_KEEP");
+	main = xlsx_part(batch, "xl/workbook.xml");
+	assert_true(holds("workbook.xml", main, "name=\"支給決定書\" sheetId=\"1\""));
+	for (k = 2; k <= 4; k++) {
+		p = pathf("name=\"支給決定書 (%d)\" sheetId=\"%d\"", k, k);
+		assert_true(holds("workbook.xml", main, p));
+		free(p);
+		p = pathf("localSheetId=\"%d\" name=\"_xlnm.Print_Area\" vbProcedure=\"false\">"
+		          "'支給決定書 (%d)'!$A$1:$F$19",
+		          k - 1, k);
+		assert_true(holds("workbook.xml", main, p));
+		free(p);
+	}
+	assert_true(holds("workbook.xml", main, "name=\"一覧\" sheetId=\"5\""));
+	assert_true(holds("workbook.xml", main, "localSheetId=\"4\" name=\"_xlnm.Print_Area\""));
+	/* Each copy holds its own claim. */
+	sheet = xlsx_part(batch, "xl/worksheets/form-2.xml");
+	assert_true(holds("form-2.xml", sheet, "0101-00487"));
+	free(sheet);
+	/* The ledger's sheet and what it points at, under names of their own. */
+	ct = xlsx_part(batch, "\\[Content_Types\\].xml"); /* unzip's pattern: [ is special */
+	assert_true(holds("[Content_Types].xml", ct, "/xl/worksheets/ledger-sheet1.xml"));
+	assert_true(holds("[Content_Types].xml", ct, "/xl/drawings/ledger-drawing1.xml"));
+	p = xlsx_part(batch, "xl/drawings/_rels/ledger-drawing1.xml.rels");
+	assert_true(holds("the ledger's drawing's relationships", p, "../media/ledger-image1.png"));
+	free(p);
+	/* The form's 12 cell formats and 33 strings, then the ledger's 13 and 17. */
+	styles = xlsx_part(batch, "xl/styles.xml");
+	assert_true(holds("styles.xml", styles, "<cellXfs count=\"25\""));
+	sst = xlsx_part(batch, "xl/sharedStrings.xml");
+	assert_true(holds("sharedStrings.xml", sst, "uniqueCount=\"50\""));
+	/* Every cell of the ledger's sheet has one of the ledger's formats, and its strings. */
+	sheet = xlsx_part(batch, "xl/worksheets/ledger-sheet1.xml");
+	assert_non_null(sheet);
+	for (s = strstr(sheet, "<c "); s != NULL; s = strstr(s + 1, "<c ")) {
+		char *gt = strchr(s, '>'), *at = strstr(s, " s=\"");
+
+		assert_true(at != NULL && at < gt);
+		index = strtol(at + 4, NULL, 10);
+		assert_true(index >= 12 && index < 25);
+		if ((at = strstr(s, " t=\"s\"")) != NULL && at < gt) {
+			index = strtol(strstr(s, "<v>") + 3, NULL, 10);
+			assert_true(index >= 33 && index < 50);
+		}
+	}
+	free(sheet);
+	free(sst);
+	free(styles);
+	free(ct);
+	free(main);
+	free(batch);
+	free(mode);
+	remove_dirs(out, cdir);
+	rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -735,6 +823,7 @@ main(void)
 	    cmocka_unit_test(test_check_names_a_bad_placeholder_by_its_cell),
 	    cmocka_unit_test(test_check_refuses_what_cannot_be_filled),
 	    cmocka_unit_test(test_workbook_template_takes_no_layout),
+	    cmocka_unit_test(test_print_batch_of_office_workbooks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
