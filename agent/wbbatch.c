@@ -55,12 +55,8 @@ wbbatch_open(const struct workbook *w, const char *tmpdir, char **cause)
 	struct wbbatch *b;
 	int fd;
 
-	if (tmpdir == NULL && (tmpdir = getenv("TMPDIR")) == NULL)
-		tmpdir = P_tmpdir;
-	if ((fd = wb_scratch_file(tmpdir)) == -1) {
-		*cause = xasprintf("cannot make a scratch file in %s: %s", tmpdir, strerror(errno));
+	if ((fd = wb_scratch_file(tmpdir, cause)) == -1)
 		return NULL;
-	}
 	b = xcalloc(1, sizeof *b);
 	b->w = w;
 	b->fd = fd;
