@@ -232,7 +232,7 @@ print_ended(struct agent *a, const char *failed)
 	const struct spool *sp = intake_parked_spool(f);
 	struct intake_result r;
 
-	intake_printed(&a->in, f, failed, &r);
+	intake_printed(&a->in, f, failed, failed != NULL && office_failed_io(a->office), &r);
 	after(a, sp, &r);
 }
 

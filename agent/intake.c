@@ -357,7 +357,7 @@ intake_parked_spool(const struct intake_parked *f)
 }
 
 void
-intake_printed(struct intake *in, struct intake_parked *f, const char *failed,
+intake_printed(struct intake *in, struct intake_parked *f, const char *failed, int io,
                struct intake_result *r)
 {
 	struct outputs o;
@@ -366,6 +366,12 @@ intake_printed(struct intake *in, struct intake_parked *f, const char *failed,
 
 	memset(r, 0, sizeof *r);
 	r->name = utf8_repair(f->name);
+	if (failed != NULL && io) {
+		/* The agent's own write failed, not LibreOffice: a disk fault, done again. */
+		suspend(r, xasprintf("cannot make the print PDF of %s: %s", f->esc, failed), 0);
+		intake_parked_free(f);
+		return;
+	}
 	/* The PDF joins the outputs the pipeline committed, synced before the record names it. */
 	outputs_init(&o, f->sp->out, f->sp->rejected, f->sp->review, in->cfg->tmpdir, r->name);
 	o.r = f->res.rule;

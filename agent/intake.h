@@ -73,9 +73,11 @@ const struct spool *intake_parked_spool(const struct intake_parked *f);
 const char *intake_parked_wname(const struct intake_parked *f);
 /*
  * Finishes a parked file once its conversion has ended: with its PDF, or, when failed says why
- * there is none, with a note in rejected/ (print.c); then recorded and moved. Frees f.
+ * there is none, with a note in rejected/ (print.c); then recorded and moved. With io, the
+ * failure was the agent's own (office_failed_io()): intake is suspended and the file, still in
+ * work/, is done again. Frees f.
  */
-void intake_printed(struct intake *in, struct intake_parked *f, const char *failed,
+void intake_printed(struct intake *in, struct intake_parked *f, const char *failed, int io,
                     struct intake_result *r);
 /* Abandons a parked file (a stop): it stays in work/ for the next start. Accepts NULL. */
 void intake_parked_free(struct intake_parked *f);

@@ -40,6 +40,7 @@ struct office {
 	int pidfd; /* -1 where the kernel (or valgrind) gives none */
 	long long deadline;
 	char *xlsx, *pdf, *outdir, *made;
+	int io; /* the last attempt failed in the agent's own doing: fork, writing the PDF */
 };
 
 struct office *
@@ -198,8 +199,10 @@ spawn(struct office *of, char **cause)
 	       sizeof argv);
 	env = child_env(of);
 	of->uses++;
+	of->io = 0;
 	if ((of->pid = fork()) == -1) {
 		*cause = xasprintf("cannot start LibreOffice: %s", strerror(errno));
+		of->io = 1;
 		free(profile);
 		free_env(env);
 		return -1;
@@ -272,8 +275,10 @@ judge(struct office *of, int timed_out, int status)
 		return xstrdup("LibreOffice finished but wrote no PDF");
 	if (!is_pdf(of->made))
 		return xstrdup("LibreOffice wrote a file that is not a readable PDF");
-	if (copy_file(of->made, of->pdf) == -1)
+	if (copy_file(of->made, of->pdf) == -1) {
+		of->io = 1;
 		return xasprintf("cannot write %s: %s", of->pdf, strerror(errno));
+	}
 	return NULL;
 }
 
@@ -415,6 +420,12 @@ office_available(const struct office *of)
 	}
 	free(dirs);
 	return found;
+}
+
+int
+office_failed_io(const struct office *of)
+{
+	return of->io;
 }
 
 int

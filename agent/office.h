@@ -46,6 +46,11 @@ int office_step(struct office *of, char **cause);
 void office_cancel(struct office *of);
 /* Whether the program is there to run (on PATH, or at its path), for a warning at start. */
 int office_available(const struct office *of);
+/*
+ * Whether the last conversion that failed did so in the agent's own doing (it could not fork, or
+ * write the PDF where it was to go), which may work again, rather than in LibreOffice's.
+ */
+int office_failed_io(const struct office *of);
 /* Whether a conversion is running. */
 int office_busy(const struct office *of);
 /* How many attempts the running or last conversion made (for the log and the tests). */

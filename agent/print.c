@@ -190,7 +190,10 @@ start(struct print_state *st, struct outputs *o, const struct mapped *m, char **
 	return 0;
 }
 
-/* Adds claim m to the batch. 0, or -1 with *why. */
+/*
+ * Adds claim m to the batch. 0; -1 with *why when a scratch file could not be written (the file
+ * is done again); -2 with *why when the form cannot be drawn into a batch (it has no PDF).
+ */
 static int
 add(struct print_state *st, const struct mapped *m, char **why)
 {
@@ -208,7 +211,7 @@ add(struct print_state *st, const struct mapped *m, char **why)
 		return 0;
 	}
 	if (st->form != NULL && batch_form(st->b, st->form, m, why) == -1)
-		return -1;
+		return -2;
 	if (st->ledger != NULL) {
 		st->claims = xreallocarray(st->claims, st->nclaims + 1, sizeof *st->claims);
 		mapped_copy(&st->claims[st->nclaims++], m);
@@ -222,22 +225,28 @@ print_row(void *state, struct outputs *o, const struct mapped *m, char **cause)
 	struct print_state *st = state;
 	char *why = NULL;
 	int64_t day;
+	int rc;
 
-	(void)cause;
 	if (o->office == NULL || st->failed != NULL)
 		return 0;
 	if (st->name == NULL)
 		st->name = outputs_name(&st->ro->name, m);
-	if (!st->open && start(st, o, m, &why) == -1) {
-		give_up(st, why);
-		return 0;
-	}
+	/*
+	 * A scratch file that cannot be written is a disk fault like any other: the file is done
+	 * again once it can be (-1). What cannot be printed at all leaves the file without a PDF.
+	 */
+	if (!st->open && start(st, o, m, cause) == -1)
+		return -1;
 	if (st->n >= PRINT_MAX_CLAIMS) {
 		give_up(st, xasprintf("the file has more than %d claims, the most one PDF holds",
 		                      PRINT_MAX_CLAIMS));
 		return 0;
 	}
-	if (add(st, m, &why) == -1) {
+	if ((rc = add(st, m, &why)) == -1) {
+		*cause = why;
+		return -1;
+	}
+	if (rc == -2) {
 		give_up(st, why);
 		return 0;
 	}
@@ -252,7 +261,8 @@ print_row(void *state, struct outputs *o, const struct mapped *m, char **cause)
 
 /*
  * Writes the batch of the office's workbooks to st->xlsx: the filled ledger first, into a
- * scratch file of its own, whose sheets then follow the forms'. 0, or -1 with *why.
+ * scratch file of its own, whose sheets then follow the forms'. 0; -1 with *why when a read or
+ * write failed; -2 with *why when the workbooks hold what a batch cannot copy.
  */
 static int
 finish_office(struct print_state *st, const struct outputs *o, char **why)
@@ -358,6 +368,13 @@ print_close(void *state, struct outputs *o, char **cause)
 		st->b = NULL;
 	}
 	if (rc == -1) {
+		/* The scratch folder said no: done again, like any output that could not be
+		 * written. */
+		*cause = why;
+		print_free_state(st);
+		return -1;
+	}
+	if (rc == -2) {
 		give_up(st, why);
 		rc = failed_note(o, st->failed, cause);
 		print_free_state(st);
@@ -380,8 +397,15 @@ print_close(void *state, struct outputs *o, char **cause)
 		o->print = job;
 		return 0;
 	}
-	if (office_pdf(o->office, job->xlsx, job->pdf.tmppath, &job->failed) == -1)
+	if (office_pdf(o->office, job->xlsx, job->pdf.tmppath, &job->failed) == -1) {
+		if (office_failed_io(o->office)) {
+			*cause = job->failed;
+			job->failed = NULL;
+			print_job_free(job);
+			return -1;
+		}
 		return print_end(o, job, job->failed, cause);
+	}
 	return print_end(o, job, NULL, cause);
 }
 

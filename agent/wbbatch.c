@@ -218,6 +218,7 @@ struct ctx {
 	char **brought; /* the ledger's parts already copied */
 	size_t nbrought, capbrought;
 	char *cause;
+	int io; /* the cause is a read or write that failed (else what the workbooks hold) */
 };
 
 static void
@@ -762,6 +763,7 @@ form_sheets(struct ctx *x, const struct wbbatch *b, char **names)
 				if (pread(b->fd, text, sp->len, sp->off) != (ssize_t)sp->len) {
 					x->cause = xasprintf("cannot read a kept form back: %s",
 					                     strerror(errno));
+					x->io = 1;
 					free(text);
 					free(part);
 					return -1;
@@ -1221,6 +1223,7 @@ zip_out(struct ctx *x, const char *path)
 			}
 		}
 	if (zipClose(zf, NULL) != ZIP_OK || !ok) {
+		x->io = 1;
 		x->cause = xasprintf("cannot write the print workbook %s (is the scratch folder "
 		                     "full?)",
 		                     path);
@@ -1275,8 +1278,10 @@ wbbatch_write(struct wbbatch *b, const char *ledger, const char *path, char **ca
 	if (form_shareable(&x) == -1 || form_sheets(&x, b, names) == -1)
 		goto out;
 	if (ledger != NULL) {
-		if (read_all(ledger, &x.l, &x.nl, &x.cause) == -1)
+		if (read_all(ledger, &x.l, &x.nl, &x.cause) == -1) {
+			x.io = 1;
 			goto out;
+		}
 		e = zfind(x.l, x.nl, "[Content_Types].xml");
 		x.lct = e != NULL ? parse(e->data, e->len, e->name) : NULL;
 		e = zfind(x.l, x.nl, "_rels/.rels");
@@ -1317,12 +1322,13 @@ wbbatch_write(struct wbbatch *b, const char *ledger, const char *path, char **ca
 			x.out[x.nout++] =
 			    (struct opart){xstrdup(w->parts[i].name), NULL, 0, &w->parts[i]};
 		}
-	if (zip_out(&x, path) == 0)
-		rc = xlsx_check_copy(path, &x.cause);
+	if (zip_out(&x, path) == 0 && (rc = xlsx_check_copy(path, &x.cause)) == -1)
+		x.io = 1;
 out:
-	if (rc == -1)
+	if (rc == -1) {
 		*cause = x.cause != NULL ? x.cause : xstrdup("cannot make the print workbook");
-	else
+		rc = x.io ? -1 : -2;
+	} else
 		free(x.cause);
 	for (i = 0; i < x.nout; i++) {
 		free(x.out[i].name);

@@ -81,7 +81,8 @@ struct wbbatch *wbbatch_open(const struct workbook *w, const char *tmpdir, char 
 int wbbatch_form(struct wbbatch *b, const struct wbvalue *v, char **cause);
 /*
  * Writes the batch to path, with the sheets of the workbook at ledger after the forms' (none
- * when NULL). 0, or -1 with a new *cause; b is still the caller's.
+ * when NULL). 0; -1 with a new *cause when a read or write failed (it may work again); -2 with
+ * a new *cause when the workbooks hold what a batch cannot copy. b is still the caller's.
  */
 int wbbatch_write(struct wbbatch *b, const char *ledger, const char *path, char **cause);
 /* Accepts NULL. */
