@@ -52,7 +52,12 @@ office_new(const struct office_opts *o)
 	/* Its own copies: the caller's strings need not outlive the runner. */
 	of->o.soffice = o->soffice != NULL ? xstrdup(o->soffice) : NULL;
 	of->o.fonts_conf = o->fonts_conf != NULL ? xstrdup(o->fonts_conf) : NULL;
-	of->o.scratch = xstrdup(o->scratch);
+	/*
+	 * Absolute: the profile goes to LibreOffice, and the result to poppler, as file:// URIs,
+	 * in which a relative path would read as a host name.
+	 */
+	if ((of->o.scratch = realpath(o->scratch, NULL)) == NULL)
+		of->o.scratch = xstrdup(o->scratch);
 	of->pidfd = -1;
 	if (of->o.timeout_ms <= 0)
 		of->o.timeout_ms = 120000;
