@@ -1194,6 +1194,7 @@ zip_out(struct ctx *x, const char *path)
 	if (zf == NULL) {
 		x->cause =
 		    xasprintf("cannot write the print workbook %s: %s", path, strerror(errno));
+		x->io = 1;
 		return -1;
 	}
 	memset(&zi, 0, sizeof zi);
