@@ -1,9 +1,11 @@
 /*
- * The agent's event loop. One loop, one thread: ppoll over the inotify descriptor, with a
- * timeout from the nearest settle, rescan, retry or watchdog deadline, and the stop and reload
- * signals let in only while it waits or while a file is in hand. Each settled file goes to
- * intake, which reports how it ended; the agent acts on that report (suspends intake when an
- * output or the log cannot be written, retries later) and is never called back.
+ * The agent's event loop. One loop, one thread: ppoll over the inotify descriptor (and the pidfd
+ * of the LibreOffice child making a print PDF), with a timeout from the nearest settle, rescan,
+ * retry, conversion or watchdog deadline, and the stop and reload signals let in only while it
+ * waits or while a file is in hand. Each settled file goes to intake, which reports how it ended;
+ * the agent acts on that report (suspends intake when an output or the log cannot be written,
+ * retries later; queues a file that waits for its PDF, and finishes it when the child ends) and
+ * is never called back.
  *
  * Fatal only at start: a bad configuration, an audit log that cannot be opened, a spool folder
  * that cannot be made. Afterwards a bad file is rejected with its reason and the loop goes on;

@@ -2,10 +2,11 @@
  * One file of a spool, from the inbox to its end: claimed into work/ under a claim id, through
  * the gate and the pipeline, recorded, and moved to done/, rejected/ or review/. The order is
  * the crash-safety order: the claimed record; outputs committed and their folders synced; the
- * claims register's entries committed; the completed record; then the move and the inbox's sync. A
+ * claims register's entries committed; (for a rule that prints, the PDF made and committed while
+ * the file waits, parked, in work/;) the completed record; then the move and the inbox's sync. A
  * crash anywhere leaves the file in the inbox or in work/, and work/ is finished first at the next
- * start; outputs are deterministic, so doing a file again gives the same bytes, and the log marks
- * the second completion "resumed".
+ * start; outputs are deterministic (but for the PDF, whose bytes LibreOffice dates), so doing a
+ * file again gives the same bytes, and the log marks the second completion "resumed".
  *
  * Intake reports what happened as a value. It never calls back into the agent, which decides
  * from the result whether to suspend intake.
