@@ -75,9 +75,10 @@ env_new(struct env *e, const char *spool_opts, const char *top_opts)
 	 * last, so that the other lines keep their numbers for the messages tests expect.
 	 */
 	office = srcpath("tests/fixtures/office/soffice");
-	print = top_opts != NULL && strstr(top_opts, "print:") != NULL
-	            ? strdup("")
-	            : pathf("print: {soffice: %s, timeout_s: 10}\n", office);
+	print =
+	    top_opts != NULL && strstr(top_opts, "print:") != NULL
+	        ? pathf("tmpdir: %s/tmp\n", e->dir)
+	        : pathf("print: {soffice: %s, timeout_s: 10}\ntmpdir: %s/tmp\n", office, e->dir);
 	text = pathf(
 	    "rules: rules\ntemplates: %s\naudit: {dir: audit}\n%s\nspools:\n"
 	    "  - {name: s, inbox: inbox, work: work, out: out, done: done, rejected: rejected,\n"
@@ -92,6 +93,10 @@ env_new(struct env *e, const char *spool_opts, const char *top_opts)
 	free(rules);
 	e->err = pathf("%s/agent.log", e->dir);
 	p = pathf("%s/inbox", e->dir);
+	mkdir(p, 0755);
+	free(p);
+	/* The scratch folder, LibreOffice's profiles among it: one per test, as pgrep can tell. */
+	p = pathf("%s/tmp", e->dir);
 	mkdir(p, 0755);
 	free(p);
 }
@@ -2089,7 +2094,7 @@ test_print_failures(void **state)
 	    {"garbage", "LibreOffice wrote a file that is not a readable PDF"},
 	    {"missing", "(is libreoffice-calc-nogui installed?)"},
 	};
-	char *office = srcpath("tests/fixtures/office/soffice"), *top, *name, *note, *form;
+	char *office = srcpath("tests/fixtures/office/soffice"), *top, *name, *note, *form, *p;
 	struct env e;
 	size_t i;
 
@@ -2116,7 +2121,9 @@ test_print_failures(void **state)
 	}
 	assert_int_equal(count_in(&e, "out", ".pdf"), 0);
 	assert_int_equal(processes_running("sleep 30"), 0);
-	assert_int_equal(processes_running("fixtures/office/soffice"), 0);
+	p = pathf("%s/tmp/lo-", e.dir);
+	assert_int_equal(processes_running(p), 0);
+	free(p);
 	assert_int_equal(env_stop(&e), 0);
 	assert_log_verifies(&e);
 	unsetenv("SOFFICE_MODE_FILE");
@@ -2133,6 +2140,7 @@ static void
 test_print_stopped_midway(void **state)
 {
 	struct env e;
+	char *p;
 
 	(void)state;
 	env_new(&e, "settle_ms: 50", "language: en");
@@ -2142,7 +2150,9 @@ test_print_stopped_midway(void **state)
 	drop_case(&e, "transport-stopped.csv", 42);
 	assert_int_equal(wait_log(&e, "its print PDF is being made", 30000), 0);
 	assert_int_equal(env_stop(&e), 0);
-	assert_int_equal(processes_running("fixtures/office/soffice"), 0);
+	p = pathf("%s/tmp/lo-", e.dir);
+	assert_int_equal(processes_running(p), 0);
+	free(p);
 	assert_int_equal(count_in(&e, "work", ".csv"), 1);
 	assert_int_equal(audit_count(&e, "completed", "transport-stopped.csv", NULL), 0);
 	soffice_mode(&e, "copy");
