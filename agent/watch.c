@@ -3,10 +3,15 @@
  * closes and reopens a file, produces several IN_CLOSE_WRITE events for one file; a file is taken
  * only after its size and mtime have held still for settle_ms, so pages are never lost. Scans
  * backstop inotify: an overflowed queue or a missed event costs at most rescan_s.
+ *
+ * The candidates are an array (each checked in turn, from where the last ready one was found)
+ * and a search tree by name (glibc's tsearch), so an event or a scan of an inbox holding 10,000
+ * files costs a lookup in a tree, not a walk of every candidate.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +25,7 @@
 
 struct cand {
 	char *name;
+	size_t at; /* its place in the array */
 	off_t size;
 	struct timespec mtime;
 	int64_t stable_since;
@@ -34,8 +40,10 @@ struct watch {
 	int settle_ms, rescan_s;
 	char **ignore;
 	size_t nignore;
-	struct cand *c;
+	struct cand **c; /* in no order */
 	size_t n, cap;
+	void *by_name; /* the same candidates, by name (tsearch) */
+	size_t next;   /* where watch_ready() looks first */
 	int64_t last_scan;
 	char *ready; /* the name last returned by watch_ready */
 };
@@ -99,6 +107,19 @@ watch_new(const char *inbox, enum watch_mode mode, int settle_ms, int rescan_s, 
 	return w;
 }
 
+/* The tree holds the array's candidates, which are freed with the array. */
+static void
+noop(void *node)
+{
+	(void)node;
+}
+
+static int
+by_name(const void *x, const void *y)
+{
+	return strcmp(((const struct cand *)x)->name, ((const struct cand *)y)->name);
+}
+
 void
 watch_free(struct watch *w, int ifd)
 {
@@ -108,8 +129,11 @@ watch_free(struct watch *w, int ifd)
 		return;
 	if (w->wd != -1 && ifd != -1)
 		inotify_rm_watch(ifd, w->wd);
-	for (i = 0; i < w->n; i++)
-		free(w->c[i].name);
+	tdestroy(w->by_name, noop);
+	for (i = 0; i < w->n; i++) {
+		free(w->c[i]->name);
+		free(w->c[i]);
+	}
 	for (i = 0; i < w->nignore; i++)
 		free(w->ignore[i]);
 	free(w->ignore);
@@ -129,12 +153,10 @@ watch_polling(const struct watch *w, const char **why)
 static struct cand *
 find(struct watch *w, const char *name)
 {
-	size_t i;
+	struct cand key = {.name = (char *)name};
+	void *node = tfind(&key, &w->by_name, by_name);
 
-	for (i = 0; i < w->n; i++)
-		if (strcmp(w->c[i].name, name) == 0)
-			return &w->c[i];
-	return NULL;
+	return node != NULL ? *(struct cand **)node : NULL;
 }
 
 /* Adds name as a candidate, or restarts its settle timer. */
@@ -146,11 +168,14 @@ touch(struct watch *w, const char *name, int64_t now)
 	if (watch_ignored(name, w->ignore, w->nignore))
 		return;
 	if ((c = find(w, name)) == NULL) {
-		xgrow(&w->c, &w->cap, w->n, sizeof *w->c);
-		c = &w->c[w->n++];
-		memset(c, 0, sizeof *c);
+		c = xcalloc(1, sizeof *c);
 		c->name = xstrdup(name);
 		c->size = -1;
+		if (tsearch(c, &w->by_name, by_name) == NULL)
+			xalloc_die();
+		xgrow(&w->c, &w->cap, w->n, sizeof *w->c);
+		c->at = w->n;
+		w->c[w->n++] = c;
 	}
 	c->stable_since = now;
 }
@@ -186,8 +211,14 @@ watch_scan(struct watch *w, int64_t now)
 static void
 drop(struct watch *w, size_t i)
 {
-	free(w->c[i].name);
+	struct cand *c = w->c[i];
+
+	tdelete(c, &w->by_name, by_name);
+	free(c->name);
+	free(c);
 	w->c[i] = w->c[--w->n];
+	if (i < w->n)
+		w->c[i]->at = i;
 }
 
 const char *
@@ -196,13 +227,18 @@ watch_ready(struct watch *w, int64_t now)
 	struct stat st;
 	struct cand *c;
 	char *path;
-	size_t i;
+	size_t i, k;
 
 	if ((w->polling && now - w->last_scan >= POLL_MS) ||
 	    (w->rescan_s > 0 && now - w->last_scan >= (int64_t)w->rescan_s * 1000))
 		watch_scan(w, now);
-	for (i = 0; i < w->n; i++) {
-		c = &w->c[i];
+	/*
+	 * From where the last ready one was: a burst of files still settling at the front would
+	 * otherwise be walked past again for every file taken.
+	 */
+	for (k = 0; k < w->n; k++) {
+		i = (w->next + k) % w->n;
+		c = w->c[i];
 		/* A burst of files would otherwise be stat'ed once per file taken. */
 		if (c->last_check != 0 && now - c->last_check < 50 &&
 		    now - c->stable_since < w->settle_ms)
@@ -211,7 +247,8 @@ watch_ready(struct watch *w, int64_t now)
 		path = xasprintf("%s/%s", w->inbox, c->name);
 		if (lstat(path, &st) == -1) {
 			free(path);
-			drop(w, i--); /* gone: taken by another agent, or removed */
+			drop(w, i); /* gone: taken by another agent, or removed */
+			k--;        /* the last candidate took its place */
 			continue;
 		}
 		free(path);
@@ -224,6 +261,7 @@ watch_ready(struct watch *w, int64_t now)
 		if (now - c->stable_since >= w->settle_ms) {
 			free(w->ready);
 			w->ready = xstrdup(c->name);
+			w->next = i;
 			return w->ready;
 		}
 	}
@@ -233,13 +271,10 @@ watch_ready(struct watch *w, int64_t now)
 void
 watch_done(struct watch *w, const char *name)
 {
-	size_t i;
+	struct cand *c = find(w, name);
 
-	for (i = 0; i < w->n; i++)
-		if (strcmp(w->c[i].name, name) == 0) {
-			drop(w, i);
-			return;
-		}
+	if (c != NULL)
+		drop(w, c->at);
 }
 
 int
@@ -251,7 +286,7 @@ watch_next_ms(const struct watch *w, int64_t now)
 	for (i = 0; i < w->n; i++) {
 		/* Re-stat pending candidates at least every 100 ms so a change restarts the timer.
 		 */
-		t = w->c[i].stable_since + w->settle_ms - now;
+		t = w->c[i]->stable_since + w->settle_ms - now;
 		if (t > 100)
 			t = 100;
 		if (next == -1 || t < next)

@@ -10,8 +10,8 @@
 
 #include "xmalloc.h"
 
-static void
-oom(void)
+void
+xalloc_die(void)
 {
 	fputs("formagent: out of memory\n", stderr);
 	abort();
@@ -23,7 +23,7 @@ xmalloc(size_t size)
 	void *p;
 
 	if ((p = malloc(size == 0 ? 1 : size)) == NULL)
-		oom();
+		xalloc_die();
 	return p;
 }
 
@@ -33,7 +33,7 @@ xcalloc(size_t nmemb, size_t size)
 	void *p;
 
 	if ((p = calloc(nmemb == 0 ? 1 : nmemb, size == 0 ? 1 : size)) == NULL)
-		oom();
+		xalloc_die();
 	return p;
 }
 
@@ -43,7 +43,7 @@ xreallocarray(void *ptr, size_t nmemb, size_t size)
 	void *p;
 
 	if ((p = reallocarray(ptr, nmemb == 0 ? 1 : nmemb, size == 0 ? 1 : size)) == NULL)
-		oom();
+		xalloc_die();
 	return p;
 }
 
@@ -53,7 +53,7 @@ xstrdup(const char *s)
 	char *p;
 
 	if ((p = strdup(s)) == NULL)
-		oom();
+		xalloc_die();
 	return p;
 }
 
@@ -63,7 +63,7 @@ xstrndup(const char *s, size_t n)
 	char *p;
 
 	if ((p = strndup(s, n)) == NULL)
-		oom();
+		xalloc_die();
 	return p;
 }
 
@@ -75,7 +75,7 @@ xasprintf(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) == -1)
-		oom();
+		xalloc_die();
 	va_end(ap);
 	return s;
 }

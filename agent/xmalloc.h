@@ -16,6 +16,9 @@ char *xstrndup(const char *s, size_t n);
 /* printf into a new string. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Out of memory in a library's own allocation (tsearch): the same fatal end. */
+void xalloc_die(void) __attribute__((noreturn));
+
 /* Grow *v (holding *n of *cap elements of size sz) so one more fits. */
 void xgrow(void *v, size_t *cap, size_t n, size_t sz);
 

@@ -15,6 +15,8 @@
  *   count DIR                   the number of entries in DIR
  *   img2pdf PNG DPI PDF         the PNG as a one-page PDF of pictures only, no text layer, as a
  *                               scanner that does no OCR makes (for make scantest)
+ *   watch-scan DIR              the agent's watch (watch.c) over DIR: one scan, then every file
+ *                               offered and taken in turn; prints the milliseconds it took
  */
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -35,6 +37,8 @@
 #include <xlsxwriter.h>
 
 #include "claims.h"
+#include "watch.h"
+#include "xmalloc.h"
 #include "render.h"    /* render_units: the ledger's columns sized as formagent sizes them */
 #include "transform.h" /* days_from_civil, as formagent counts days */
 
@@ -461,7 +465,7 @@ floor_run(long n, unsigned seed, const char *input, const char *dir, const char 
 /* ---- latency ---- */
 
 static double
-now_ms(void)
+clock_ms(void)
 {
 	struct timespec ts;
 
@@ -519,13 +523,13 @@ latency(long n, unsigned seed, const char *inbox, const char *out, const char *d
 		claim_gen(seed, i, &c);
 		snprintf(want, sizeof want, "transport-%s-%04d-%02d-%02d.xlsx", c.case_no,
 		         c.visit_y, c.visit_m, c.visit_d);
-		t0 = now_ms();
+		t0 = clock_ms();
 		single_file(seed, i, inbox, stage);
 		if (wait_moved(ifd, want) == -1) {
 			fprintf(stderr, "latency: no form for claim %ld within 10 s\n", i);
 			return 1;
 		}
-		t1 = now_ms();
+		t1 = clock_ms();
 		snprintf(input, sizeof input, "transport-single-%06ld.csv", i);
 		if (wait_moved(dfd, input) == -1) {
 			fprintf(stderr, "latency: claim %ld not finished within 10 s\n", i);
@@ -542,7 +546,7 @@ static int
 measure(char **argv)
 {
 	struct rusage ru;
-	double t0 = now_ms();
+	double t0 = clock_ms();
 	pid_t pid = fork();
 	int st;
 
@@ -552,7 +556,7 @@ measure(char **argv)
 	}
 	if (wait4(pid, &st, 0, &ru) == -1)
 		die("wait4");
-	printf("%.0f %.0f %.0f %ld\n", now_ms() - t0,
+	printf("%.0f %.0f %.0f %ld\n", clock_ms() - t0,
 	       ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3,
 	       ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3, ru.ru_maxrss);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
@@ -602,6 +606,32 @@ img2pdf(const char *png, double dpi, const char *pdf)
 	return 0;
 }
 
+/* How long watch.c takes to find, offer and forget every file of dir, in milliseconds. */
+static int
+watch_scan_ms(const char *dir)
+{
+	char *cause = NULL, *name;
+	struct watch *w = watch_new(dir, WATCH_POLL, 0, 0, NULL, 0, -1, &cause);
+	double t0 = clock_ms();
+	const char *ready;
+	size_t n = 0;
+
+	if (w == NULL) {
+		fprintf(stderr, "benchtool: %s\n", cause);
+		return 1;
+	}
+	watch_scan(w, now_ms());
+	while ((ready = watch_ready(w, now_ms())) != NULL) {
+		name = xstrdup(ready);
+		watch_done(w, name);
+		free(name);
+		n++;
+	}
+	printf("%.0f %zu\n", clock_ms() - t0, n);
+	watch_free(w, -1);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -620,7 +650,10 @@ main(int argc, char **argv)
 		return count(argv[2]);
 	if (argc >= 5 && strcmp(argv[1], "img2pdf") == 0)
 		return img2pdf(argv[2], atof(argv[3]), argv[4]);
-	fprintf(stderr, "usage: benchtool "
-	                "gen-export|gen-singles|floor|latency|measure|count|img2pdf ...\n");
+	if (argc >= 3 && strcmp(argv[1], "watch-scan") == 0)
+		return watch_scan_ms(argv[2]);
+	fprintf(stderr,
+	        "usage: benchtool "
+	        "gen-export|gen-singles|floor|latency|measure|count|img2pdf|watch-scan ...\n");
 	return 2;
 }
