@@ -1,11 +1,12 @@
 /*
  * The output kind "print": one PDF/A per file for the clerk to print and the archive to keep,
- * every claim's form in row order, one page each, then the ledger. The forms are drawn again
- * into one batch workbook (render.c), which LibreOffice converts once (office.c): a merge of PDFs
- * would lose the PDF/A metadata. The conversion takes seconds, so the agent runs it beside its
- * other files (intake.c parks the file until it ends); `process` waits for it. A PDF that cannot
- * be made costs no claim: the file completes with its forms, and a note in rejected/ says the
- * print failed and why (docs/rules.md, "print").
+ * every claim's form in row order, one page each, then the ledger. The forms and ledger go again
+ * into one batch workbook (drawn: render.c; the office's own workbooks: wbbatch.c), which
+ * LibreOffice converts once (office.c): a merge of PDFs would lose the PDF/A metadata. The
+ * conversion takes seconds, so the agent runs it beside its other files (intake.c parks the file
+ * until it ends); `process` waits for it. A PDF that LibreOffice cannot make costs no claim: the
+ * file completes with its forms, and a note in rejected/ says the print failed and why; a disk
+ * fault of the agent's own is retried like any other (docs/rules.md, "The print PDF").
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +22,6 @@
 #include "outputs.h"
 #include "render.h"
 #include "workbook.h"
-#include "utf8.h"
 #include "xmalloc.h"
 
 static const char *const print_keys[] = {"name", NULL};
