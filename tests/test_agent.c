@@ -2168,6 +2168,49 @@ test_print_stopped_midway(void **state)
 	env_free(&e);
 }
 
+/*
+ * A reload asked for while a file waits for its PDF waits for it in turn (the file holds its
+ * rules), and other files go on meanwhile.
+ */
+static void
+test_print_reload_waits(void **state)
+{
+	char *go, *log, *produced, *loaded;
+	struct env e;
+
+	(void)state;
+	env_new(&e, "settle_ms: 50", "language: en");
+	soffice_mode(&e, "slow");
+	go = pathf("%s/go", e.dir);
+	setenv("SOFFICE_GO", go, 1);
+	env_start(&e, NULL);
+	assert_int_equal(wait_log(&e, "started", 10000), 0);
+	drop_case(&e, "transport-reload.csv", 77);
+	assert_int_equal(wait_log(&e, "its print PDF is being made", 30000), 0);
+	kill(e.pid, SIGHUP);
+	drop(&e, "tiny-meanwhile.csv", "a,b\nx,1\n");
+	assert_int_equal(wait_count(&e, "done", ".csv", 1, 30000), 0);
+	assert_exists(&e, "done/tiny-meanwhile.csv");
+	assert_false(log_has(&e, "rules loaded:"));
+	spits(go, "");
+	assert_int_equal(wait_count(&e, "done", ".csv", 2, 30000), 0);
+	assert_int_equal(wait_log(&e, "rules loaded:", 10000), 0);
+	/* In that order: the file finished with the rules it started with, then the reload. */
+	log = slurp(e.err, NULL);
+	produced = strstr(log, "transport-reload.csv: produced");
+	loaded = strstr(log, "rules loaded:");
+	assert_non_null(produced);
+	assert_true(loaded > produced);
+	assert_int_equal(env_stop(&e), 0);
+	assert_pdf_recorded(&e, "transport-reload.csv", "transport-reload.print.pdf");
+	assert_log_verifies(&e);
+	unsetenv("SOFFICE_GO");
+	unsetenv("SOFFICE_MODE_FILE");
+	free(log);
+	free(go);
+	env_free(&e);
+}
+
 int
 main(void)
 {
@@ -2202,6 +2245,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_print_others_do_not_wait, cleanup),
 	    cmocka_unit_test_teardown(test_print_failures, cleanup),
 	    cmocka_unit_test_teardown(test_print_stopped_midway, cleanup),
+	    cmocka_unit_test_teardown(test_print_reload_waits, cleanup),
 	};
 
 	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);
