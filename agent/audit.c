@@ -26,7 +26,6 @@
 
 #define ZERO_HASH       "0000000000000000000000000000000000000000000000000000000000000000"
 #define HASH_SUFFIX_LEN (sizeof ",\"hash\":\"\"}" - 1 + 64)
-#define MAX_LINE        (64 * 1024 * 1024)
 
 struct audit {
 	char *dir;
@@ -34,6 +33,7 @@ struct audit {
 	int lockfd; /* AUDIT_LOCK, locked for as long as the log is open: one writer */
 	int fd;
 	off_t good;   /* the open file's size after its last whole record */
+	int unsynced; /* records written to fd since its last fsync (audit_append_unsynced()) */
 	char day[11]; /* the date of the open file */
 	unsigned char *key;
 	size_t keylen;
@@ -165,23 +165,24 @@ split_line(const char *line, size_t len, size_t *canon_len, char hash[HASH_HEX])
 }
 
 /*
- * Calls fn with each whole record of buf (len bytes of a log file) and its hash, in order, until fn
- * returns non-zero. Lines that are not records are passed over: verify is what reports them.
+ * Calls fn with each whole record of fp and its hash, in order, until fn returns non-zero. Lines
+ * that are not records are passed over: verify is what reports them. One line is in memory at a
+ * time, so a log of large records (a big file's rows) is never read whole. *good, when not NULL,
+ * gets the offset just past the last complete line: what follows it a crash left half written.
  */
 static void
-records_in(const char *buf, size_t len, int (*fn)(void *ctx, json_t *rec, const char *hash),
-           void *ctx)
+records_in(FILE *fp, int (*fn)(void *ctx, json_t *rec, const char *hash), void *ctx, off_t *good)
 {
-	const char *p, *nl;
-	char *canon, hash[HASH_HEX];
-	size_t cl;
+	char *line = NULL, *canon, hash[HASH_HEX];
+	size_t cap = 0, cl;
+	ssize_t len;
+	off_t at = 0;
 	json_t *rec;
 	int stop = 0;
 
-	for (p = buf; p < buf + len && !stop; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(buf + len - p))) == NULL)
-			break;
-		if ((canon = split_line(p, (size_t)(nl - p), &cl, hash)) == NULL)
+	while (!stop && (len = getline(&line, &cap, fp)) > 0 && line[len - 1] == '\n') {
+		at += len;
+		if ((canon = split_line(line, (size_t)len - 1, &cl, hash)) == NULL)
 			continue;
 		rec = json_loadb(canon, cl, 0, NULL);
 		free(canon);
@@ -190,6 +191,9 @@ records_in(const char *buf, size_t len, int (*fn)(void *ctx, json_t *rec, const 
 		stop = fn(ctx, rec, hash);
 		json_decref(rec);
 	}
+	free(line);
+	if (good != NULL)
+		*good = at;
 }
 
 /* The chain's head follows each record of the log as it is read. */
@@ -210,44 +214,33 @@ take_record(void *ctx, json_t *rec, const char *hash)
 static int
 load_file(struct audit *a, const char *path, int repair, char **cause)
 {
-	char *buf, *p;
-	size_t len;
+	FILE *fp;
 	struct stat st;
-	ssize_t r;
-	int fd;
+	off_t good;
 
-	if ((fd = open(path, (repair ? O_RDWR : O_RDONLY) | O_CLOEXEC)) == -1) {
+	if ((fp = fopen(path, repair ? "r+e" : "re")) == NULL) {
 		*cause = xasprintf("cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == -1) {
+	if (fstat(fileno(fp), &st) == -1) {
 		*cause = xasprintf("cannot stat %s: %s", path, strerror(errno));
-		close(fd);
+		fclose(fp);
 		return -1;
 	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	if ((r = read(fd, buf, (size_t)st.st_size)) != st.st_size) {
+	records_in(fp, take_record, a, &good);
+	if (ferror(fp)) {
 		*cause = xasprintf("cannot read %s", path);
-		free(buf);
-		close(fd);
+		fclose(fp);
 		return -1;
 	}
-	buf[r] = '\0';
-	len = (size_t)r;
-	if (repair && len > 0 && buf[len - 1] != '\n') {
-		p = memrchr(buf, '\n', len);
-		len = p != NULL ? (size_t)(p - buf) + 1 : 0;
-		if (ftruncate(fd, (off_t)len) == -1 || fsync(fd) == -1) {
-			*cause = xasprintf("cannot cut the incomplete last line of %s: %s", path,
-			                   strerror(errno));
-			free(buf);
-			close(fd);
-			return -1;
-		}
+	if (repair && good < st.st_size &&
+	    (ftruncate(fileno(fp), good) == -1 || fsync(fileno(fp)) == -1)) {
+		*cause = xasprintf("cannot cut the incomplete last line of %s: %s", path,
+		                   strerror(errno));
+		fclose(fp);
+		return -1;
 	}
-	close(fd);
-	records_in(buf, len, take_record, a);
-	free(buf);
+	fclose(fp);
 	return 0;
 }
 
@@ -422,8 +415,11 @@ audit_close(struct audit *a)
 {
 	if (a == NULL)
 		return;
-	if (a->fd != -1)
+	if (a->fd != -1) {
+		if (a->unsynced)
+			(void)fsync(a->fd);
 		close(a->fd);
+	}
 	if (a->lockfd != -1)
 		close(a->lockfd); /* and with it the lock */
 	if (a->dirfd > 0)
@@ -463,8 +459,16 @@ open_day(struct audit *a, const char *time, char **cause)
 		(void)unlinkat(a->dirfd, name, 0);
 		return -1;
 	}
+	/* Parts written to the day before must be durable before a record chains to them. */
+	if (a->fd != -1 && a->unsynced && fsync(a->fd) == -1) {
+		*cause = xasprintf("cannot write the audit log %s/audit-%s.jsonl: %s", a->dir,
+		                   a->day, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	if (a->fd != -1)
 		close(a->fd);
+	a->unsynced = 0;
 	a->fd = fd;
 	a->good = lseek(fd, 0, SEEK_END);
 	memcpy(a->day, time, 10);
@@ -472,8 +476,8 @@ open_day(struct audit *a, const char *time, char **cause)
 	return 0;
 }
 
-int
-audit_append(struct audit *a, const char *event, json_t *rec, char **cause)
+static int
+append(struct audit *a, const char *event, json_t *rec, int sync, char **cause)
 {
 	char time[32], hash[HASH_HEX], *canon, *line;
 	json_t *obj = json_deep_copy(rec);
@@ -508,7 +512,7 @@ audit_append(struct audit *a, const char *event, json_t *rec, char **cause)
 		                   a->dir, a->day, strerror(errno));
 		goto out;
 	}
-	if (write_all(a->fd, line, strlen(line)) == -1 || fsync(a->fd) == -1) {
+	if (write_all(a->fd, line, strlen(line)) == -1 || (sync && fsync(a->fd) == -1)) {
 		*cause = xasprintf("cannot write the audit log %s/audit-%s.jsonl: %s", a->dir,
 		                   a->day, strerror(errno));
 		/*
@@ -520,14 +524,28 @@ audit_append(struct audit *a, const char *event, json_t *rec, char **cause)
 		goto out;
 	}
 	a->good += (off_t)strlen(line);
+	a->unsynced = !sync;
 	a->seq++;
 	memcpy(a->prev, hash, HASH_HEX);
-	write_head(a);
+	if (sync)
+		write_head(a); /* never ahead of what is durable */
 	rc = 0;
 out:
 	free(line);
 	free(canon);
 	return rc;
+}
+
+int
+audit_append(struct audit *a, const char *event, json_t *rec, char **cause)
+{
+	return append(a, event, rec, 1, cause);
+}
+
+int
+audit_append_unsynced(struct audit *a, const char *event, json_t *rec, char **cause)
+{
+	return append(a, event, rec, 0, cause);
 }
 
 /* Verification state across files. */
@@ -552,149 +570,131 @@ bad(struct verify *v, const char *file, size_t line, int64_t seq, const char *wh
 	return 1;
 }
 
-/* The whole file, NUL-terminated; NULL with errno set. */
-static char *
-read_whole(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	size_t cap = 0, k;
-	char *buf = NULL;
-
-	if (fp == NULL)
-		return NULL;
-	*len = 0;
-	for (;;) {
-		if (*len + 65536 + 1 > cap) {
-			cap = (*len + 65536 + 1) * 2;
-			buf = xreallocarray(buf, cap, 1);
-		}
-		if ((k = fread(buf + *len, 1, 65536, fp)) == 0)
-			break;
-		*len += k;
-	}
-	fclose(fp);
-	buf[*len] = '\0';
-	return buf;
-}
-
+/* Checks one line of a log (len bytes, without its line end): 0, or 1 when reported. */
 static int
-verify_file(struct verify *v, const char *path)
+verify_line(struct verify *v, const char *path, size_t lineno, const char *line, size_t len)
 {
-	char *buf, *p, *nl, *canon, *canon2, hash[HASH_HEX], want[HASH_HEX], head[256];
-	size_t len, cl, lineno = 0;
+	char *canon, *canon2, hash[HASH_HEX], want[HASH_HEX], head[256];
+	size_t cl;
 	int64_t seq;
 	int rc, plain;
 	json_t *rec;
 	const char *prev;
 
-	if ((buf = read_whole(path, &len)) == NULL) {
+	if ((canon = split_line(line, len, &cl, hash)) == NULL ||
+	    (rec = json_loadb(canon, cl, 0, NULL)) == NULL) {
+		free(canon);
+		return bad(v, path, lineno, -1, "altered: not a record of this log");
+	}
+	seq = json_integer_value(json_object_get(rec, "seq"));
+	prev = json_string_value(json_object_get(rec, "prev"));
+	/* The bytes must be exactly the canonical form, so no byte can change unseen. */
+	canon2 = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+	if (canon2 == NULL || strlen(canon2) != cl || memcmp(canon2, canon, cl) != 0 ||
+	    !json_is_integer(json_object_get(rec, "seq")) || prev == NULL) {
+		free(canon2);
+		free(canon);
+		json_decref(rec);
+		return bad(v, path, lineno, seq, "altered: the record is not in canonical form");
+	}
+	free(canon2);
+	rc = hash_buf(v->key, v->keylen, canon, cl, want);
+	if (rc == -1 || strcmp(want, hash) != 0) {
+		/*
+		 * With a key, a record whose plain SHA-256 matches was not made with it: a
+		 * plain chain where the configuration promises HMAC, which anyone could
+		 * have rewritten.
+		 */
+		plain = v->key != NULL && hash_buf(NULL, 0, canon, cl, want) == 0 &&
+		        strcmp(want, hash) == 0;
+		free(canon);
+		json_decref(rec);
+		return bad(v, path, lineno, seq,
+		           plain ? "not made with the key: a plain SHA-256 chain, where the "
+		                   "configuration names a key_file (HMAC-SHA-256)"
+		           : v->key != NULL
+		               ? "altered: its HMAC does not match (or the key is wrong)"
+		               : "altered: its hash does not match its contents (or the log is "
+		                 "HMAC-chained: give its key)");
+	}
+	free(canon);
+	if (v->count > 0) {
+		if (seq <= v->last) {
+			json_decref(rec);
+			return bad(v, path, lineno, seq,
+			           "reordered: its sequence number is not after the one before");
+		}
+		if (seq != v->last + 1) {
+			snprintf(head, sizeof head,
+			         "missing: records %" PRId64 " to %" PRId64 " are not in the log",
+			         v->last + 1, seq - 1);
+			json_decref(rec);
+			return bad(v, path, lineno, seq, head);
+		}
+		if (strcmp(prev, v->prev) != 0) {
+			json_decref(rec);
+			return bad(v, path, lineno, seq,
+			           "altered: it does not chain to the record before it");
+		}
+	} else {
+		v->first = seq;
+		if (seq != 1 && !v->partial) {
+			snprintf(head, sizeof head,
+			         "missing: the log starts at record %" PRId64
+			         "; records 1 to %" PRId64
+			         " are not in the files given (--partial checks a later "
+			         "part alone)",
+			         seq, seq - 1);
+			json_decref(rec);
+			return bad(v, path, lineno, seq, head);
+		}
+		if (seq == 1 && strcmp(prev, ZERO_HASH) != 0) {
+			json_decref(rec);
+			return bad(v, path, lineno, seq,
+			           "altered: the first record must chain to zeros");
+		}
+	}
+	v->last = seq;
+	memcpy(v->prev, hash, HASH_HEX);
+	v->count++;
+	if (v->head != NULL) {
+		snprintf(head, sizeof head, "%" PRId64 ":%s", seq, hash);
+		if (strcmp(head, v->head) == 0)
+			v->head_found = 1;
+	}
+	json_decref(rec);
+	return 0;
+}
+
+static int
+verify_file(struct verify *v, const char *path)
+{
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	FILE *fp;
+	int rc = 0;
+
+	if ((fp = fopen(path, "re")) == NULL) {
 		fprintf(v->out, "%s: cannot read: %s\n", path, strerror(errno));
 		return 1;
 	}
-	for (p = buf; p < buf + len; p = nl + 1) {
+	/* One line at a time: a day of large records is never in memory whole. */
+	while (rc == 0 && (len = getline(&line, &cap, fp)) > 0) {
 		lineno++;
-		if ((nl = memchr(p, '\n', (size_t)(buf + len - p))) == NULL) {
-			free(buf);
-			return bad(v, path, lineno, -1,
-			           "truncated: the last line is incomplete (no line end)");
-		}
-		if ((canon = split_line(p, (size_t)(nl - p), &cl, hash)) == NULL ||
-		    (rec = json_loadb(canon, cl, 0, NULL)) == NULL) {
-			free(canon);
-			free(buf);
-			return bad(v, path, lineno, -1, "altered: not a record of this log");
-		}
-		seq = json_integer_value(json_object_get(rec, "seq"));
-		prev = json_string_value(json_object_get(rec, "prev"));
-		/* The bytes must be exactly the canonical form, so no byte can change unseen. */
-		canon2 = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
-		if (canon2 == NULL || strlen(canon2) != cl || memcmp(canon2, canon, cl) != 0 ||
-		    !json_is_integer(json_object_get(rec, "seq")) || prev == NULL) {
-			free(canon2);
-			free(canon);
-			json_decref(rec);
-			free(buf);
-			return bad(v, path, lineno, seq,
-			           "altered: the record is not in canonical form");
-		}
-		free(canon2);
-		rc = hash_buf(v->key, v->keylen, canon, cl, want);
-		if (rc == -1 || strcmp(want, hash) != 0) {
-			/*
-			 * With a key, a record whose plain SHA-256 matches was not made with it: a
-			 * plain chain where the configuration promises HMAC, which anyone could
-			 * have rewritten.
-			 */
-			plain = v->key != NULL && hash_buf(NULL, 0, canon, cl, want) == 0 &&
-			        strcmp(want, hash) == 0;
-			free(canon);
-			json_decref(rec);
-			free(buf);
-			return bad(
-			    v, path, lineno, seq,
-			    plain ? "not made with the key: a plain SHA-256 chain, where the "
-			            "configuration names a key_file (HMAC-SHA-256)"
-			    : v->key != NULL
-			        ? "altered: its HMAC does not match (or the key is wrong)"
-			        : "altered: its hash does not match its contents (or the log is "
-			          "HMAC-chained: give its key)");
-		}
-		free(canon);
-		if (v->count > 0) {
-			if (seq <= v->last) {
-				json_decref(rec);
-				free(buf);
-				return bad(
-				    v, path, lineno, seq,
-				    "reordered: its sequence number is not after the one before");
-			}
-			if (seq != v->last + 1) {
-				snprintf(head, sizeof head,
-				         "missing: records %" PRId64 " to %" PRId64
-				         " are not in the log",
-				         v->last + 1, seq - 1);
-				json_decref(rec);
-				free(buf);
-				return bad(v, path, lineno, seq, head);
-			}
-			if (strcmp(prev, v->prev) != 0) {
-				json_decref(rec);
-				free(buf);
-				return bad(v, path, lineno, seq,
-				           "altered: it does not chain to the record before it");
-			}
-		} else {
-			v->first = seq;
-			if (seq != 1 && !v->partial) {
-				snprintf(head, sizeof head,
-				         "missing: the log starts at record %" PRId64
-				         "; records 1 to %" PRId64
-				         " are not in the files given (--partial checks a later "
-				         "part alone)",
-				         seq, seq - 1);
-				json_decref(rec);
-				free(buf);
-				return bad(v, path, lineno, seq, head);
-			}
-			if (seq == 1 && strcmp(prev, ZERO_HASH) != 0) {
-				json_decref(rec);
-				free(buf);
-				return bad(v, path, lineno, seq,
-				           "altered: the first record must chain to zeros");
-			}
-		}
-		v->last = seq;
-		memcpy(v->prev, hash, HASH_HEX);
-		v->count++;
-		if (v->head != NULL) {
-			snprintf(head, sizeof head, "%" PRId64 ":%s", seq, hash);
-			if (strcmp(head, v->head) == 0)
-				v->head_found = 1;
-		}
-		json_decref(rec);
+		if (line[len - 1] != '\n')
+			rc = bad(v, path, lineno, -1,
+			         "truncated: the last line is incomplete (no line end)");
+		else
+			rc = verify_line(v, path, lineno, line, (size_t)len - 1);
 	}
-	free(buf);
-	return 0;
+	if (rc == 0 && ferror(fp)) {
+		fprintf(v->out, "%s: cannot read: %s\n", path, strerror(errno));
+		rc = 1;
+	}
+	free(line);
+	fclose(fp);
+	return rc;
 }
 
 int
@@ -766,14 +766,18 @@ int
 audit_each(char *const *files, size_t n, int (*fn)(void *ctx, json_t *rec), void *ctx)
 {
 	struct each e = {fn, ctx, 0};
-	size_t i, len;
-	char *buf;
+	FILE *fp;
+	size_t i;
+	int err;
 
 	for (i = 0; i < n && !e.stop; i++) {
-		if ((buf = read_whole(files[i], &len)) == NULL)
+		if ((fp = fopen(files[i], "re")) == NULL)
 			return -1;
-		records_in(buf, len, each_record, &e);
-		free(buf);
+		records_in(fp, each_record, &e, NULL);
+		err = ferror(fp);
+		fclose(fp);
+		if (err)
+			return -1;
 	}
 	return 0;
 }

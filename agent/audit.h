@@ -41,6 +41,11 @@ void audit_close(struct audit *a);
  * append would chain to, and the caller must not act as if it had been recorded.
  */
 int audit_append(struct audit *a, const char *event, json_t *rec, char **cause);
+/*
+ * audit_append() without the fsync: the record is durable with the next audit_append(). For the
+ * parts of a large record, which count only with the record that follows them.
+ */
+int audit_append_unsynced(struct audit *a, const char *event, json_t *rec, char **cause);
 
 /*
  * Verifies files (in the order given, which should be date order) as one chain. Prints

@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "auditview.h"
+#include "record.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -139,7 +140,7 @@ audit_show(char *const *files, size_t n, const struct audit_filter *f, int json,
 {
 	struct show sh = {f, json, out, 0};
 
-	if (audit_each(files, n, show_one, &sh) == -1)
+	if (record_each(files, n, show_one, &sh) == -1)
 		return 1;
 	if (!json)
 		fprintf(out, "%zu record%s\n", sh.count, sh.count == 1 ? "" : "s");
@@ -441,7 +442,7 @@ audit_export(char *const *files, size_t n, const struct audit_filter *f, const c
 
 	memset(&x, 0, sizeof x);
 	x.f = f;
-	if (audit_each(files, n, export_one, &x) == -1) {
+	if (record_each(files, n, export_one, &x) == -1) {
 		*cause = xstrdup("cannot read the audit log");
 		return -1;
 	}
@@ -473,7 +474,7 @@ audit_export(char *const *files, size_t n, const struct audit_filter *f, const c
 	worksheet_set_column(x.filesheet, 1, 1, 20, NULL);
 	worksheet_set_column(x.filesheet, 3, 3, 30, NULL);
 	x.pass = 1;
-	audit_each(files, n, export_one, &x);
+	record_each(files, n, export_one, &x);
 	worksheet_autofilter(x.claims, 0, 0, x.crow, (lxw_col_t)(NCLAIM_COLS + x.fields.n));
 	worksheet_autofilter(x.filesheet, 0, 0, x.frow, (lxw_col_t)(NFILE_COLS - 1));
 	totals_sheet(&x);

@@ -324,7 +324,8 @@ rebuild(struct config *c, struct reg *g)
 		goto out;
 	}
 	/* A log changed by hand must not become what was paid. */
-	if (n > 0 && audit_verify(files, n, NULL, c->audit_key, 0, stderr) != 0) {
+	if (n > 0 && (audit_verify(files, n, NULL, c->audit_key, 0, stderr) != 0 ||
+	              record_check_rows(files, n, stderr) != 0)) {
 		fputs("formagent: claims rebuild: the audit log does not verify: nothing was "
 		      "changed\n",
 		      stderr);

@@ -147,7 +147,7 @@ struct intake_parked {
 };
 
 static struct intake_parked *
-parked_new(const struct spool *sp, const char *wname)
+parked_new(const struct intake *in, const struct spool *sp, const char *wname)
 {
 	struct intake_parked *f = xcalloc(1, sizeof *f);
 
@@ -156,7 +156,7 @@ parked_new(const struct spool *sp, const char *wname)
 	f->name = work_name_of(f->wname);
 	f->claim = intake_claim_of(wname);
 	f->esc = log_escape(f->name, 200);
-	f->rows = rowset_new(0);
+	f->rows = rowset_new(0, in->cfg->tmpdir);
 	return f;
 }
 
@@ -271,7 +271,8 @@ tail(struct intake *in, struct intake_parked *f, struct intake_result *r)
 	if (f->ad.refusal == ADMIT_SETTLED)
 		out_of_review(sp, f->ad.settled);
 	resumed = history_completed(recorder_history(in->rec), f->claim);
-	if (record_event(
+	if (record_rows(in->rec, sp->name, f->claim, f->rows, &cause) == -1 ||
+	    record_event(
 	        in->rec, "completed",
 	        record_completed(sp->name, f->claim, f->name, res->outcome, resumed, res, f->rows),
 	        &cause) == -1) {
@@ -314,7 +315,7 @@ tail(struct intake *in, struct intake_parked *f, struct intake_result *r)
 void
 intake_finish(struct intake *in, const struct spool *sp, const char *wname, struct intake_result *r)
 {
-	struct intake_parked *f = parked_new(sp, wname);
+	struct intake_parked *f = parked_new(in, sp, wname);
 
 	memset(r, 0, sizeof *r);
 	/* f->name is the file's bytes, for moving it; records and the status file get text. */

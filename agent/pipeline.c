@@ -450,8 +450,11 @@ process_rows(struct run *run, struct reader *rd, char **cause)
 				break;
 			}
 		}
-		if (run->o->rows != NULL)
-			rowset_add(run->o->rows, &m, run->allowance);
+		if (run->o->rows != NULL &&
+		    rowset_add(run->o->rows, &m, run->allowance, cause) == -1) {
+			rc = ROWS_IO_ERROR;
+			break;
+		}
 		progress_show(run->o, &run->progress, run->base, run->res->rows, 0);
 	}
 	mapped_free(&m);

@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "hash.h"
 #include "mapper.h"
 #include "pipeline.h"
 #include "record.h"
+#include "spool.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -40,9 +42,23 @@ struct recorder {
 	char host[256];
 };
 
+/*
+ * A file's rows in parts of ROWS_PER_RECORD. A file of one part keeps its rows in its completed
+ * record, as every record did before 2026-12; a larger one gives each part a "rows" record of
+ * its own, written just before the completed record, which names their count and digest. The
+ * parts filled wait in a scratch file, a line each, so a file of a million rows holds one part
+ * in memory, here and in the agent that writes them.
+ */
+#define ROWS_PER_RECORD 1000
+
 struct rowset {
 	int keep;
-	json_t *rows;
+	char *tmpdir;
+	json_t *rows; /* the part being filled */
+	int fd;       /* the parts filled before it, a line each; -1 until the first */
+	size_t nparts;
+	size_t written; /* parts record_rows() wrote, and their digest */
+	char digest[HASH_HEX];
 	struct mapped *kept;
 	size_t nkept, capkept;
 };
@@ -224,15 +240,17 @@ recorder_history(const struct recorder *rc)
 	return rc->h;
 }
 
-int
-record_event(struct recorder *rc, const char *event, json_t *rec, char **cause)
+/* record_event(), or with sync 0 a record made durable by the next one's fsync. */
+static int
+append(struct recorder *rc, const char *event, json_t *rec, int sync, char **cause)
 {
 	int ret;
 
 	json_object_set_new(rec, "agent",
 	                    json_pack("{s:s, s:s, s:I}", "version", FORMAGENT_VERSION, "host",
 	                              rc->host, "pid", (json_int_t)getpid()));
-	if ((ret = audit_append(rc->audit, event, rec, cause)) == 0) {
+	if ((ret = (sync ? audit_append : audit_append_unsynced)(rc->audit, event, rec, cause)) ==
+	    0) {
 		json_object_set_new(rec, "event", json_string(event));
 		history_add(rc->h, rec);
 	}
@@ -240,13 +258,21 @@ record_event(struct recorder *rc, const char *event, json_t *rec, char **cause)
 	return ret;
 }
 
+int
+record_event(struct recorder *rc, const char *event, json_t *rec, char **cause)
+{
+	return append(rc, event, rec, 1, cause);
+}
+
 struct rowset *
-rowset_new(int keep)
+rowset_new(int keep, const char *tmpdir)
 {
 	struct rowset *rs = xcalloc(1, sizeof *rs);
 
 	rs->keep = keep;
+	rs->tmpdir = tmpdir != NULL ? xstrdup(tmpdir) : NULL;
 	rs->rows = json_array();
+	rs->fd = -1;
 	return rs;
 }
 
@@ -258,9 +284,12 @@ rowset_free(struct rowset *rs)
 	if (rs == NULL)
 		return;
 	json_decref(rs->rows);
+	if (rs->fd != -1)
+		close(rs->fd);
 	for (i = 0; i < rs->nkept; i++)
 		mapped_free(&rs->kept[i]);
 	free(rs->kept);
+	free(rs->tmpdir);
 	free(rs);
 }
 
@@ -276,10 +305,35 @@ rowset_mapped(const struct rowset *rs, size_t i)
 	return &rs->kept[i];
 }
 
-json_t *
-rowset_json(const struct rowset *rs)
+/* A part's rows as records hold them and their digest covers them: canonical JSON. */
+static char *
+part_text(json_t *rows)
 {
-	return rs->rows;
+	return json_dumps(rows, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+/* Moves the full part in memory to the scratch file. */
+static int
+spill(struct rowset *rs, char **cause)
+{
+	char *text;
+	int rc;
+
+	if (rs->fd == -1 && (rs->fd = spool_scratch(rs->tmpdir, cause)) == -1)
+		return -1;
+	if ((text = part_text(rs->rows)) == NULL) {
+		*cause = xstrdup("cannot encode a part of the rows");
+		return -1;
+	}
+	rc = write_all(rs->fd, text, strlen(text)) == 0 && write_all(rs->fd, "\n", 1) == 0;
+	free(text);
+	if (!rc) {
+		*cause = xasprintf("cannot write the rows to a scratch file: %s", strerror(errno));
+		return -1;
+	}
+	json_array_clear(rs->rows);
+	rs->nparts++;
+	return 0;
 }
 
 json_t *
@@ -311,8 +365,8 @@ record_fields(const struct mapped *m)
 	return fields;
 }
 
-void
-rowset_add(struct rowset *rs, const struct mapped *m, const char *allowance)
+int
+rowset_add(struct rowset *rs, const struct mapped *m, const char *allowance, char **cause)
 {
 	const struct rule *r = m->rule;
 	json_t *row, *fields = record_fields(m), *reasons = json_array(), *reason;
@@ -354,6 +408,72 @@ rowset_add(struct rowset *rs, const struct mapped *m, const char *allowance)
 			json_object_set_new(row, "allowance", json_string(allowance));
 	}
 	json_array_append_new(rs->rows, row);
+	return json_array_size(rs->rows) < ROWS_PER_RECORD ? 0 : spill(rs, cause);
+}
+
+/* One part's "rows" record, its text added to the digest. */
+static int
+write_part(struct recorder *rc, const char *spool, const char *claim, size_t k, json_t *rows,
+           struct hash_ctx *h, char **cause)
+{
+	char *text = part_text(rows);
+
+	if (text == NULL) {
+		*cause = xstrdup("cannot encode a part of the rows");
+		return -1;
+	}
+	hash_add(h, text, strlen(text));
+	hash_add(h, "\n", 1);
+	free(text);
+	return append(rc, "rows",
+	              json_pack("{s:s, s:s, s:I, s:O}", "spool", spool, "claim", claim, "part",
+	                        (json_int_t)k, "rows", rows),
+	              0, cause);
+}
+
+int
+record_rows(struct recorder *rc, const char *spool, const char *claim, struct rowset *rs,
+            char **cause)
+{
+	struct hash_ctx *h;
+	char *line = NULL;
+	size_t cap = 0, k = 0;
+	ssize_t len;
+	json_t *rows;
+	FILE *fp = NULL;
+	int fd, rc2 = -1;
+
+	rs->written = 0;
+	if (rs->nparts == 0)
+		return 0; /* the completed record holds them */
+	if (lseek(rs->fd, 0, SEEK_SET) == -1 || (fd = dup(rs->fd)) == -1 ||
+	    (fp = fdopen(fd, "r")) == NULL) {
+		*cause = xasprintf("cannot read the rows back from their scratch file: %s",
+		                   strerror(errno));
+		return -1;
+	}
+	h = hash_begin();
+	for (; k < rs->nparts; k++) {
+		if ((len = getline(&line, &cap, fp)) <= 0 ||
+		    (rows = json_loadb(line, (size_t)len, 0, NULL)) == NULL) {
+			*cause = xstrdup("cannot read the rows back from their scratch file");
+			goto out;
+		}
+		rc2 = write_part(rc, spool, claim, k, rows, h, cause);
+		json_decref(rows);
+		if (rc2 == -1)
+			goto out;
+	}
+	rc2 = json_array_size(rs->rows) == 0
+	          ? 0
+	          : write_part(rc, spool, claim, k++, rs->rows, h, cause);
+out:
+	hash_end(h, rs->digest);
+	free(line);
+	fclose(fp);
+	if (rc2 == 0)
+		rs->written = k;
+	return rc2;
 }
 
 json_t *
@@ -436,13 +556,19 @@ record_completed(const char *spool, const char *claim, const char *name, enum ou
 	                  res->sha256);
 	free(shown);
 	owner_json(input, res->uid);
-	rec =
-	    json_pack("{s:s, s:s, s:s, s:s, s:o, s:O, s:{s:I, s:I, s:I, s:I}, s:o}", "spool", spool,
-	              "claim", claim, "outcome", resumed ? "resumed" : outcome_name(result),
-	              "result", outcome_name(result), "input", input, "rows", rowset_json(rs),
-	              "totals", "rows", (json_int_t)res->rows, "produced",
-	              (json_int_t)res->produced, "rejected", (json_int_t)res->rejected, "amount",
-	              (json_int_t)res->total, "outputs", outputs_json(res));
+	rec = json_pack("{s:s, s:s, s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I}, s:o}", "spool", spool,
+	                "claim", claim, "outcome", resumed ? "resumed" : outcome_name(result),
+	                "result", outcome_name(result), "input", input, "totals", "rows",
+	                (json_int_t)res->rows, "produced", (json_int_t)res->produced, "rejected",
+	                (json_int_t)res->rejected, "amount", (json_int_t)res->total, "outputs",
+	                outputs_json(res));
+	/* A large file's rows are in the "rows" records just before this one (record_rows()). */
+	if (rs->written > 0)
+		json_object_set_new(rec, "row_records",
+		                    json_pack("{s:I, s:s}", "parts", (json_int_t)rs->written,
+		                              "sha256", rs->digest));
+	else
+		json_object_set(rec, "rows", rs->rows);
 	if (res->rule != NULL)
 		json_object_set_new(rec, "rule",
 		                    json_pack("{s:s, s:s}", "name", res->rule->name, "version",
@@ -459,6 +585,165 @@ record_completed(const char *spool, const char *claim, const char *name, enum ou
 		                    json_pack("{s:s, s:s, s:s}", "key", res->allowed_key, "reason",
 		                              res->allowed_why, "by", res->allowed_by));
 	return rec;
+}
+
+/*
+ * Reading the log back with each completed record whole: the "rows" parts of a large file are
+ * gathered by claim id, and given to its completed record as its "rows" when their count and
+ * digest are what it names. A part 0 starts a claim's parts afresh, so the parts of an attempt a
+ * crash cut short (no completion) are dropped when the file's next attempt writes its own.
+ */
+struct gathered {
+	char *claim;
+	json_t *rows;
+	struct hash_ctx *h;
+	size_t next; /* the part expected next */
+	int broken;  /* a part missing or out of order */
+};
+
+struct whole {
+	int (*fn)(void *ctx, json_t *rec);
+	void *ctx;
+	FILE *report; /* where a completion without its parts is named, or NULL */
+	unsigned long problems;
+	struct gathered *g;
+	size_t ng, capg;
+};
+
+static void
+gathered_drop(struct whole *w, size_t i)
+{
+	char hex[HASH_HEX];
+
+	free(w->g[i].claim);
+	json_decref(w->g[i].rows);
+	hash_end(w->g[i].h, hex);
+	w->g[i] = w->g[--w->ng];
+}
+
+static size_t
+gathered_find(const struct whole *w, const char *claim)
+{
+	size_t i;
+
+	for (i = 0; i < w->ng; i++)
+		if (strcmp(w->g[i].claim, claim) == 0)
+			return i;
+	return (size_t)-1;
+}
+
+static void
+take_part(struct whole *w, json_t *rec)
+{
+	const char *claim = member(rec, "claim");
+	json_t *rows = json_object_get(rec, "rows");
+	size_t i = gathered_find(w, claim);
+	json_int_t part = json_integer_value(json_object_get(rec, "part"));
+	char *text;
+
+	if (i != (size_t)-1 && part == 0)
+		gathered_drop(w, i);
+	if (i == (size_t)-1 || part == 0) {
+		xgrow(&w->g, &w->capg, w->ng, sizeof *w->g);
+		i = w->ng++;
+		w->g[i].claim = xstrdup(claim);
+		w->g[i].rows = json_array();
+		w->g[i].h = hash_begin();
+		w->g[i].next = 0;
+		w->g[i].broken = 0;
+	}
+	if (part < 0 || (size_t)part != w->g[i].next || !json_is_array(rows) ||
+	    (text = part_text(rows)) == NULL) {
+		w->g[i].broken = 1;
+		return;
+	}
+	hash_add(w->g[i].h, text, strlen(text));
+	hash_add(w->g[i].h, "\n", 1);
+	free(text);
+	json_array_extend(w->g[i].rows, rows);
+	w->g[i].next++;
+}
+
+/* Gives a completed record of a large file its rows, or none when its parts do not match. */
+static void
+join_parts(struct whole *w, json_t *rec, json_t *rr)
+{
+	size_t i = gathered_find(w, member(rec, "claim"));
+	char hex[HASH_HEX];
+	int ok;
+
+	if (i == (size_t)-1) {
+		ok = 0;
+		json_object_set_new(rec, "rows", json_array());
+	} else {
+		hash_end(w->g[i].h, hex);
+		w->g[i].h = hash_begin();
+		ok = !w->g[i].broken &&
+		     w->g[i].next == (size_t)json_integer_value(json_object_get(rr, "parts")) &&
+		     strcmp(hex, member(rr, "sha256")) == 0;
+		json_object_set_new(rec, "rows", ok ? json_incref(w->g[i].rows) : json_array());
+		gathered_drop(w, i);
+	}
+	if (!ok) {
+		w->problems++;
+		if (w->report != NULL)
+			fprintf(
+			    w->report,
+			    "record %lld: the rows of claim %s are not the %lld parts before it "
+			    "that its row_records names (missing, reordered or altered)\n",
+			    (long long)json_integer_value(json_object_get(rec, "seq")),
+			    member(rec, "claim"),
+			    (long long)json_integer_value(json_object_get(rr, "parts")));
+	}
+}
+
+static int
+take_whole(void *ctx, json_t *rec)
+{
+	struct whole *w = ctx;
+	const char *event = member(rec, "event");
+	json_t *rr;
+
+	if (strcmp(event, "rows") == 0) {
+		take_part(w, rec);
+		return 0;
+	}
+	if (strcmp(event, "completed") == 0 && (rr = json_object_get(rec, "row_records")) != NULL)
+		join_parts(w, rec, rr);
+	return w->fn != NULL ? w->fn(w->ctx, rec) : 0;
+}
+
+static int
+each_whole(char *const *files, size_t n, int (*fn)(void *ctx, json_t *rec), void *ctx, FILE *report,
+           unsigned long *problems)
+{
+	struct whole w = {fn, ctx, report, 0, NULL, 0, 0};
+	int rc = audit_each(files, n, take_whole, &w);
+
+	while (w.ng > 0)
+		gathered_drop(&w, 0);
+	free(w.g);
+	if (problems != NULL)
+		*problems = w.problems;
+	return rc;
+}
+
+int
+record_each(char *const *files, size_t n, int (*fn)(void *ctx, json_t *rec), void *ctx)
+{
+	return each_whole(files, n, fn, ctx, NULL, NULL);
+}
+
+int
+record_check_rows(char *const *files, size_t n, FILE *out)
+{
+	unsigned long problems = 0;
+
+	if (each_whole(files, n, NULL, NULL, out, &problems) == -1) {
+		fprintf(out, "cannot read the audit log\n");
+		return 1;
+	}
+	return problems > 0;
 }
 
 struct payments {
@@ -523,7 +808,7 @@ record_each_payment(const char *dir, int (*fn)(void *ctx, const struct paid *p),
 		*cause = xasprintf("cannot read the audit folder %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	rc = audit_each(files, n, each_paid, &w);
+	rc = record_each(files, n, each_paid, &w);
 	for (i = 0; i < n; i++)
 		free(files[i]);
 	free(files);

@@ -11,6 +11,7 @@
 #define FORMAGENT_RECORD_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "outcome.h"
 
@@ -64,14 +65,16 @@ struct rowset;
 /*
  * keep: also keep each row's whole mapping, every field and every reason (for `formagent test`,
  * whose claims are fictional). The JSON holds only fields marked audit, and reasons that quote
- * nothing else, either way.
+ * nothing else, either way. Rows beyond the first part wait in a scratch file in tmpdir
+ * ($TMPDIR when NULL): memory holds one part.
  */
-struct rowset *rowset_new(int keep);
+struct rowset *rowset_new(int keep, const char *tmpdir);
 void rowset_free(struct rowset *rs);
-/* Adds m's row; allowance: the claim id of the allowance its payment used, or NULL. */
-void rowset_add(struct rowset *rs, const struct mapped *m, const char *allowance);
-/* The rows so far, as a JSON array (borrowed). */
-json_t *rowset_json(const struct rowset *rs);
+/*
+ * Adds m's row; allowance: the claim id of the allowance its payment used, or NULL. 0, or -1
+ * with *cause when the scratch file cannot be written.
+ */
+int rowset_add(struct rowset *rs, const struct mapped *m, const char *allowance, char **cause);
 /* With keep: how many rows, and row i's mapping (borrowed; its input name is not kept). */
 size_t rowset_count(const struct rowset *rs);
 const struct mapped *rowset_mapped(const struct rowset *rs, size_t i);
@@ -83,13 +86,36 @@ json_t *record_rules(const struct config *c);
 json_t *record_claimed(const char *spool, const char *claim, const char *name, const char *original,
                        long long size);
 /*
- * The "completed" record of a claimed file: its input, rule, rows (rs's, taken), totals,
- * outputs, the reason when refused, and what a correction put right (rs is borrowed). resumed: the
- * log already holds a completion of this claim (a crash came between the record and the move).
+ * The "rows" records of a file whose rows are more than one part, each part's in order: written
+ * before its completed record, unsynced (that record's fsync makes them durable with it). A
+ * crash between them leaves parts with no completion, which readers pass over: the file is done
+ * again, and its parts written again from part 0. Nothing for a file of one part. 0, or -1 with
+ * *cause (the file is then done again).
+ */
+int record_rows(struct recorder *rc, const char *spool, const char *claim, struct rowset *rs,
+                char **cause);
+/*
+ * The "completed" record of a claimed file: its input, rule, totals, outputs, the reason when
+ * refused, and what a correction put right; its rows, or after record_rows() the count and
+ * SHA-256 of their parts (rs is borrowed). resumed: the log already holds a completion of this
+ * claim (a crash came between the record and the move).
  */
 json_t *record_completed(const char *spool, const char *claim, const char *name,
                          enum outcome result, int resumed, const struct file_result *res,
                          struct rowset *rs);
+
+/*
+ * audit_each() with each completed record whole: a large file's "rows" records are not given
+ * to fn but joined to its completed record as its "rows", as a record of one part holds them.
+ * A completion whose parts are missing or altered gets no rows (record_check_rows() names it).
+ * Memory holds the rows of the file being joined.
+ */
+int record_each(char *const *files, size_t n, int (*fn)(void *ctx, json_t *rec), void *ctx);
+/*
+ * For audit verify: names on out each completed record whose rows records are not the parts
+ * its row_records counts and hashes. 0 when every one matches (or the log has none), 1 if not.
+ */
+int record_check_rows(char *const *files, size_t n, FILE *out);
 
 /*
  * What a completed record says was paid: one payment (a row with a claim key), or one

@@ -424,7 +424,7 @@ run_case(const struct config *c, const struct rule *r, const struct ynode *tc, F
 	memset(&o, 0, sizeof o);
 	o.out_dir = o.reject_dir = dir;
 	o.rule = r->name;
-	o.rows = rows = rowset_new(1);
+	o.rows = rows = rowset_new(1, NULL);
 	o.tmpdir = c->tmpdir;
 	if (admit(path, input, &ao, &ad, &cause) == -1) {
 		fail_at(out, tc, &failed, "%s", cause);

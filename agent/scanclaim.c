@@ -134,9 +134,11 @@ scan_claim(struct run *run, const struct scanned *sc, unsigned long row, int che
 			goto out;
 	}
 	preview_row(run->o, run->base, &m, run->res->rows == 1);
-	if (run->o->rows != NULL)
-		/* What was read goes on record, paid or not. */
-		rowset_add(run->o->rows, &m, run->allowance);
+	/* What was read goes on record, paid or not. */
+	if (run->o->rows != NULL && rowset_add(run->o->rows, &m, run->allowance, cause) == -1) {
+		rc = -1;
+		goto out;
+	}
 	if (m.nerrs == 0) {
 		run->res->produced++;
 		rc = 0;

@@ -481,3 +481,27 @@ spool_folder_path(const char *path)
 	free(abs);
 	return out;
 }
+
+/*
+ * An unlinked file in dir ($TMPDIR or /tmp when NULL): O_TMPFILE, or where the filesystem lacks
+ * it, a named one unlinked. -1 with *cause.
+ */
+int
+spool_scratch(const char *dir, char **cause)
+{
+	char *name;
+	int fd;
+
+	if (dir == NULL && (dir = getenv("TMPDIR")) == NULL)
+		dir = P_tmpdir;
+	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1 &&
+	    (errno == EOPNOTSUPP || errno == EISDIR)) {
+		name = xasprintf("%s/.formagent-scratch-XXXXXX", dir);
+		if ((fd = mkostemp(name, O_CLOEXEC)) != -1)
+			unlink(name);
+		free(name);
+	}
+	if (fd == -1)
+		*cause = xasprintf("cannot make a scratch file in %s: %s", dir, strerror(errno));
+	return fd;
+}

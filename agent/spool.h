@@ -45,6 +45,11 @@ void out_abort(struct outfile *o);
 int out_write(struct outfile *o, const void *buf, size_t len, char **cause);
 /* Writes all len bytes of buf to fd, again after a short write or EINTR; 0, or -1 with errno. */
 int write_all(int fd, const void *buf, size_t len);
+/*
+ * An unlinked scratch file in dir ($TMPDIR or /tmp when NULL), open for reading and writing;
+ * the caller closes it. -1 with *cause.
+ */
+int spool_scratch(const char *dir, char **cause);
 
 /*
  * Reduces s to a safe file-name part: letters, digits (any script), '-', '_', '.', and '_' for

@@ -19,6 +19,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "ocr.h"
+#include "record.h"
 #include "scanread.h"
 #include "transform.h"
 #include "xmalloc.h"
@@ -249,9 +250,12 @@ cmd_audit(int argc, char **argv)
 	}
 	if (key == NULL)
 		key = key_owned;
-	if (strcmp(verb, "verify") == 0)
+	if (strcmp(verb, "verify") == 0) {
 		rc = audit_verify(files, n, head, key, partial, stdout);
-	else if (strcmp(verb, "head") == 0)
+		/* A part of the log alone may begin within a large file's rows records. */
+		if (rc == 0 && !partial)
+			rc = record_check_rows(files, n, stdout);
+	} else if (strcmp(verb, "head") == 0)
 		rc = audit_head(files, n, stdout);
 	else if (strcmp(verb, "show") == 0)
 		rc = audit_show(files, n, &f, json, stdout);

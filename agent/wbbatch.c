@@ -55,7 +55,7 @@ wbbatch_open(const struct workbook *w, const char *tmpdir, char **cause)
 	struct wbbatch *b;
 	int fd;
 
-	if ((fd = wb_scratch_file(tmpdir, cause)) == -1)
+	if ((fd = spool_scratch(tmpdir, cause)) == -1)
 		return NULL;
 	b = xcalloc(1, sizeof *b);
 	b->w = w;

@@ -633,30 +633,6 @@ struct wbledger {
 	unsigned long n;
 };
 
-/*
- * An unlinked file in dir ($TMPDIR or /tmp when NULL): O_TMPFILE, or where the filesystem lacks
- * it, a named one unlinked. -1 with *cause.
- */
-int
-wb_scratch_file(const char *dir, char **cause)
-{
-	char *name;
-	int fd;
-
-	if (dir == NULL && (dir = getenv("TMPDIR")) == NULL)
-		dir = P_tmpdir;
-	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1 &&
-	    (errno == EOPNOTSUPP || errno == EISDIR)) {
-		name = xasprintf("%s/.formagent-rows-XXXXXX", dir);
-		if ((fd = mkostemp(name, O_CLOEXEC)) != -1)
-			unlink(name);
-		free(name);
-	}
-	if (fd == -1)
-		*cause = xasprintf("cannot make a scratch file in %s: %s", dir, strerror(errno));
-	return fd;
-}
-
 struct wbledger *
 wbledger_open(const struct workbook *w, const struct wbvalue *fixed, const char *tmpdir,
               char **cause)
@@ -667,7 +643,7 @@ wbledger_open(const struct workbook *w, const struct wbvalue *fixed, const char 
 	size_t i;
 	int fd;
 
-	if ((fd = wb_scratch_file(tmpdir, cause)) == -1)
+	if ((fd = spool_scratch(tmpdir, cause)) == -1)
 		return NULL;
 	l = xcalloc(1, sizeof *l);
 	l->w = w;

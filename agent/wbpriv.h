@@ -90,8 +90,6 @@ void wb_fill_sheet(const struct workbook *w, int si, xmlDoc *doc, const struct w
 void wb_recalc_on_load(xmlDoc *doc);
 /* doc as UTF-8 text; the caller frees it. */
 char *wb_dump(xmlDoc *doc, size_t *len);
-/* An unlinked scratch file in dir ($TMPDIR or /tmp when NULL), or -1 with *cause. */
-int wb_scratch_file(const char *dir, char **cause);
 /* workbook.xml's text asking Excel to recalculate on load (wbfill.c); the caller frees it. */
 char *wb_recalc_main(const struct workbook *w, size_t *len);
 

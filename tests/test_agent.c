@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "hash.h"
 #include "testutil.h"
 #include "xlsxread.h"
@@ -1092,10 +1093,7 @@ test_two_hosts_postgresql(void **state)
 	enum { FILES = 12, ROWS = 5 };
 	char *conninfo = pg_database(), *top, *name, *text, *p, *out;
 	struct env e1, e2;
-	struct buf {
-		char *p;
-		size_t len;
-	} b;
+	struct buf b;
 	int i, r, st;
 
 	(void)state;
@@ -2211,6 +2209,122 @@ test_print_reload_waits(void **state)
 	env_free(&e);
 }
 
+/*
+ * A file of 2,500 rows: its rows go in three "rows" records just before its completed record,
+ * which names their count and digest, so no line of the log holds them all. audit verify checks
+ * them, audit show gives the completed record every row, and the register rebuilt from the log
+ * holds every claim: the same claims dropped again in another file pay nothing.
+ */
+static void
+test_large_file_rows_in_parts(void **state)
+{
+	char *p, *text, *out = NULL, *cmd, *line = NULL, *rules;
+	struct buf b = {0};
+	char row[64];
+	size_t cap = 0, longest = 0;
+	ssize_t len;
+	json_t *rec, *rows, *parts = json_array();
+	FILE *fp;
+	int i, n, log_only, reg_only, completed = 0;
+	struct env e;
+
+	(void)state;
+	env_new(&e, "settle_ms: 0", NULL);
+	rules = pathf("%s/rules/tiny.yaml", e.dir);
+	text = pathf("%sclaim: {kind: tiny, key: [a]}\n", tiny_rule);
+	spits(rules, text);
+	free(text);
+	free(rules);
+	buf_add(&b, "a,b\r\n", 5);
+	for (i = 0; i < 2500; i++) {
+		n = snprintf(row, sizeof row, "k%04d,%d\r\n", i, i);
+		buf_add(&b, row, (size_t)n);
+	}
+	p = pathf("%s/inbox/tiny-big.csv", e.dir);
+	spit(p, b.p, b.len);
+	free(p);
+	assert_int_equal(run_agent(NULL, NULL, NULL, "run --once -c '%s'", e.cfg), 0);
+
+	cmd = pathf("cat %s/audit/*.jsonl", e.dir);
+	fp = popen(cmd, "r");
+	free(cmd);
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		if ((size_t)len > longest)
+			longest = (size_t)len;
+		assert_non_null(rec = json_loads(line, 0, NULL));
+		if (strcmp(json_string_value(json_object_get(rec, "event")), "rows") == 0) {
+			/* The parts come in order, just before the completion, none after it. */
+			assert_int_equal(completed, 0);
+			assert_int_equal(json_integer_value(json_object_get(rec, "part")),
+			                 json_array_size(parts));
+			json_array_append(parts, json_object_get(rec, "rows"));
+		} else if (strcmp(json_string_value(json_object_get(rec, "event")), "completed") ==
+		           0) {
+			completed++;
+			assert_null(json_object_get(rec, "rows"));
+			assert_int_equal(json_integer_value(json_object_get(
+			                     json_object_get(rec, "row_records"), "parts")),
+			                 3);
+			assert_int_equal(json_integer_value(json_object_get(
+			                     json_object_get(rec, "totals"), "produced")),
+			                 2500);
+		}
+		json_decref(rec);
+	}
+	free(line);
+	pclose(fp);
+	assert_int_equal(completed, 1);
+	assert_int_equal(json_array_size(parts), 3);
+	assert_int_equal(json_array_size(json_array_get(parts, 0)), 1000);
+	assert_int_equal(json_array_size(json_array_get(parts, 1)), 1000);
+	assert_int_equal(json_array_size(json_array_get(parts, 2)), 500);
+	/* A row holds its key: `claims rebuild` enters it again from here. */
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(json_array_get(parts, 2), 499), "key")),
+	                    "tiny|k2499");
+	json_decref(parts);
+	assert_true(longest < 200000);
+
+	assert_int_equal(run_agent(NULL, &out, NULL, "audit verify -c '%s'", e.cfg), 0);
+	assert_non_null(strstr(out, "OK: "));
+	free(out);
+	assert_int_equal(
+	    run_agent(NULL, &out, NULL, "audit show --json --event completed -c '%s'", e.cfg), 0);
+	assert_non_null(rec = json_loads(out, 0, NULL));
+	rows = json_object_get(rec, "rows");
+	assert_int_equal(json_array_size(rows), 2500);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(rows, 0), "row")), 2);
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_object_get(json_array_get(rows, 2499), "fields"), "a")),
+	                    "k2499");
+	json_decref(rec);
+	free(out);
+
+	/* The register made again from the log alone holds all 2,500. */
+	assert_int_equal(run_agent(NULL, NULL, NULL, "claims rebuild -c '%s'", e.cfg), 0);
+	assert_int_equal(claims_differences(getenv("FORMAGENT") ?: "./build/formagent", e.cfg,
+	                                    &log_only, &reg_only),
+	                 0);
+	assert_int_equal(log_only + reg_only, 0);
+	b.len = 5;
+	buf_add(&b, "k0000,0\r\nk2499,2499\r\nnew,1\r\n", 28);
+	p = pathf("%s/inbox/tiny-again.csv", e.dir);
+	spit(p, b.p, b.len);
+	free(p);
+	free(b.p);
+	assert_int_equal(run_agent(NULL, NULL, NULL, "run --once -c '%s'", e.cfg), 0);
+	p = pathf("%s/out/tiny-again.import.csv", e.dir);
+	text = slurp(p, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "new"));
+	assert_null(strstr(text, "k0000"));
+	assert_null(strstr(text, "k2499"));
+	free(text);
+	free(p);
+	assert_log_verifies(&e);
+	env_free(&e);
+}
+
 int
 main(void)
 {
@@ -2246,6 +2360,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_print_failures, cleanup),
 	    cmocka_unit_test_teardown(test_print_stopped_midway, cleanup),
 	    cmocka_unit_test_teardown(test_print_reload_waits, cleanup),
+	    cmocka_unit_test_teardown(test_large_file_rows_in_parts, cleanup),
 	};
 
 	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);

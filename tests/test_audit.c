@@ -2,7 +2,8 @@
  * Tests for audit.c: a log written by audit_append() verifies; every single-byte change anywhere
  * in it, every deleted line and every pair of swapped lines is caught; a truncated tail is caught
  * given a head taken earlier; a chain across two day files verifies as one; an HMAC-chained log
- * needs its key, and a key others can read is refused; a half-written last line is cut on open.
+ * needs its key, and a key others can read is refused; a half-written last line is cut on open;
+ * a large file's rows in parts are joined to its completion, and parts that do not match are named.
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -18,6 +19,8 @@
 #include <cmocka.h>
 
 #include "audit.h"
+#include "buf.h"
+#include "hash.h"
 #include "record.h"
 #include "auditview.h"
 #include "testutil.h"
@@ -500,6 +503,143 @@ test_export(void **state)
 	free(dir);
 }
 
+static void
+files_free(char **files, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+}
+
+/* Appends a "rows" record of claim c: part k, rows {"row": first..first+n-1}; adds its text to d.
+ */
+static void
+append_part(struct audit *a, const char *c, int k, int first, int n, struct buf *d)
+{
+	json_t *rows = json_array(), *rec;
+	char *cause = NULL, *text;
+	int i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(
+		    rows, json_pack("{s:i, s:s}", "row", first + i, "outcome", "produced"));
+	text = json_dumps(rows, JSON_COMPACT | JSON_SORT_KEYS);
+	if (d != NULL) {
+		buf_add(d, text, strlen(text));
+		buf_add(d, "\n", 1);
+	}
+	free(text);
+	rec = json_pack("{s:s, s:i, s:o}", "claim", c, "part", k, "rows", rows);
+	assert_int_equal(audit_append_unsynced(a, "rows", rec, &cause), 0);
+	json_decref(rec);
+}
+
+static void
+append_completed(struct audit *a, const char *c, int parts, const struct buf *d)
+{
+	char *cause = NULL, hex[HASH_HEX];
+	json_t *rec;
+
+	assert_int_equal(hash_buf(NULL, 0, d->p, d->len, hex), 0);
+	rec = json_pack("{s:s, s:s, s:{s:i, s:s}}", "claim", c, "result", "produced", "row_records",
+	                "parts", parts, "sha256", hex);
+	assert_int_equal(audit_append(a, "completed", rec, &cause), 0);
+	json_decref(rec);
+}
+
+struct seen {
+	size_t completed, rows, first, last;
+};
+
+static int
+see(void *ctx, json_t *rec)
+{
+	struct seen *s = ctx;
+	json_t *rows = json_object_get(rec, "rows");
+
+	assert_string_not_equal(json_string_value(json_object_get(rec, "event")), "rows");
+	s->completed++;
+	s->rows = json_array_size(rows);
+	s->first = (size_t)json_integer_value(json_object_get(json_array_get(rows, 0), "row"));
+	s->last = (size_t)json_integer_value(
+	    json_object_get(json_array_get(rows, json_array_size(rows) - 1), "row"));
+	return 0;
+}
+
+/*
+ * A large file's rows in "rows" records: read back, its completed record gets them whole. The
+ * parts of an attempt a crash cut short (no completion) are passed over, and a completion whose
+ * parts are not all there is named by the check, and given no rows.
+ */
+static void
+test_rows_in_parts(void **state)
+{
+	char *dir = tmpdir_new(), *cause = NULL, **files, *out = NULL;
+	struct buf d = {0};
+	struct seen s = {0};
+	struct audit *a;
+	size_t nf, len = 0;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(a = audit_open(dir, NULL, &cause));
+	append_part(a, "c1", 0, 100, 5, NULL); /* the attempt a crash cut short */
+	append_part(a, "c1", 1, 105, 5, NULL);
+	append_part(a, "c1", 0, 2, 3, &d);
+	append_part(a, "c1", 1, 5, 3, &d);
+	append_part(a, "c1", 2, 8, 2, &d);
+	append_completed(a, "c1", 3, &d);
+	audit_close(a);
+	files = audit_files(dir, &nf);
+	assert_int_equal(record_each(files, nf, see, &s), 0);
+	assert_int_equal(s.completed, 1);
+	assert_int_equal(s.rows, 8);
+	assert_int_equal(s.first, 2);
+	assert_int_equal(s.last, 9);
+	fp = open_memstream(&out, &len);
+	assert_int_equal(record_check_rows(files, nf, fp), 0);
+	fclose(fp);
+	assert_string_equal(out, "");
+	free(out);
+
+	/* Part 1 of claim c2 is missing: the chain holds, the rows do not. */
+	assert_non_null(a = audit_open(dir, NULL, &cause));
+	d.len = 0;
+	append_part(a, "c2", 0, 2, 3, &d);
+	append_part(a, "c2", 2, 8, 2, &d);
+	append_completed(a, "c2", 3, &d);
+	/* And one with as many parts as it says, but not the rows its digest is of. */
+	d.len = 0;
+	append_part(a, "c3", 0, 2, 3, &d);
+	append_part(a, "c3", 1, 5, 2, NULL);
+	append_completed(a, "c3", 2, &d);
+	audit_close(a);
+	files_free(files, nf);
+	files = audit_files(dir, &nf);
+	fp = open_memstream(&out, &len);
+	assert_int_equal(audit_verify(files, nf, NULL, NULL, 0, fp), 0);
+	fclose(fp);
+	free(out);
+	fp = open_memstream(&out, &len);
+	assert_int_equal(record_check_rows(files, nf, fp), 1);
+	fclose(fp);
+	assert_non_null(
+	    strstr(out, "record 9: the rows of claim c2 are not the 3 parts before it"));
+	assert_non_null(
+	    strstr(out, "record 12: the rows of claim c3 are not the 2 parts before it"));
+	free(out);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(record_each(files, nf, see, &s), 0);
+	assert_int_equal(s.completed, 3);
+	assert_int_equal(s.rows, 0); /* c3's: none, rather than some */
+	files_free(files, nf);
+	free(d.p);
+	rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -513,6 +653,7 @@ main(void)
 	    cmocka_unit_test(test_index_and_repair),
 	    cmocka_unit_test(test_show),
 	    cmocka_unit_test(test_export),
+	    cmocka_unit_test(test_rows_in_parts),
 	};
 
 	return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
