@@ -5,7 +5,8 @@
 #   make demo       install missing Debian packages, build, run the agent on the samples in demo/
 #                   (DEMO_ONCE=1 stops when they are done)
 #   make asan       the tests again under AddressSanitizer and UBSan (in build/asan)
-#   make crashtest  SIGKILL at random moments, CRASH_CYCLES times (default 200)
+#   make crashtest  SIGKILL at random moments, CRASH_CYCLES times (default 200); these three
+#                   take WORKERS=N, the agent's threads (make test runs 1 and TEST_WORKERS)
 #   make faulttest  every open, write, fsync, rename, close on the spool fails in turn
 #   make badinput   the corpus of tests/bad/ (80+ bad inputs and rules) against a running agent
 #   make bench      formagent against the libxlsxwriter floor and a Python peer (BENCH_QUICK=1)
@@ -47,7 +48,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 	   -Wpointer-arith -Wformat=2 -Wvla
-CPPFLAGS += -std=c11 -D_GNU_SOURCE -Iagent
+CPPFLAGS += -std=c11 -D_GNU_SOURCE -pthread -Iagent
 ifneq ($(SAN),)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -55,7 +56,7 @@ endif
 
 # libcsv ships no pkg-config file in Debian; every other library comes through pkg-config.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
-PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lcsv -lm
+PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lcsv -lm -pthread
 TEST_LDLIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 ifeq ($(V),1)
@@ -129,9 +130,11 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(HELPER_OBJS) $(LIB_OBJS)
 test:
 	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(TEST_PKGS)" DEPS_CMDS="$(TEST_CMDS)"
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
-	@$(MAKE) --no-print-directory crashtest CRASH_CYCLES=$(TEST_CRASH_CYCLES)
-	@$(MAKE) --no-print-directory faulttest FAULT_PER_OP=$(TEST_FAULT_PER_OP)
-	@$(MAKE) --no-print-directory badinput
+	@for w in 1 $(TEST_WORKERS); do \
+		$(MAKE) --no-print-directory crashtest CRASH_CYCLES=$(TEST_CRASH_CYCLES) WORKERS=$$w && \
+		$(MAKE) --no-print-directory faulttest FAULT_PER_OP=$(TEST_FAULT_PER_OP) WORKERS=$$w && \
+		$(MAKE) --no-print-directory badinput WORKERS=$$w || exit 1; \
+	done
 	@$(MAKE) --no-print-directory scantest SCAN_CLAIMS=$(TEST_SCAN_CLAIMS)
 	@$(MAKE) --no-print-directory unit
 
@@ -210,6 +213,10 @@ fuzz:
 		grep -E '^Done|#[0-9]+.*DONE' $(FUZZ_BUILD)/$$f.log | tail -n 1; \
 	done; echo "fuzz: $(words $(FUZZERS)) harnesses, no crash"
 
+# crashtest, faulttest and badinput take WORKERS=N for the agent's worker threads (default: the
+# cores); make test runs each with one and with TEST_WORKERS, more threads than this machine's cores.
+TEST_WORKERS ?= 4
+
 # The crash loop: SIGKILL at random moments, restart, and compare the end with a clean run.
 CRASH_CYCLES ?= 200
 $(BUILD)/tests/crashtest: $(BUILD)/tests/crashtest.o $(BUILD)/tests/testutil.o $(LIB_OBJS)
@@ -217,8 +224,9 @@ $(BUILD)/tests/crashtest: $(BUILD)/tests/crashtest.o $(BUILD)/tests/testutil.o $
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LDLIBS)
 
 crashtest: all $(BUILD)/tests/crashtest
+	@echo "crashtest: workers $(or $(WORKERS),as cores)"
 	@CRASH_CYCLES=$(CRASH_CYCLES) FORMAGENT=$(abspath $(BUILD)/formagent) SRCDIR=$(CURDIR) \
-		$(BUILD)/tests/crashtest
+		WORKERS=$(WORKERS) $(BUILD)/tests/crashtest
 
 # Injected I/O failures: tests/faultshim.so (LD_PRELOAD) fails each call of the agent on the spool
 # in turn; FAULT_PER_OP=k tries at most k calls of each kind (make test: TEST_FAULT_PER_OP).
@@ -234,8 +242,10 @@ $(BUILD)/tests/faulttest: $(BUILD)/tests/faulttest.o $(BUILD)/tests/testutil.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LDLIBS)
 
 faulttest: all $(BUILD)/tests/faulttest $(BUILD)/tests/faultshim.so
+	@echo "faulttest: workers $(or $(WORKERS),as cores)"
 	@FAULT_PER_OP=$(FAULT_PER_OP) FORMAGENT=$(abspath $(BUILD)/formagent) SRCDIR=$(CURDIR) \
-		FAULT_SHIM=$(abspath $(BUILD)/tests/faultshim.so) $(BUILD)/tests/faulttest
+		WORKERS=$(WORKERS) FAULT_SHIM=$(abspath $(BUILD)/tests/faultshim.so) \
+		$(BUILD)/tests/faulttest
 
 # The corpus of tests/bad/ against a running agent: each input's outcome and reason, bad rules.
 $(BUILD)/tests/badinput: $(BUILD)/tests/badinput.o $(BUILD)/tests/testutil.o $(LIB_OBJS)
@@ -243,7 +253,9 @@ $(BUILD)/tests/badinput: $(BUILD)/tests/badinput.o $(BUILD)/tests/testutil.o $(L
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LDLIBS)
 
 badinput: all $(BUILD)/tests/badinput
-	@FORMAGENT=$(abspath $(BUILD)/formagent) SRCDIR=$(CURDIR) $(BUILD)/tests/badinput
+	@echo "badinput: workers $(or $(WORKERS),as cores)"
+	@FORMAGENT=$(abspath $(BUILD)/formagent) SRCDIR=$(CURDIR) WORKERS=$(WORKERS) \
+		$(BUILD)/tests/badinput
 
 # Scanned claims read back: forms printed to PDF by LibreOffice, then read by transport-scan.
 SCAN_CLAIMS ?= 40

@@ -30,6 +30,7 @@
 #include "i18n.h"
 #include "intake.h"
 #include "log.h"
+#include "ocr.h"
 #include "office.h"
 #include "outputs.h"
 #include "record.h"
@@ -37,6 +38,8 @@
 #include "spool.h"
 #include "status.h"
 #include "watch.h"
+#include "workbook.h"
+#include "workers.h"
 #include "xmalloc.h"
 
 #define RELOAD_MS      300 /* rule edits come in bursts: wait for the last */
@@ -83,6 +86,21 @@ struct agent {
 	struct office *office;
 	struct intake_parked **printq;
 	size_t nprint, capprint;
+	/*
+	 * The threads that run the pipeline (intake_work()), each with its own connection to the
+	 * register; and the files that wait for a twin in hand (the same bytes) to end.
+	 */
+	struct workers *pool; /* as many as workers: said at start (a reload keeps them) */
+	struct reg **regs;
+	unsigned nregs;
+	struct intake_parked **twins;
+	size_t ntwins, captwins;
+};
+
+/* A file handed to a worker thread. */
+struct job {
+	struct agent *a;
+	struct intake_parked *f;
 };
 
 static void
@@ -165,11 +183,33 @@ write_status(struct agent *a)
 
 static void start_print(struct agent *a);
 
+static void
+run_job(void *arg, unsigned slot)
+{
+	struct job *j = arg;
+
+	intake_work(j->f, j->a->regs[slot]);
+}
+
 /* Acts on what intake reports of one file. */
 static void
 after(struct agent *a, const struct spool *sp, struct intake_result *r)
 {
+	struct job *j;
+
 	switch (r->next) {
+	case INTAKE_WORK:
+		j = xmalloc(sizeof *j);
+		j->a = a;
+		j->f = r->parked;
+		r->parked = NULL;
+		workers_submit(a->pool, run_job, j, r->heavy);
+		break;
+	case INTAKE_TWIN:
+		xgrow(&a->twins, &a->captwins, a->ntwins, sizeof *a->twins);
+		a->twins[a->ntwins++] = r->parked;
+		r->parked = NULL;
+		break;
 	case INTAKE_PRINTING:
 		xgrow(&a->printq, &a->capprint, a->nprint, sizeof *a->printq);
 		a->printq[a->nprint++] = r->parked;
@@ -208,12 +248,82 @@ work(struct agent *a, const struct spool *sp, const char *name, int claimed)
 
 	sigprocmask(SIG_SETMASK, &a->waiting, &blocked);
 	if (claimed)
-		intake_finish(&a->in, sp, name, &r);
+		intake_resume(&a->in, sp, name, &r);
 	else
 		intake_take(&a->in, sp, name, &r);
 	sigprocmask(SIG_SETMASK, &blocked, NULL);
 	after(a, sp, &r);
 	take_signals(a);
+}
+
+/* The files waiting for a twin go through the gate again: the twin may have ended. */
+static void
+regate(struct agent *a)
+{
+	struct intake_parked **v = a->twins;
+	struct intake_result r;
+	size_t i, n = a->ntwins;
+
+	if (n == 0)
+		return;
+	a->twins = NULL;
+	a->ntwins = a->captwins = 0;
+	for (i = 0; i < n; i++) {
+		const struct spool *sp = intake_parked_spool(v[i]);
+
+		intake_regate(&a->in, v[i], &r);
+		after(a, sp, &r);
+	}
+	free(v);
+}
+
+/* Finishes the files the workers are done with: recorded and moved, or parked for a PDF. */
+static void
+take_worked(struct agent *a)
+{
+	struct intake_result r;
+	struct job *j;
+	int ended = 0;
+
+	while ((j = workers_done(a->pool)) != NULL) {
+		const struct spool *sp = intake_parked_spool(j->f);
+
+		intake_worked(&a->in, j->f, &r);
+		free(j);
+		after(a, sp, &r);
+		ended = 1;
+	}
+	if (ended)
+		regate(a);
+}
+
+/*
+ * On a stop: the files not started stay in work/, and the ones running end (a stop asked twice,
+ * or the grace time past, abandons them between rows) and are finished as usual.
+ */
+static void
+drain(struct agent *a)
+{
+	struct pollfd pfd;
+	struct job *j;
+	size_t i;
+
+	while ((j = workers_unstart(a->pool)) != NULL) {
+		intake_parked_free(j->f);
+		free(j);
+	}
+	while (workers_pending(a->pool) > 0) {
+		pfd = (struct pollfd){workers_fd(a->pool), POLLIN, 0};
+		/* The signals come in here too: a second stop request reaches the pipeline. */
+		if (ppoll(&pfd, 1, NULL, &a->waiting) == -1 && errno != EINTR)
+			break;
+		take_worked(a);
+	}
+	for (i = 0; i < a->ntwins; i++)
+		intake_parked_free(a->twins[i]);
+	free(a->twins);
+	a->twins = NULL;
+	a->ntwins = a->captwins = 0;
 }
 
 /* The oldest parked file, taken off the queue. */
@@ -236,6 +346,7 @@ print_ended(struct agent *a, const char *failed)
 
 	intake_printed(&a->in, f, failed, failed != NULL && office_failed_io(a->office), &r);
 	after(a, sp, &r);
+	regate(a);
 }
 
 /* Starts converting the oldest parked file, unless a conversion runs. */
@@ -295,22 +406,10 @@ by_name(const void *x, const void *y)
 	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
-/* Whether wname in sp's work/ is a file waiting for its PDF: in hand, not left over. */
-static int
-parked(const struct agent *a, const struct spool *sp, const char *wname)
-{
-	size_t i;
-
-	for (i = 0; i < a->nprint; i++)
-		if (intake_parked_spool(a->printq[i]) == sp &&
-		    strcmp(intake_parked_wname(a->printq[i]), wname) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * Finishes whatever an earlier run on this host left in work/, oldest claim first; after a
- * suspension, what the failed write left there, but not the files waiting for their PDFs.
+ * suspension, what the failed write left there, but not the files in hand (with a worker, or
+ * waiting for their PDFs or a twin).
  */
 static void
 resume_work(struct agent *a)
@@ -328,7 +427,7 @@ resume_work(struct agent *a)
 		n = 0;
 		while ((de = readdir(dp)) != NULL)
 			if (de->d_name[0] != '.' && intake_ours(&a->in, de->d_name) &&
-			    !parked(a, sp, de->d_name)) {
+			    !intake_holds(&a->in, sp, de->d_name)) {
 				xgrow(&names, &cap, n, sizeof *names);
 				names[n++] = xstrdup(de->d_name);
 			}
@@ -487,7 +586,21 @@ handle_inotify(struct agent *a)
 	}
 }
 
-/* Takes every settled file, one at a time, minding signals between files. */
+/*
+ * Whether a file of this name may be claimed now: each lane (scans, the rest) holds at most
+ * twice as many files as there are workers, so a burst is claimed as the workers can take it
+ * (each file in hand holds a descriptor), and scans waiting never keep an export out.
+ */
+static int
+room_for(void *ctx, const char *name)
+{
+	struct agent *a = ctx;
+
+	return intake_held_working(&a->in, intake_heavy(&a->in, name)) <
+	       2 * (size_t)workers_count(a->pool);
+}
+
+/* Takes every settled file there is room for, one at a time, minding signals between files. */
 static void
 take_ready(struct agent *a)
 {
@@ -499,12 +612,13 @@ take_ready(struct agent *a)
 		if (a->w[i] == NULL)
 			continue;
 		while (!a->stopping && !a->suspended &&
-		       (name = watch_ready(a->w[i], now_ms())) != NULL) {
+		       (name = watch_ready(a->w[i], now_ms(), room_for, a)) != NULL) {
 			copy = xstrdup(name);
 			watch_done(a->w[i], copy);
 			work(a, &a->cfg->spools[i], copy, 0);
 			free(copy);
-			if (a->reload_at != 0 && a->reload_at <= now_ms() && a->nprint == 0)
+			if (a->reload_at != 0 && a->reload_at <= now_ms() &&
+			    intake_held(&a->in) == 0)
 				return; /* reload before the next file */
 		}
 	}
@@ -532,8 +646,9 @@ next_timeout(struct agent *a)
 	for (i = 0; i < a->nw; i++)
 		if (a->w[i] != NULL && (t = watch_next_ms(a->w[i], now)) >= 0 && t < best)
 			best = t;
-	/* A reload waits for the files parked for their PDFs: their rules must stay. */
-	if (a->reload_at != 0 && a->nprint == 0 && a->reload_at - now < best)
+	/* A reload waits for the files in hand (parked for their PDFs too): their rules must stay.
+	 */
+	if (a->reload_at != 0 && intake_held(&a->in) == 0 && a->reload_at - now < best)
 		best = a->reload_at - now;
 	if (a->nprint > 0 && (t = office_timeout_ms(a->office)) >= 0 && t < best)
 		best = t;
@@ -704,7 +819,7 @@ clean_tmp(const struct config *c)
 static void
 loop(struct agent *a)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	struct timespec ts;
 	size_t i;
 	int n, t;
@@ -714,7 +829,7 @@ loop(struct agent *a)
 			sd_notify(0, "WATCHDOG=1");
 			a->watchdog_at = now_ms() + (int64_t)(a->watchdog_usec / 2000);
 		}
-		if (a->reload_at != 0 && now_ms() >= a->reload_at && a->nprint == 0)
+		if (a->reload_at != 0 && now_ms() >= a->reload_at && intake_held(&a->in) == 0)
 			reload(a);
 		if (a->suspended && now_ms() >= a->retry_at)
 			try_resume_intake(a);
@@ -734,17 +849,21 @@ loop(struct agent *a)
 		pfd[0] = (struct pollfd){a->ifd, POLLIN, 0};
 		/* A conversion's end wakes the loop too (-1, ignored by ppoll, when none runs). */
 		pfd[1] = (struct pollfd){a->nprint > 0 ? office_fd(a->office) : -1, POLLIN, 0};
+		/* And a worker's end. */
+		pfd[2] = (struct pollfd){workers_fd(a->pool), POLLIN, 0};
 		t = next_timeout(a);
 		ts.tv_sec = t / 1000;
 		ts.tv_nsec = (long)(t % 1000) * 1000000;
 		/* The signals come in only here (and while working), so none is missed. */
-		n = ppoll(pfd, 2, &ts, &a->waiting);
+		n = ppoll(pfd, 3, &ts, &a->waiting);
 		if (n == -1 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			break;
 		}
 		if (n > 0 && (pfd[0].revents & POLLIN))
 			handle_inotify(a);
+		if (n > 0 && (pfd[2].revents & POLLIN))
+			take_worked(a);
 		step_print(a);
 		take_signals(a);
 	}
@@ -810,6 +929,21 @@ agent_run(const char *config_path, const struct agent_opts *o)
 		goto out;
 	}
 	a.in.reg = a.reg;
+	workbook_threads();
+	if ((a.pool = workers_new((unsigned)a.cfg->workers, ocr_end, &cause)) == NULL) {
+		log_err("cannot start: %s", cause);
+		rc = 1;
+		goto out;
+	}
+	/* Each worker its own connection: a transaction belongs to the thread that began it. */
+	a.nregs = workers_count(a.pool);
+	a.regs = xcalloc(a.nregs, sizeof *a.regs);
+	for (unsigned k = 0; k < a.nregs; k++)
+		if ((a.regs[k] = reg_open(a.cfg, 0, &cause)) == NULL) {
+			log_err("cannot start: %s", cause);
+			rc = 1;
+			goto out;
+		}
 	a.in.cfg = a.cfg;
 	a.in.rec = a.rec;
 	a.in.host_tag = a.host_tag;
@@ -859,11 +993,18 @@ agent_run(const char *config_path, const struct agent_opts *o)
 	sd_notify(0, "READY=1");
 	loop(&a);
 	sd_notify(0, "STOPPING=1");
+	drain(&a);
 	record(&a, "stopped", json_pack("{s:s}", "reason", a.once ? "idle" : "signal"));
 	write_status(&a);
 	log_info("stopped");
 out:
+	if (a.pool != NULL)
+		drain(&a);
 	drop_prints(&a);
+	workers_free(a.pool); /* before the connections its threads use */
+	for (unsigned k = 0; k < a.nregs; k++)
+		reg_close(a.regs[k]);
+	free(a.regs);
 	office_free(a.office);
 	free(cause);
 	free(held);

@@ -17,9 +17,9 @@
 #include "xmalloc.h"
 #include "yamldoc.h"
 
-const char *const config_keys[] = {"rules",     "templates",      "audit",    "spools", "tmpdir",
-                                   "state_dir", "stop_grace_ms",  "language", "eras",   "retry_ms",
-                                   "register",  "administrators", "print",    NULL};
+const char *const config_keys[] = {"rules",     "templates",      "audit",    "spools",  "tmpdir",
+                                   "state_dir", "stop_grace_ms",  "language", "eras",    "retry_ms",
+                                   "register",  "administrators", "print",    "workers", NULL};
 const char *const config_print_keys[] = {"soffice", "timeout_s", NULL};
 const char *const config_spool_keys[] = {"name",     "inbox",     "work",   "out",   "done",
                                          "rejected", "review",    "rules",  "watch", "settle_ms",
@@ -558,6 +558,16 @@ config_load(const char *path, struct diags *d)
 
 		if (yget_int(m, "retry_ms", 10, 3600000, &x, d) == 0)
 			c->retry_ms = (int)x;
+	}
+	/* One thread per core: OCR and forms are CPU work; the loop's own share is small. */
+	c->workers = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? (int)sysconf(_SC_NPROCESSORS_ONLN) : 1;
+	if (c->workers > 64)
+		c->workers = 64;
+	if ((m = ymap_get(root, "workers")) != NULL) {
+		int64_t x;
+
+		if (yget_int(m, "workers", 1, 64, &x, d) == 0)
+			c->workers = (int)x;
 	}
 	c->print_timeout_s = 120;
 	if ((m = ymap_get(root, "print")) != NULL &&

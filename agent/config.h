@@ -41,6 +41,7 @@ struct config {
 	size_t nadministrators;
 	int stop_grace_ms; /* after SIGTERM, how long the file in hand may take to finish */
 	int retry_ms;      /* how often suspended intake tries again to write */
+	int workers;       /* threads that process files (workers.h): default the cores */
 	/* print: LibreOffice for the print output: the program (NULL: soffice on PATH) and how
 	 * long one conversion may take. */
 	char *soffice;

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "admit.h"
+#include "hash.h"
 #include "intake.h"
+#include "match.h"
 #include "log.h"
 #include "pipeline.h"
 #include "record.h"
@@ -136,24 +138,87 @@ log_outcome(const struct spool *sp, const char *esc, const struct file_result *r
  * made (struct intake_parked) and then finished by the same tail.
  */
 struct intake_parked {
+	struct intake *in;
 	const struct spool *sp;
 	char *wname;      /* in work/ */
 	const char *name; /* the file's bytes: its name in the inbox, within wname */
 	char *claim, *esc;
 	struct admitted ad;
 	int admitted;
+	int gated;             /* through the gate: its bytes are in hand (twin()) */
+	int heavy;             /* by its name, a scan or a correction (intake_heavy()) */
+	int printing;          /* parked for its PDF */
+	char sha256[HASH_HEX]; /* a twin's bytes, while it waits (INTAKE_TWIN) */
 	struct file_result res;
 	struct rowset *rows;
+	struct intake_result worked; /* what intake_work() made of it, when it ended the file */
+	int go_on;                   /* intake_work() left it to be recorded (or printed) */
 };
 
+/* f is in hand from its claim to its end: resume_work() passes it over, a twin waits for it. */
+static void
+hold(struct intake *in, struct intake_parked *f)
+{
+	xgrow(&in->held, &in->capheld, in->nheld, sizeof *in->held);
+	in->held[in->nheld++] = f;
+}
+
+static void
+release(struct intake *in, const struct intake_parked *f)
+{
+	size_t i;
+
+	for (i = 0; i < in->nheld; i++)
+		if (in->held[i] == f) {
+			in->held[i] = in->held[--in->nheld];
+			return;
+		}
+}
+
+int
+intake_holds(const struct intake *in, const struct spool *sp, const char *wname)
+{
+	size_t i;
+
+	for (i = 0; i < in->nheld; i++)
+		if (in->held[i]->sp == sp && strcmp(in->held[i]->wname, wname) == 0)
+			return 1;
+	return 0;
+}
+
+size_t
+intake_held(const struct intake *in)
+{
+	return in->nheld;
+}
+
+int
+intake_heavy(const struct intake *in, const char *name)
+{
+	return match_scanned(in->cfg, NULL, name) != NULL || pipeline_is_fix(name);
+}
+
+size_t
+intake_held_working(const struct intake *in, int heavy)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < in->nheld; i++)
+		n += !in->held[i]->printing && in->held[i]->heavy == heavy;
+	return n;
+}
+
 static struct intake_parked *
-parked_new(const struct intake *in, const struct spool *sp, const char *wname)
+parked_new(struct intake *in, const struct spool *sp, const char *wname)
 {
 	struct intake_parked *f = xcalloc(1, sizeof *f);
 
+	f->in = in;
+	hold(in, f);
 	f->sp = sp;
 	f->wname = xstrdup(wname);
 	f->name = work_name_of(f->wname);
+	f->heavy = intake_heavy(in, f->name);
 	f->claim = intake_claim_of(wname);
 	f->esc = log_escape(f->name, 200);
 	f->rows = rowset_new(0, in->cfg->tmpdir);
@@ -165,6 +230,8 @@ intake_parked_free(struct intake_parked *f)
 {
 	if (f == NULL)
 		return;
+	release(f->in, f);
+	intake_result_clear(&f->worked);
 	if (f->admitted)
 		admitted_clear(&f->ad);
 	rowset_free(f->rows);
@@ -175,24 +242,37 @@ intake_parked_free(struct intake_parked *f)
 	free(f);
 }
 
+/* Whether a file of these bytes went through the gate and is still in hand. */
+static int
+twin(const struct intake *in, const char *sha256)
+{
+	size_t i;
+
+	for (i = 0; i < in->nheld; i++)
+		if (in->held[i]->gated && strcmp(in->held[i]->ad.sha256, sha256) == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * The gate, the pipeline and the register's commit. 0 when the file goes on to be recorded
- * (perhaps after its print PDF); -1 when r says already how it ended.
+ * The gate, on the loop's thread, where the history is: 0 when the file goes on to intake_work();
+ * -1 when r says already how it ended (f freed), or that it waits for a twin (f in r->parked).
  */
 static int
-head(struct intake *in, struct intake_parked *f, struct intake_result *r)
+gate(struct intake *in, struct intake_parked *f, struct intake_result *r)
 {
 	const struct spool *sp = f->sp;
 	char *path = xasprintf("%s/%s", sp->work, f->wname), *cause = NULL;
 	struct admit_opts ao = {0};
-	struct pipeline_opts o = {0};
-	int rc = -1;
+	int rc;
 
 	ao.max_bytes = sp->max_bytes;
 	ao.history = recorder_history(in->rec);
 	ao.claim = f->claim;
 	ao.review_dir = sp->review;
-	if (admit(path, f->name, &ao, &f->ad, &cause) == -1) {
+	rc = admit(path, f->name, &ao, &f->ad, &cause);
+	free(path);
+	if (rc == -1) {
 		if (spool_transient(errno))
 			suspend(r, cause, 0);
 		else {
@@ -200,9 +280,40 @@ head(struct intake *in, struct intake_parked *f, struct intake_result *r)
 			log_err("spool %s: %s: %s", sp->name, f->esc, strerror(errno));
 			free(cause);
 		}
-		goto out;
+		intake_parked_free(f);
+		return -1;
 	}
 	f->admitted = 1;
+	/*
+	 * The same bytes in hand under another name (copied in twice at once): the history knows
+	 * them only once the first is recorded, so this one waits for it, and is then refused as
+	 * its duplicate (or taken, if the first was not paid).
+	 */
+	if (f->ad.refusal == ADMIT_OK && twin(in, f->ad.sha256)) {
+		memcpy(f->sha256, f->ad.sha256, sizeof f->sha256);
+		admitted_clear(&f->ad);
+		f->admitted = 0;
+		r->next = INTAKE_TWIN;
+		r->parked = f;
+		return -1;
+	}
+	f->gated = 1;
+	r->next = INTAKE_WORK;
+	r->parked = f;
+	/* A scan's OCR, or a correction's, takes seconds: the workers keep a thread for others. */
+	r->heavy = f->ad.refusal == ADMIT_OK && f->heavy;
+	return 0;
+}
+
+void
+intake_work(struct intake_parked *f, struct reg *reg)
+{
+	struct intake *in = f->in;
+	struct intake_result *r = &f->worked;
+	const struct spool *sp = f->sp;
+	struct pipeline_opts o = {0};
+	char *cause = NULL;
+
 	o.out_dir = sp->out;
 	o.reject_dir = sp->rejected;
 	o.review_dir = sp->review;
@@ -210,15 +321,16 @@ head(struct intake *in, struct intake_parked *f, struct intake_result *r)
 	o.stop = in->stop;
 	o.stop_grace_ms = in->cfg->stop_grace_ms;
 	o.rows = f->rows;
-	o.reg = in->reg;
+	o.reg = reg;
 	o.claim = f->claim;
 	o.office = in->office;
 	o.print_later = 1;
-	/* The file's claims are looked up and entered in one transaction of the register. */
-	if (in->reg != NULL && reg_begin(in->reg, &cause) == -1) {
-		suspend(r, cause, 0);
-		goto out;
-	}
+	/*
+	 * The file's claims are looked up and entered in one transaction of the register, begun
+	 * at its first claim: the reading before (a scan's OCR) holds up no other file.
+	 */
+	if (reg != NULL)
+		reg_begin_later(reg);
 	switch (pipeline_file(in->cfg, &f->ad, &o, &f->res)) {
 	case OUTCOME_CANCELLED:
 		r->next = INTAKE_STOPPED;
@@ -244,18 +356,16 @@ head(struct intake *in, struct intake_parked *f, struct intake_result *r)
 	 * file whose print PDF is still to be made is in that state meanwhile, and its claims are
 	 * already paid for every other file.
 	 */
-	if (in->reg != NULL && !outcome_paid(f->res.outcome))
-		reg_rollback(in->reg); /* refused whole: no output of it was published */
-	else if (in->reg != NULL && reg_commit(in->reg, &cause) == -1) {
+	if (reg != NULL && !outcome_paid(f->res.outcome))
+		reg_rollback(reg); /* refused whole: no output of it was published */
+	else if (reg != NULL && reg_commit(reg, &cause) == -1) {
 		suspend(r, cause, 0);
 		goto out;
 	}
-	rc = 0;
+	f->go_on = 1;
 out:
-	if (in->reg != NULL)
-		reg_rollback(in->reg); /* nothing when committed */
-	free(path);
-	return rc;
+	if (reg != NULL)
+		reg_rollback(reg); /* nothing when committed */
 }
 
 /* The completed record, then the move out of work/. */
@@ -313,17 +423,45 @@ tail(struct intake *in, struct intake_parked *f, struct intake_result *r)
 }
 
 void
-intake_finish(struct intake *in, const struct spool *sp, const char *wname, struct intake_result *r)
+intake_resume(struct intake *in, const struct spool *sp, const char *wname, struct intake_result *r)
 {
 	struct intake_parked *f = parked_new(in, sp, wname);
 
 	memset(r, 0, sizeof *r);
 	/* f->name is the file's bytes, for moving it; records and the status file get text. */
 	r->name = utf8_repair(f->name);
-	if (head(in, f, r) == 0) {
+	gate(in, f, r);
+}
+
+void
+intake_regate(struct intake *in, struct intake_parked *f, struct intake_result *r)
+{
+	memset(r, 0, sizeof *r);
+	r->name = utf8_repair(f->name);
+	if (twin(in, f->sha256)) {
+		r->next = INTAKE_TWIN; /* still in hand: no need to read it again yet */
+		r->parked = f;
+		return;
+	}
+	gate(in, f, r);
+}
+
+void
+intake_worked(struct intake *in, struct intake_parked *f, struct intake_result *r)
+{
+	*r = f->worked;
+	memset(&f->worked, 0, sizeof f->worked);
+	free(r->name);
+	r->name = utf8_repair(f->name);
+	if (f->go_on) {
 		if (f->res.print != NULL) {
 			log_info("spool %s: %s: outputs written; its print PDF is being made",
-			         sp->name, f->esc);
+			         f->sp->name, f->esc);
+			/* Read whole and checked: a queue of files for LibreOffice holds no
+			 * descriptor. */
+			close(f->ad.fd);
+			f->ad.fd = -1;
+			f->printing = 1;
 			r->next = INTAKE_PRINTING;
 			r->parked = f;
 			return;
@@ -448,7 +586,7 @@ intake_take(struct intake *in, const struct spool *sp, const char *name, struct 
 	                                   &cause) == -1) {
 		suspend(r, cause, 1);
 	} else if (rc == 0) {
-		intake_finish(in, sp, wname, r);
+		intake_resume(in, sp, wname, r);
 	}
 	/* rc 1: another agent was first. */
 	free(in_work);

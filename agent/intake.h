@@ -8,6 +8,9 @@
  * start; outputs are deterministic (but for the PDF, whose bytes LibreOffice dates), so doing a
  * file again gives the same bytes, and the log marks the second completion "resumed".
  *
+ * The gate, the records and the moves run on the agent's one loop thread; the pipeline, between
+ * them, on a worker thread (intake_work()), several files at once. The order holds per file.
+ *
  * Intake reports what happened as a value. It never calls back into the agent, which decides
  * from the result whether to suspend intake.
  */
@@ -31,6 +34,9 @@ struct intake {
 	struct reg *reg; /* the claims register */
 	/* LibreOffice for the rules' print outputs, or NULL when none prints. */
 	struct office *office;
+	/* The files in hand, from their claim to their end (intake_holds()). */
+	struct intake_parked **held;
+	size_t nheld, capheld;
 };
 
 /*
@@ -48,6 +54,8 @@ enum intake_next {
 	INTAKE_LATER, /* not claimed (the share refused the move): look at the inbox again later */
 	INTAKE_SKIPPED,  /* gone, or another agent took it first: nothing to do */
 	INTAKE_PRINTING, /* waiting for its print PDF: parked says what to convert */
+	INTAKE_WORK,     /* through the gate: parked goes to intake_work(), then intake_worked() */
+	INTAKE_TWIN,     /* the same bytes are in hand: parked waits for intake_regate() */
 };
 
 struct intake_result {
@@ -56,15 +64,40 @@ struct intake_result {
 	char *name;           /* the file's name as text, for the status file */
 	char *cause;          /* with INTAKE_SUSPEND: why, for the log and the audit record */
 	int log_failed;       /* with INTAKE_SUSPEND: the audit log itself could not be written */
-	struct intake_parked *parked; /* with INTAKE_PRINTING: the caller's to finish or free */
+	struct intake_parked *parked; /* with PRINTING, WORK, TWIN: the caller's to go on with */
+	int heavy;                    /* with INTAKE_WORK: a scan's OCR, seconds of work */
 };
 
-/* Claims the settled inbox file name and finishes it. Release r with intake_result_clear(). */
+/*
+ * Claims the settled inbox file name, records the claim and takes it through the gate (admit.c,
+ * which asks the history: so on the thread that records). Release r with intake_result_clear().
+ */
 void intake_take(struct intake *in, const struct spool *sp, const char *name,
                  struct intake_result *r);
-/* Finishes the claimed file wname in work/ (as at start, for what a crash left there). */
-void intake_finish(struct intake *in, const struct spool *sp, const char *wname,
+/* The gate for the claimed file wname in work/ (as at start, for what a crash left there). */
+void intake_resume(struct intake *in, const struct spool *sp, const char *wname,
                    struct intake_result *r);
+/* The gate again for a file that waited for its twin (INTAKE_TWIN). */
+void intake_regate(struct intake *in, struct intake_parked *f, struct intake_result *r);
+/*
+ * The pipeline and the register's commit for a file through the gate, on any thread: it touches
+ * nothing of in but what does not change while files are in hand (the configuration), and the
+ * register connection reg, which is this thread's alone. Then intake_worked().
+ */
+void intake_work(struct intake_parked *f, struct reg *reg);
+/*
+ * On the recording thread, after intake_work(): the completed record and the move, or the file
+ * parked for its PDF (INTAKE_PRINTING), or how it ended otherwise. Frees f unless parked.
+ */
+void intake_worked(struct intake *in, struct intake_parked *f, struct intake_result *r);
+/* Whether wname in sp's work/ is a file in hand: claimed here, and not ended. */
+int intake_holds(const struct intake *in, const struct spool *sp, const char *wname);
+/* How many files are in hand. */
+size_t intake_held(const struct intake *in);
+/* Whether a file of this name is heavy work (a scan's or a correction's OCR), by its name. */
+int intake_heavy(const struct intake *in, const char *name);
+/* How many files in hand, heavy or not, are not waiting for their PDF. */
+size_t intake_held_working(const struct intake *in, int heavy);
 void intake_result_clear(struct intake_result *r);
 
 const char *intake_parked_xlsx(const struct intake_parked *f);
@@ -80,7 +113,7 @@ const char *intake_parked_wname(const struct intake_parked *f);
  */
 void intake_printed(struct intake *in, struct intake_parked *f, const char *failed, int io,
                     struct intake_result *r);
-/* Abandons a parked file (a stop): it stays in work/ for the next start. Accepts NULL. */
+/* Abandons a file in hand (a stop): it stays in work/ for the next start. Accepts NULL. */
 void intake_parked_free(struct intake_parked *f);
 
 /*

@@ -30,12 +30,15 @@ log_msg(enum log_level lv, const char *fmt, ...)
 	if (lv > log_max)
 		return;
 	va_start(ap, fmt);
+	/* One line whole, whichever thread logs: the workers' lines never interleave. */
+	flockfile(stderr);
 	if (log_prefix)
 		fprintf(stderr, "<%d>", (int)lv);
 	else
 		fputs("formagent: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 	va_end(ap);
 }
 

@@ -1,6 +1,7 @@
 /*
  * Tesseract and Leptonica behind ocr.h. Tesseract's Japanese model takes about a second to load,
- * so one instance is kept for the life of the process and cleared between pages. Words come back
+ * so one instance is kept for the life of each thread that reads (ocr_end() at its end) and
+ * cleared between pages. Words come back
  * with boxes in pixels, turned into millimetres by the image's resolution (an A4 page's width when
  * the file does not say it), and are laid out by scanned_add_page() like a PDF's characters.
  */
@@ -20,7 +21,8 @@
 #define A4_WIDTH_MM    210.0
 #define OCR_DPI        300.0
 
-static TessBaseAPI *api;
+/* Each thread its own: a Tesseract instance is not to be shared between threads. */
+static __thread TessBaseAPI *api;
 
 static int
 ocr_start(char **cause)

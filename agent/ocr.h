@@ -33,7 +33,7 @@ int ocr_image(const char *buf, size_t len, struct scanned *s, char **cause);
 int ocr_grey(const unsigned char *px, int w, int h, int stride, double dpi, struct scanned *s,
              char **cause);
 
-/* Releases Tesseract (loaded once, on the first page read). */
+/* Releases the calling thread's Tesseract (loaded on its first page read). */
 void ocr_end(void);
 
 #endif

@@ -3,6 +3,7 @@
  * Which database, where, and which agent this is come from the configuration here; the pipeline
  * and the commands see only reg_*().
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,25 @@ struct reg {
 	void *h;
 	char *where; /* for messages */
 	char *agent;
+	int deferred; /* reg_begin_later(): the transaction begins at the first statement */
+	int locked;   /* this connection holds txn_lock */
 };
+
+/*
+ * One transaction at a time in this process, whichever connection holds it: the agent's workers
+ * each have their own, and SQLite would keep the second waiting only BUSY_MS, then fail it. The
+ * database's own writer lock still orders this process against others.
+ */
+static pthread_mutex_t txn_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+unlock(struct reg *g)
+{
+	if (g->locked) {
+		g->locked = 0;
+		pthread_mutex_unlock(&txn_lock);
+	}
+}
 
 static int
 fail(struct reg *g, char **cause)
@@ -184,13 +203,44 @@ exec(struct reg *g, const char *sql, const char *const *param, int nparam, regdb
 int
 reg_begin(struct reg *g, char **cause)
 {
-	return g->db->begin(g->h, cause) == -1 ? fail(g, cause) : 0;
+	pthread_mutex_lock(&txn_lock);
+	g->locked = 1;
+	if (g->db->begin(g->h, cause) == -1) {
+		unlock(g);
+		return fail(g, cause);
+	}
+	return 0;
+}
+
+void
+reg_begin_later(struct reg *g)
+{
+	g->deferred = 1;
+}
+
+/* Begins the transaction reg_begin_later() put off, before a file's first statement. */
+static int
+begun(struct reg *g, char **cause)
+{
+	if (!g->deferred)
+		return 0;
+	g->deferred = 0;
+	return reg_begin(g, cause);
 }
 
 int
 reg_commit(struct reg *g, char **cause)
 {
-	return exec(g, "COMMIT", NULL, 0, NULL, NULL, cause);
+	int rc;
+
+	if (g->deferred) {
+		g->deferred = 0; /* never begun: nothing to commit */
+		return 0;
+	}
+	rc = exec(g, "COMMIT", NULL, 0, NULL, NULL, cause);
+	if (!g->db->in_transaction(g->h))
+		unlock(g);
+	return rc;
 }
 
 void
@@ -198,8 +248,10 @@ reg_rollback(struct reg *g)
 {
 	char *cause = NULL;
 
+	g->deferred = 0;
 	if (g->db->in_transaction(g->h) && exec(g, "ROLLBACK", NULL, 0, NULL, NULL, &cause) == -1)
 		free(cause); /* a transaction a failed connection took with it */
+	unlock(g);
 }
 
 static char *
@@ -244,6 +296,8 @@ reg_find(struct reg *g, const char *key, struct reg_entry *e, char **cause)
 	int rc;
 
 	memset(e, 0, sizeof *e);
+	if (begun(g, cause) == -1)
+		return -1;
 	rc = exec(g, sql_find, p, 1, take_entry, e, cause);
 	return rc == 1 ? 1 : rc;
 }
@@ -256,6 +310,8 @@ reg_add(struct reg *g, const struct reg_entry *e, char **cause)
 	                   e->input, row, now,     g->agent,  e->allowance};
 	const char *u[] = {e->claim, e->key, e->allowance};
 
+	if (begun(g, cause) == -1)
+		return -1;
 	snprintf(seq, sizeof seq, "%lu", e->seq);
 	snprintf(row, sizeof row, "%lu", e->row);
 	if (e->paid_at != NULL)
@@ -284,7 +340,7 @@ reg_allow(struct reg *g, const struct reg_allowance *al, char **cause)
 	                   al->input, al->at,    g->agent,   al->used_by};
 	int pending = 0;
 
-	if (exec(g, sql_pending, k, 1, found, &pending, cause) == -1)
+	if (begun(g, cause) == -1 || exec(g, sql_pending, k, 1, found, &pending, cause) == -1)
 		return -1;
 	if (pending) {
 		*cause = xasprintf("%s has an allowance not used yet", al->key);

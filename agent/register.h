@@ -67,9 +67,17 @@ const char *reg_where(const struct reg *g);
 
 /*
  * One file's entries: begin (the register's one writer until commit or rollback), then add;
- * commit, or roll back (nothing of them stays; nothing when there is no transaction).
+ * commit, or roll back (nothing of them stays; nothing when there is no transaction). One
+ * transaction runs at a time in a process, whichever of its connections begins it: the others
+ * wait in reg_begin().
  */
 int reg_begin(struct reg *g, char **cause);
+/*
+ * Puts the file's transaction off until its first look-up or entry (reg_find(), reg_add(),
+ * reg_allow()), which then begins it: a file's reading (a scan's OCR) holds no lock, and a
+ * file refused before any claim takes none. reg_commit() and reg_rollback() end it either way.
+ */
+void reg_begin_later(struct reg *g);
 int reg_commit(struct reg *g, char **cause);
 void reg_rollback(struct reg *g);
 

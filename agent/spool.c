@@ -20,7 +20,7 @@
 
 #define MAX_SUFFIX 1000
 
-static unsigned long tmp_counter;
+static unsigned long tmp_counter; /* taken by several threads at once: atomically */
 static char tmp_tag[64] = "local";
 
 void
@@ -74,7 +74,8 @@ out_begin(const char *dir, const char *name, struct outfile *o, char **cause)
 	}
 	o->dir = xstrdup(dir);
 	o->name = xstrdup(name);
-	o->tmp = xasprintf(".%s.%s-%ld-%lu.tmp", name, tmp_tag, (long)getpid(), tmp_counter++);
+	o->tmp = xasprintf(".%s.%s-%ld-%lu.tmp", name, tmp_tag, (long)getpid(),
+	                   __atomic_fetch_add(&tmp_counter, 1, __ATOMIC_RELAXED));
 	o->tmppath = xasprintf("%s/%s", dir, o->tmp);
 	o->fd =
 	    openat(o->dirfd, o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);

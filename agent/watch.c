@@ -222,7 +222,7 @@ drop(struct watch *w, size_t i)
 }
 
 const char *
-watch_ready(struct watch *w, int64_t now)
+watch_ready(struct watch *w, int64_t now, int (*take)(void *ctx, const char *name), void *ctx)
 {
 	struct stat st;
 	struct cand *c;
@@ -239,6 +239,9 @@ watch_ready(struct watch *w, int64_t now)
 	for (k = 0; k < w->n; k++) {
 		i = (w->next + k) % w->n;
 		c = w->c[i];
+		/* One the caller has no room for stays a candidate, for a later call. */
+		if (take != NULL && !take(ctx, c->name))
+			continue;
 		/* A burst of files would otherwise be stat'ed once per file taken. */
 		if (c->last_check != 0 && now - c->last_check < 50 &&
 		    now - c->stable_since < w->settle_ms)

@@ -31,10 +31,12 @@ int watch_event(struct watch *w, const struct inotify_event *ev, int64_t now_ms)
 /* Adds every file of the inbox as a candidate. */
 void watch_scan(struct watch *w, int64_t now_ms);
 /*
- * Checks the candidates (stat) and returns the name of one that is ready, or NULL. The name stays
- * valid until watch_done() or the next call.
+ * Checks the candidates (stat) and returns the name of one that is ready, or NULL. With take, only
+ * a candidate take(ctx, name) accepts: the others wait for a later call. The name stays valid
+ * until watch_done() or the next call.
  */
-const char *watch_ready(struct watch *w, int64_t now_ms);
+const char *watch_ready(struct watch *w, int64_t now_ms, int (*take)(void *ctx, const char *name),
+                        void *ctx);
 /* The agent has taken (or given up on) name: it is no longer a candidate. */
 void watch_done(struct watch *w, const char *name);
 /* Milliseconds until this watch wants attention again (-1: only on events). */

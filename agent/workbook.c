@@ -312,8 +312,13 @@ wb_parse(const struct wbpart *p)
 
 	if (!utf8_valid(p->xml, p->xlen, &bad))
 		return NULL;
+	/*
+	 * No dictionary: a template's sheets are copied by several workers at once, and a copy
+	 * would share the original's dictionary, which libxml2 does not lock.
+	 */
 	return xmlReadMemory(p->xml, (int)p->xlen, p->name, "UTF-8",
-	                     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	                     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+	                         XML_PARSE_NODICT);
 }
 
 static xmlDoc *
@@ -1193,6 +1198,12 @@ workbook_serial(const struct workbook *w, long long days)
 {
 	/* The 1904 date system counts from 1904-01-01, 1,462 days after the 1900 system's day 0. */
 	return tf_excel_serial(days) - (w->date1904 ? 1462 : 0);
+}
+
+void
+workbook_threads(void)
+{
+	xmlInitParser();
 }
 
 void

@@ -33,6 +33,11 @@ struct workbook;
  */
 struct workbook *workbook_load(const char *path, const char *shown, int ledger, struct diags *d);
 void workbook_free(struct workbook *w);
+/*
+ * Readies libxml2 for threads: once, on the main thread, before the agent's workers start
+ * (libxml2 2.9's own lazy start is not safe when two threads first parse at once).
+ */
+void workbook_threads(void);
 /* The name the template gives the workbook ("様式第3号.xlsx"); owned by w. */
 const char *workbook_name(const struct workbook *w);
 /* The placeholders, in sheet order and then row by row; owned by w. */

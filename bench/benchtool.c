@@ -621,7 +621,7 @@ watch_scan_ms(const char *dir)
 		return 1;
 	}
 	watch_scan(w, now_ms());
-	while ((ready = watch_ready(w, now_ms())) != NULL) {
+	while ((ready = watch_ready(w, now_ms(), NULL, NULL)) != NULL) {
 		name = xstrdup(ready);
 		watch_done(w, name);
 		free(name);

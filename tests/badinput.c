@@ -939,13 +939,13 @@ main(void)
 	cfg = pathf("%s/formagent.yaml", root);
 	text = pathf("rules: rules\ntemplates: templates\nlanguage: en\nretry_ms: 100\n"
 	             "audit: {dir: spool/audit}\nstate_dir: spool/state\n"
-	             "print: {soffice: %s/tests/fixtures/office/soffice}\n"
+	             "print: {soffice: %s/tests/fixtures/office/soffice}\n%s"
 	             "spools:\n  - {name: s, inbox: spool/inbox, work: spool/work, out: spool/out, "
 	             "done: spool/done, rejected: spool/rejected, review: spool/review, settle_ms: "
 	             "200, max_bytes: %lld, "
 	             "rules: [transport, household-goods, school-entry, named, transport-scan, "
 	             "transport-office]}\n",
-	             src, MAX_BYTES);
+	             src, workers_line(), MAX_BYTES);
 	spits(cfg, text);
 	free(text);
 	stat("/etc/shadow", &shadow_before);

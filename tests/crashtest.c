@@ -165,10 +165,10 @@ main(void)
 	cfg = pathf("%s/formagent.yaml", dir);
 	/* The print PDF from a stand-in LibreOffice: a crash may come while a file waits for it. */
 	text = pathf("rules: %s/rules\ntemplates: %s/templates\naudit: {dir: audit}\n"
-	             "print: {soffice: %s/tests/fixtures/office/soffice}\n"
+	             "print: {soffice: %s/tests/fixtures/office/soffice}\n%s"
 	             "spools:\n  - {name: s, inbox: inbox, work: work, out: out, done: done, "
 	             "rejected: rejected, rules: [transport, transport-office], settle_ms: 0}\n",
-	             src, src, src);
+	             src, src, src, workers_line());
 	spits(cfg, text);
 	free(text);
 	inputs = pathf("%s/inputs", dir);

@@ -10,7 +10,8 @@
  * first run with $FAULT_AT=0 only counts, and tells the test how many cases there are.
  *
  * Calls that glibc makes inside itself (stdio's own flushes, tmpfile, mkstemp) do not pass through
- * here; libxlsxwriter's zip is reached through its fopen64, fwrite and fclose.
+ * here; libxlsxwriter's zip is reached through its fopen64, fwrite and fclose. With several
+ * workers, which call is the Nth depends on how the threads ran: each run still fails one call.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -24,8 +25,10 @@
 enum op { OP_OPEN, OP_FOPEN, OP_WRITE, OP_FSYNC, OP_RENAME, OP_CLOSE, NOPS };
 static const char *const op_names[NOPS] = {"open", "fopen", "write", "fsync", "rename", "close"};
 
+/* The agent's workers make calls from several threads: counts are atomic, busy per thread. */
 static unsigned long counts[NOPS];
-static int target = -1, fired, armed, busy, fault_errno = EIO;
+static int target = -1, fired, armed, fault_errno = EIO;
+static __thread int busy;
 static unsigned long fault_at;
 static const char *dir, *arm, *report;
 static size_t dirlen;
@@ -77,7 +80,7 @@ at_under_dir(int dfd, const char *path)
 	return under_dir(buf);
 }
 
-static int last_fd = -1; /* for FAULT_DEBUG's message */
+static __thread int last_fd = -1; /* for FAULT_DEBUG's message */
 
 static int
 fd_under_dir(int fd)
@@ -90,11 +93,10 @@ fd_under_dir(int fd)
 static int
 hit(enum op op, int ours)
 {
-	if (busy || !armed || !ours)
+	if (busy || !__atomic_load_n(&armed, __ATOMIC_SEQ_CST) || !ours)
 		return 0;
-	counts[op]++;
-	if ((int)op == target && counts[op] == fault_at) {
-		fired = 1;
+	if (__atomic_add_fetch(&counts[op], 1, __ATOMIC_SEQ_CST) == fault_at && (int)op == target) {
+		__atomic_store_n(&fired, 1, __ATOMIC_SEQ_CST);
 		if (getenv("FAULT_DEBUG") != NULL) {
 			char link[64], buf[4096];
 			ssize_t n;
@@ -115,7 +117,7 @@ static void
 arm_on(const char *newpath)
 {
 	if (!armed && newpath != NULL && strstr(newpath, arm) != NULL)
-		armed = 1;
+		__atomic_store_n(&armed, 1, __ATOMIC_SEQ_CST);
 }
 
 #define REAL(name) ((__typeof__(&name))dlsym(RTLD_NEXT, #name))

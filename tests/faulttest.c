@@ -123,11 +123,11 @@ new_case(const char *cdir)
 	cfg = pathf("%s/formagent.yaml", cdir);
 	text = pathf("rules: %s/rules\ntemplates: %s/templates\nlanguage: en\nretry_ms: 20\n"
 	             "state_dir: s/state\ntmpdir: s/tmp\naudit: {dir: s/audit}\n"
-	             "print: {soffice: %s/tests/fixtures/office/soffice}\n"
+	             "print: {soffice: %s/tests/fixtures/office/soffice}\n%s"
 	             "spools:\n  - {name: s, inbox: s/inbox, work: s/work, out: s/out, "
 	             "done: s/done, rejected: s/rejected, review: s/review, "
 	             "rules: [transport, transport-scan, transport-office], settle_ms: 0}\n",
-	             src, src, src);
+	             src, src, src, workers_line());
 	spits(cfg, text);
 	free(text);
 	return cfg;

@@ -2325,6 +2325,127 @@ test_large_file_rows_in_parts(void **state)
 	env_free(&e);
 }
 
+/* The seq of the completed record of the input name, or -1. */
+static long long
+completed_seq(struct env *e, const char *name)
+{
+	char *cmd = pathf("cat %s/audit/*.jsonl 2>/dev/null", e->dir), *line = NULL;
+	size_t cap = 0;
+	long long seq = -1;
+	json_t *rec;
+	FILE *fp = popen(cmd, "r");
+
+	free(cmd);
+	while (getline(&line, &cap, fp) != -1) {
+		if ((rec = json_loads(line, 0, NULL)) == NULL)
+			continue;
+		if (strcmp(json_string_value(json_object_get(rec, "event")), "completed") == 0 &&
+		    strcmp(json_string_value(json_object_get(json_object_get(rec, "input"), "name"))
+		               ?: "",
+		           name) == 0)
+			seq = json_integer_value(json_object_get(rec, "seq"));
+		json_decref(rec);
+	}
+	free(line);
+	pclose(fp);
+	return seq;
+}
+
+/*
+ * Three scanned claims dropped just before an export, with two workers: the export is done
+ * while the first scan is still being read, and the scans after it wait for their turn, not it.
+ */
+static void
+test_scans_do_not_hold_up_exports(void **state)
+{
+	char *png = srcpath("tests/samples/scan-transport-0105-00733.png"), *bytes, *tmp, *dst;
+	char name[64];
+	size_t len;
+	struct env e;
+	int i;
+
+	(void)state;
+	env_new(&e, "settle_ms: 0", "workers: 2");
+	env_start(&e, NULL);
+	assert_int_equal(wait_log(&e, "started", 10000), 0);
+	assert_non_null(bytes = slurp(png, &len));
+	bytes = realloc(bytes, len + 1);
+	for (i = 0; i < 3; i++) {
+		/* A byte after the image's end: three different files, read alike. */
+		bytes[len] = (char)('a' + i);
+		snprintf(name, sizeof name, "scan-transport-%d.png", i);
+		tmp = pathf("%s/.%s", e.dir, name);
+		dst = pathf("%s/inbox/%s", e.dir, name);
+		spit(tmp, bytes, len + 1);
+		assert_int_equal(rename(tmp, dst), 0);
+		free(tmp);
+		free(dst);
+	}
+	drop(&e, "tiny-after-scans.csv", "a,b\r\nx,1\r\n");
+	assert_int_equal(wait_count(&e, "done", "tiny-after-scans.csv", 1, 60000), 0);
+	assert_int_equal(wait_count(&e, "review", ".png", 3, 180000), 0);
+	assert_int_equal(env_stop(&e), 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof name, "scan-transport-%d.png", i);
+		assert_true(completed_seq(&e, name) > completed_seq(&e, "tiny-after-scans.csv"));
+	}
+	assert_true(completed_seq(&e, "tiny-after-scans.csv") > 0);
+	assert_log_verifies(&e);
+	free(bytes);
+	free(png);
+	env_free(&e);
+}
+
+/*
+ * The same bytes dropped twice at once under two names, five times, with four workers: each
+ * pair is made once, and its other file refused as the duplicate it is, though both were in
+ * hand together (the tiny rule has no claim key: only the gate tells them apart).
+ */
+static void
+test_same_bytes_at_once(void **state)
+{
+	char *text, *tmp[2], *dst[2], name[2][64];
+	long long produced, dup;
+	struct env e;
+	int k, j;
+
+	(void)state;
+	env_new(&e, "settle_ms: 0", "workers: 4");
+	env_start(&e, NULL);
+	assert_int_equal(wait_log(&e, "started", 10000), 0);
+	for (k = 0; k < 5; k++) {
+		text = pathf("a,b\r\ntwin%d,1\r\n", k);
+		for (j = 0; j < 2; j++) {
+			snprintf(name[j], sizeof name[j], "tiny-twin%d-%c.csv", k, 'a' + j);
+			tmp[j] = pathf("%s/.%s", e.dir, name[j]);
+			dst[j] = pathf("%s/inbox/%s", e.dir, name[j]);
+			spits(tmp[j], text);
+		}
+		for (j = 0; j < 2; j++) {
+			assert_int_equal(rename(tmp[j], dst[j]), 0);
+			free(tmp[j]);
+			free(dst[j]);
+		}
+		free(text);
+	}
+	assert_int_equal(wait_count(&e, "done", ".csv", 5, 60000), 0);
+	assert_int_equal(wait_count(&e, "rejected", ".reason.txt", 5, 60000), 0);
+	assert_int_equal(env_stop(&e), 0);
+	for (k = 0; k < 5; k++) {
+		for (j = 0; j < 2; j++)
+			snprintf(name[j], sizeof name[j], "tiny-twin%d-%c.csv", k, 'a' + j);
+		produced = audit_count(&e, "completed", name[0], "produced") +
+		           audit_count(&e, "completed", name[1], "produced");
+		dup = audit_count(&e, "completed", name[0], "duplicate") +
+		      audit_count(&e, "completed", name[1], "duplicate");
+		assert_int_equal(produced, 1);
+		assert_int_equal(dup, 1);
+	}
+	assert_int_equal(count_in(&e, "out", ".import.csv"), 5);
+	assert_log_verifies(&e);
+	env_free(&e);
+}
+
 int
 main(void)
 {
@@ -2361,7 +2482,12 @@ main(void)
 	    cmocka_unit_test_teardown(test_print_stopped_midway, cleanup),
 	    cmocka_unit_test_teardown(test_print_reload_waits, cleanup),
 	    cmocka_unit_test_teardown(test_large_file_rows_in_parts, cleanup),
+	    cmocka_unit_test_teardown(test_scans_do_not_hold_up_exports, cleanup),
+	    cmocka_unit_test_teardown(test_same_bytes_at_once, cleanup),
 	};
 
+	/* TEST_FILTER=test_name (a glob) runs only those: the whole group takes minutes. */
+	if (getenv("TEST_FILTER") != NULL)
+		cmocka_set_test_filter(getenv("TEST_FILTER"));
 	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);
 }

@@ -58,7 +58,7 @@ test_each_file_once(void **state)
 		assert_int_equal(unlink(p), 0);
 		free(p);
 	}
-	while ((name = watch_ready(w, now_ms())) != NULL) {
+	while ((name = watch_ready(w, now_ms(), NULL, NULL)) != NULL) {
 		assert_int_equal(sscanf(name, "f%d", &k), 1);
 		assert_true(k >= 0 && k < FILES && k % 10 != 0);
 		assert_int_equal(seen[k], 0);
@@ -94,17 +94,17 @@ test_settling_and_ignored(void **state)
 	watch_scan(w, t0);
 	/* Only the CSV is a candidate; seen first at t0 + 1 s, it must hold still for a minute. */
 	assert_int_equal(watch_pending(w), 1);
-	assert_null(watch_ready(w, t0 + 1000));
-	assert_null(watch_ready(w, t0 + 60000));
-	assert_non_null(watch_ready(w, t0 + 61000));
-	assert_string_equal(watch_ready(w, t0 + 61000), "claims.csv");
+	assert_null(watch_ready(w, t0 + 1000, NULL, NULL));
+	assert_null(watch_ready(w, t0 + 60000, NULL, NULL));
+	assert_non_null(watch_ready(w, t0 + 61000, NULL, NULL));
+	assert_string_equal(watch_ready(w, t0 + 61000, NULL, NULL), "claims.csv");
 	/* Written to again: it waits its minute anew. */
 	p = pathf("%s/claims.csv", dir);
 	spits(p, "ab");
 	free(p);
-	assert_null(watch_ready(w, t0 + 61100));
-	assert_null(watch_ready(w, t0 + 121000));
-	assert_non_null(watch_ready(w, t0 + 121100));
+	assert_null(watch_ready(w, t0 + 61100, NULL, NULL));
+	assert_null(watch_ready(w, t0 + 121000, NULL, NULL));
+	assert_non_null(watch_ready(w, t0 + 121100, NULL, NULL));
 	watch_done(w, "claims.csv");
 	watch_done(w, "not a candidate");
 	assert_int_equal(watch_pending(w), 0);

@@ -305,3 +305,15 @@ processes_running(const char *pattern)
 	free(cmd);
 	return n;
 }
+
+const char *
+workers_line(void)
+{
+	static char line[32];
+	const char *n = getenv("WORKERS");
+
+	if (n == NULL || *n == '\0')
+		return "";
+	snprintf(line, sizeof line, "workers: %d\n", atoi(n));
+	return line;
+}

@@ -60,5 +60,10 @@ char *from_cp932(const char *s, size_t len);
  * so the shell that runs pgrep (whose command line holds the pattern) is not counted.
  */
 int processes_running(const char *pattern);
+/*
+ * "workers: N\n" when $WORKERS says N (make crashtest, faulttest and badinput run with 1 and with
+ * several), else "" (the agent's default, the cores). Static storage.
+ */
+const char *workers_line(void);
 
 #endif
