@@ -5,6 +5,7 @@
  */
 #include <getopt.h>
 #include <locale.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -488,7 +489,26 @@ command(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	int rc = command(argc, argv);
+	int rc;
+
+	/*
+	 * Tesseract's OpenMP threads spin while they wait, and compete with the agent's workers:
+	 * six scans took 7.4 s with them and 3.0 s without (bench/README.md). libgomp reads
+	 * OMP_THREAD_LIMIT when it loads, before main(), so the program sets it and starts itself
+	 * again, once; an administrator's own setting stays. Should exec fail, it goes on as it is.
+	 */
+	if (getenv("OMP_THREAD_LIMIT") == NULL && setenv("OMP_THREAD_LIMIT", "1", 1) == 0)
+		execv("/proc/self/exe", argv);
+	/*
+	 * Each form's workbook allocates and frees some hundreds of KiB (zlib's state,
+	 * libxlsxwriter's buffers). glibc gave the top of the heap back to the kernel after every
+	 * one and took it again for the next, and two thirds of a run of forms went to the kernel
+	 * unmapping pages and faulting them in (bench/README.md, "Profile"): freed memory now stays
+	 * for the next form. The peak is the same; only its return is later.
+	 */
+	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+	mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+	rc = command(argc, argv);
 
 	/*
 	 * Tesseract, if a scanned page was read, is released here and not by atexit(): its own
