@@ -90,7 +90,8 @@ struct agent {
 	 * The threads that run the pipeline (intake_work()), each with its own connection to the
 	 * register; and the files that wait for a twin in hand (the same bytes) to end.
 	 */
-	struct workers *pool; /* as many as workers: said at start (a reload keeps them) */
+	struct workers *pool;   /* as many as workers: said at start (a reload keeps them) */
+	struct workers *render; /* as many again, drawing the forms of the files in hand */
 	struct reg **regs;
 	unsigned nregs;
 	struct intake_parked **twins;
@@ -188,7 +189,7 @@ run_job(void *arg, unsigned slot)
 {
 	struct job *j = arg;
 
-	intake_work(j->f, j->a->regs[slot]);
+	intake_work(j->f, j->a->regs[slot], j->a->render);
 }
 
 /* Acts on what intake reports of one file. */
@@ -930,7 +931,8 @@ agent_run(const char *config_path, const struct agent_opts *o)
 	}
 	a.in.reg = a.reg;
 	workbook_threads();
-	if ((a.pool = workers_new((unsigned)a.cfg->workers, ocr_end, &cause)) == NULL) {
+	if ((a.pool = workers_new((unsigned)a.cfg->workers, ocr_end, &cause)) == NULL ||
+	    (a.render = workers_new((unsigned)a.cfg->workers, NULL, &cause)) == NULL) {
 		log_err("cannot start: %s", cause);
 		rc = 1;
 		goto out;
@@ -1002,6 +1004,7 @@ out:
 		drain(&a);
 	drop_prints(&a);
 	workers_free(a.pool); /* before the connections its threads use */
+	workers_free(a.render);
 	for (unsigned k = 0; k < a.nregs; k++)
 		reg_close(a.regs[k]);
 	free(a.regs);

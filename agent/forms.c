@@ -3,6 +3,7 @@
  * claim): their sections name a template, resolved and bound to the rule's fields when the
  * configuration loads, and their writers hand each claim to render.c.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include "outputs.h"
 #include "render.h"
 #include "workbook.h"
+#include "workers.h"
 #include "xmalloc.h"
 
 static const char *const sheet_keys[] = {"template", "name", NULL};
@@ -265,21 +267,100 @@ write_form(const struct outputs *o, const struct template_out *to, const struct 
 	return rc;
 }
 
-/* A form's writer holds nothing between claims: each claim is its own workbook. */
+/*
+ * A file's forms. Each claim is its own workbook, and workbooks share nothing: with render
+ * threads (outputs.render), several are drawn at once while the pipeline maps the next rows,
+ * and each is committed in row order once it and every one before it is drawn. So the names
+ * (a collision's "-2" goes to the later row), the record's list and every byte are a one-thread
+ * run's. A failed drawing fails the file at the next commit, as it would have at its own row.
+ */
+struct drawing {
+	struct form_state *st;
+	struct outfile f;
+	struct mapped m; /* the claim's own copy: the pipeline reuses its own for the next row */
+	int64_t day;
+	int rc;
+	char *cause;
+	int done;
+};
+
+struct form_state {
+	const struct rule_output *ro;
+	const struct outputs *o;
+	struct drawing **q; /* drawn or being drawn, oldest first */
+	size_t n, cap, ahead;
+	pthread_mutex_t lock;
+	pthread_cond_t drawn;
+};
+
 static void *
 form_open(struct outputs *o, const struct rule_output *ro)
 {
-	(void)o;
-	return (void *)ro;
+	struct form_state *st = xcalloc(1, sizeof *st);
+
+	st->ro = ro;
+	st->o = o;
+	/* Enough drawings ahead to keep every thread busy while the oldest is committed. */
+	st->ahead = o->render != NULL ? 2 * (size_t)workers_count(o->render) : 0;
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->drawn, NULL);
+	return st;
+}
+
+/* On a render thread. */
+static void
+draw(void *arg, unsigned slot)
+{
+	struct drawing *d = arg;
+	struct form_state *st = d->st;
+	char *cause = NULL;
+	int rc;
+
+	(void)slot;
+	rc = write_form(st->o, st->ro->conf, &d->m, d->f.tmppath, d->day, &cause);
+	pthread_mutex_lock(&st->lock);
+	d->rc = rc;
+	d->cause = cause;
+	d->done = 1;
+	pthread_cond_broadcast(&st->drawn);
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* Waits for the oldest drawing; commits it with keep, else removes it. 0, or -1 with *cause. */
+static int
+settle_oldest(struct form_state *st, struct outputs *o, int keep, char **cause)
+{
+	struct drawing *d = st->q[0];
+	int rc = 0;
+
+	pthread_mutex_lock(&st->lock);
+	while (!d->done)
+		pthread_cond_wait(&st->drawn, &st->lock);
+	pthread_mutex_unlock(&st->lock);
+	memmove(st->q, st->q + 1, --st->n * sizeof *st->q);
+	if (keep && d->rc == 0)
+		rc = outputs_commit(o, &o->out, &d->f, cause);
+	else {
+		out_abort(&d->f);
+		if (keep) {
+			*cause = d->cause;
+			d->cause = NULL;
+			rc = -1;
+		}
+	}
+	mapped_free(&d->m);
+	free(d->cause);
+	free(d);
+	return rc;
 }
 
 static int
 form_row(void *state, struct outputs *o, const struct mapped *m, char **cause)
 {
-	const struct rule_output *ro = state;
-	int64_t day = created_day(m);
+	struct form_state *st = state;
+	struct drawing *d;
 	struct outfile f;
-	char *name = outputs_name(&ro->name, m);
+	char *name = outputs_name(&st->ro->name, m);
 	int rc = outputs_begin(&o->out, name, &f, cause);
 
 	free(name);
@@ -287,26 +368,67 @@ form_row(void *state, struct outputs *o, const struct mapped *m, char **cause)
 		return -1;
 	close(f.fd);
 	f.fd = -1;
-	if (write_form(o, ro->conf, m, f.tmppath, day, cause) == -1) {
-		out_abort(&f);
-		return -1;
+	if (o->render == NULL) {
+		if (write_form(o, st->ro->conf, m, f.tmppath, created_day(m), cause) == -1) {
+			out_abort(&f);
+			return -1;
+		}
+		return outputs_commit(o, &o->out, &f, cause);
 	}
-	return outputs_commit(o, &o->out, &f, cause);
+	d = xcalloc(1, sizeof *d);
+	d->st = st;
+	d->f = f;
+	d->day = created_day(m);
+	mapped_copy(&d->m, m);
+	xgrow(&st->q, &st->cap, st->n, sizeof *st->q);
+	st->q[st->n++] = d;
+	workers_run(o->render, draw, d);
+	while (st->n > st->ahead)
+		if (settle_oldest(st, o, 1, cause) == -1)
+			return -1;
+	return 0;
 }
 
-static int
-form_close(void *state, struct outputs *o, char **cause)
+static void
+form_free(struct form_state *st)
 {
-	(void)state;
-	(void)o;
-	(void)cause;
-	return 0;
+	pthread_cond_destroy(&st->drawn);
+	pthread_mutex_destroy(&st->lock);
+	free(st->q);
+	free(st);
 }
 
 static void
 form_abort(void *state)
 {
-	(void)state;
+	struct form_state *st = state;
+
+	while (st->n > 0)
+		settle_oldest(st, NULL, 0, NULL);
+	form_free(st);
+}
+
+static int
+form_flush(void *state, struct outputs *o, char **cause)
+{
+	struct form_state *st = state;
+
+	while (st->n > 0)
+		if (settle_oldest(st, o, 1, cause) == -1)
+			return -1; /* the rest are removed by form_abort() */
+	return 0;
+}
+
+static int
+form_close(void *state, struct outputs *o, char **cause)
+{
+	int rc = form_flush(state, o, cause);
+
+	if (rc == 0)
+		form_free(state);
+	else
+		form_abort(state);
+	return rc;
 }
 
 /* One file's ledger: opened with its first claim, whose fields may name it. */
@@ -436,6 +558,7 @@ const struct output_kind form_kind = {
     .row = form_row,
     .close = form_close,
     .abort = form_abort,
+    .flush = form_flush,
 };
 
 const struct output_kind ledger_kind = {

@@ -306,7 +306,7 @@ gate(struct intake *in, struct intake_parked *f, struct intake_result *r)
 }
 
 void
-intake_work(struct intake_parked *f, struct reg *reg)
+intake_work(struct intake_parked *f, struct reg *reg, struct workers *render)
 {
 	struct intake *in = f->in;
 	struct intake_result *r = &f->worked;
@@ -325,6 +325,7 @@ intake_work(struct intake_parked *f, struct reg *reg)
 	o.claim = f->claim;
 	o.office = in->office;
 	o.print_later = 1;
+	o.render = render;
 	/*
 	 * The file's claims are looked up and entered in one transaction of the register, begun
 	 * at its first claim: the reading before (a scan's OCR) holds up no other file.

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "outcome.h"
 
+struct workers;
 struct recorder;
 
 struct intake {
@@ -82,9 +83,10 @@ void intake_regate(struct intake *in, struct intake_parked *f, struct intake_res
 /*
  * The pipeline and the register's commit for a file through the gate, on any thread: it touches
  * nothing of in but what does not change while files are in hand (the configuration), and the
- * register connection reg, which is this thread's alone. Then intake_worked().
+ * register connection reg, which is this thread's alone. Its forms are drawn on render (NULL:
+ * in turn). Then intake_worked().
  */
-void intake_work(struct intake_parked *f, struct reg *reg);
+void intake_work(struct intake_parked *f, struct reg *reg, struct workers *render);
 /*
  * On the recording thread, after intake_work(): the completed record and the move, or the file
  * parked for its PDF (INTAKE_PRINTING), or how it ended otherwise. Frees f unless parked.

@@ -25,6 +25,8 @@
 #include "status.h"
 #include "record.h"
 #include "register.h"
+#include "workbook.h"
+#include "workers.h"
 #include "xmalloc.h"
 
 #ifndef FORMAGENT_VERSION
@@ -311,6 +313,16 @@ cmd_process(int argc, char **argv)
 	o.trial = 1;
 	/* A rule's print PDF is waited for here: process has nothing else to do meanwhile. */
 	o.office = o.dry_run ? NULL : print_office(c);
+	/* The forms of a file are drawn as the agent draws them: on workers threads at once. */
+	workbook_threads();
+	if (!o.dry_run && (o.render = workers_new((unsigned)c->workers, NULL, &cause)) == NULL) {
+		fprintf(stderr, "formagent: process: %s\n", cause);
+		free(cause);
+		office_free(o.office);
+		reg_close(reg);
+		config_free(c);
+		return 2;
+	}
 	if ((sp = spool_for(c, o.rule)) != NULL)
 		ao.max_bytes = sp->max_bytes;
 	for (i = optind; i < argc; i++) {
@@ -318,6 +330,7 @@ cmd_process(int argc, char **argv)
 		if (!o.dry_run && spool_mkdirs(out, &cause) == -1) {
 			fprintf(stderr, "formagent: %s\n", cause);
 			free(cause);
+			workers_free(o.render);
 			office_free(o.office);
 			reg_close(reg);
 			config_free(c);
@@ -352,6 +365,7 @@ cmd_process(int argc, char **argv)
 		}
 		file_result_free(&res);
 	}
+	workers_free(o.render);
 	office_free(o.office);
 	reg_close(reg);
 	config_free(c);

@@ -66,10 +66,14 @@ outputs_row(struct outputs *o, const struct mapped *m, char **cause)
 int
 outputs_close(struct outputs *o, char **cause)
 {
-	size_t i;
+	size_t i, n = o->r != NULL && o->state != NULL ? o->r->noutputs : 0;
 	void *st;
 
-	for (i = o->r != NULL && o->state != NULL ? o->r->noutputs : 0; i > 0; i--) {
+	for (i = 0; i < n; i++)
+		if ((st = o->state[i]) != NULL && o->r->outputs[i].kind->flush != NULL &&
+		    o->r->outputs[i].kind->flush(st, o, cause) == -1)
+			return -1;
+	for (i = n; i > 0; i--) {
 		if ((st = o->state[i - 1]) == NULL)
 			continue;
 		o->state[i - 1] = NULL;

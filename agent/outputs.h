@@ -23,6 +23,7 @@
 #include "template.h"
 #include "yamldoc.h"
 
+struct workers;
 struct mapped;
 struct outputs;
 
@@ -69,6 +70,11 @@ struct output_kind {
 	int (*row)(void *state, struct outputs *o, const struct mapped *m, char **cause);
 	int (*close)(void *state, struct outputs *o, char **cause);
 	void (*abort)(void *state);
+	/*
+	 * Commits what row() left to commit later (forms drawn on other threads), before any kind
+	 * closes: the outputs stay listed in a one-thread run's order. May be NULL.
+	 */
+	int (*flush)(void *state, struct outputs *o, char **cause);
 };
 
 /* The kinds, in the order a claim goes through them; NULL-terminated. */
@@ -111,6 +117,8 @@ struct outputs {
 	/* With office: the conversion is left to the caller, in print; else it is waited for. */
 	int print_later;
 	struct print_job *print;
+	/* Threads that draw forms, several at once (forms.c), or NULL: one at a time, in turn. */
+	struct workers *render;
 	struct output *list; /* committed, in order */
 	size_t n;
 };

@@ -601,6 +601,7 @@ pipeline_file(const struct config *c, const struct admitted *in, const struct pi
 	outputs_init(&run.out, o->out_dir, o->reject_dir, o->review_dir, o->tmpdir, run.base);
 	run.out.office = o->dry_run ? NULL : o->office;
 	run.out.print_later = o->print_later;
+	run.out.render = o->dry_run ? NULL : o->render;
 	clock_gettime(CLOCK_MONOTONIC, &run.progress.t0);
 	run.progress.tlast = run.progress.t0;
 	res->size = in->size;

@@ -20,6 +20,7 @@
 
 #define PIPELINE_MAX_BYTES (64LL * 1024 * 1024)
 
+struct workers;
 struct mapped;
 struct rowset;
 
@@ -58,6 +59,8 @@ struct pipeline_opts {
 	struct office *office;
 	int print_later;
 	const char *claim; /* this file's claim id, or NULL */
+	/* Threads that draw forms several at once (forms.c; borrowed), or NULL. */
+	struct workers *render;
 };
 
 /* A value a clerk put right in a correction file (NAME.fix.txt), as the audit log keeps it. */

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <xlsxwriter.h>
 
 #include <unicode/uchar.h>
@@ -16,6 +17,22 @@
 #include "utf8.h"
 #include "xlsxcheck.h"
 #include "xmalloc.h"
+
+/*
+ * libxlsxwriter 1.1 writes a workbook's dates (docProps/core.xml) through gmtime(), whose result
+ * glibc keeps in one buffer for every thread: two forms closed at once on two workers swapped
+ * their created dates. The dynamic linker gives libxlsxwriter this definition before glibc's,
+ * and it keeps one buffer per thread (test_e2e's test_forms_drawn_at_once caught the swap).
+ * helgrind also names libxlsxwriter's scratch-file namer (tmpfileplus: an unlocked seed for
+ * rand()); that race is benign, since a name taken twice fails O_EXCL and is drawn again.
+ */
+struct tm *
+gmtime(const time_t *t)
+{
+	static __thread struct tm tm;
+
+	return gmtime_r(t, &tm);
+}
 
 /* A fixed date for workbooks whose rule names no creation date: still reproducible. */
 #define DEFAULT_CREATED ((time_t)946684800) /* 2000-01-01T00:00:00Z */

@@ -19,6 +19,7 @@ struct job {
 	void (*fn)(void *arg, unsigned slot);
 	void *arg;
 	int heavy;
+	int detached; /* workers_run(): its end is fn's to tell */
 };
 
 struct queue {
@@ -98,6 +99,8 @@ run(void *p)
 			/* A heavy job waiting for this one's place may go now. */
 			pthread_cond_broadcast(&w->work);
 		}
+		if (j.detached)
+			continue;
 		push(&w->ended, j);
 		/* Only fails when the counter would overflow: it is read far sooner. */
 		if (write(w->efd, &one, sizeof one) == -1)
@@ -179,11 +182,22 @@ workers_count(const struct workers *w)
 void
 workers_submit(struct workers *w, void (*fn)(void *arg, unsigned slot), void *arg, int heavy)
 {
-	struct job j = {fn, arg, heavy};
+	struct job j = {fn, arg, heavy, 0};
 
 	pthread_mutex_lock(&w->lock);
 	push(heavy ? &w->heavy : &w->light, j);
 	w->pending++;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
+workers_run(struct workers *w, void (*fn)(void *arg, unsigned slot), void *arg)
+{
+	struct job j = {fn, arg, 0, 1};
+
+	pthread_mutex_lock(&w->lock);
+	push(&w->light, j);
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->lock);
 }

@@ -29,6 +29,13 @@ void workers_free(struct workers *w);
 unsigned workers_count(const struct workers *w);
 /* Queues fn(arg, slot) to run on a thread; slot (0 .. n-1) names the thread, for its own state. */
 void workers_submit(struct workers *w, void (*fn)(void *arg, unsigned slot), void *arg, int heavy);
+/*
+ * Queues fn(arg, slot) as a light job whose end fn itself makes known (a condition variable of
+ * the caller's): it never comes back through workers_done() and is never pending. For drawing a
+ * file's forms, on a pool of its own (a pool whose jobs wait for its own jobs could deadlock),
+ * never used with workers_unstart().
+ */
+void workers_run(struct workers *w, void (*fn)(void *arg, unsigned slot), void *arg);
 /* Readable while an ended job waits for workers_done(). */
 int workers_fd(const struct workers *w);
 /* An ended job's arg, in the order they ended, or NULL when none has ended. */

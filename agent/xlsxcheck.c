@@ -160,7 +160,7 @@ xlsx_is_xml(const char *name)
 static int
 check_part(unzFile zf, const char *name, int decl, const char **why)
 {
-	static char buf[65536];
+	char buf[65536]; /* one per call: workers check workbooks at once */
 	xmlSAXHandler sax;
 	xmlParserCtxtPtr ctx = NULL;
 	int n, bad = 0, rc, first = 1;

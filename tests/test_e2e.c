@@ -1126,11 +1126,85 @@ test_print_too_many(void **state)
 	free(dir);
 }
 
+/*
+ * A file's forms drawn on four threads at once are the very bytes one thread draws, written in
+ * the same order under the same names: each claim's own dates inside it (libxlsxwriter's
+ * gmtime() shared one buffer between threads until render.c gave it one each).
+ */
+static void
+test_forms_drawn_at_once(void **state)
+{
+	char *dir = tmpdir_new(), *in = path2(dir, "transport-many.csv"), *text, *cfg[2], *out[2];
+	char *listed[2], line[256], *a, *b, *p, *q;
+	struct buf csv = {0};
+	size_t la, lb;
+	int i, n, k;
+
+	(void)state;
+	text =
+	    (char *)"ケース番号,世帯主氏名,フリガナ,対象者氏名,扶助種別,申請日,通院日,医療機関名,"
+	            "経路,交通機関,片道運賃,往復回数,支給額,担当CW,備考\r\n";
+	buf_add(&csv, text, strlen(text));
+	for (i = 1; i <= 300; i++) {
+		n = snprintf(line, sizeof line,
+		             "0103-%05d,a,a,清田 陽菜,通院移送費,R6.5.%d,R6.4.%d,東区病院,x,地下鉄,"
+		             "250,4,2000,山田,\r\n",
+		             i, 1 + i % 28, 1 + i % 30);
+		buf_add(&csv, line, (size_t)n);
+	}
+	spit(in, csv.p, csv.len);
+	free(csv.p);
+	text = slurp(config, NULL);
+	for (k = 0; k < 2; k++) {
+		cfg[k] = pathf("%s/w%d.yaml", config_dir, k);
+		p = pathf("%sworkers: %d\n", text, k == 0 ? 1 : 4);
+		spits(cfg[k], p);
+		free(p);
+		out[k] = pathf("%s/out%d", dir, k);
+		assert_int_equal(run_agent(NULL, &listed[k], NULL,
+		                           "process -c '%s' --out '%s' '%s'", cfg[k], out[k], in),
+		                 0);
+	}
+	free(text);
+	/* "wrote NAME" lines: the same names, in the same order. */
+	assert_string_equal(listed[0], listed[1]);
+	assert_int_equal(count_files(out[0], ".xlsx"), 301);
+	for (p = strstr(listed[0], "wrote "); p != NULL; p = strstr(p + 1, "wrote ")) {
+		q = strchr(p, '\n');
+		text = strndup(p + 6, (size_t)(q - p - 6));
+		a = pathf("%s/%s", out[0], text);
+		b = pathf("%s/%s", out[1], text);
+		free(text);
+		text = slurp(a, &la);
+		{
+			char *t2 = slurp(b, &lb);
+
+			assert_non_null(text);
+			assert_non_null(t2);
+			if (la != lb || memcmp(text, t2, la) != 0)
+				fail_msg("%s and %s differ", a, b);
+			free(t2);
+		}
+		free(text);
+		free(a);
+		free(b);
+	}
+	for (k = 0; k < 2; k++) {
+		free(cfg[k]);
+		free(out[k]);
+		free(listed[k]);
+	}
+	free(in);
+	rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_transport_sample),
+	    cmocka_unit_test(test_forms_drawn_at_once),
 	    cmocka_unit_test(test_household_sample),
 	    cmocka_unit_test(test_utf8_same_bytes),
 	    cmocka_unit_test(test_rerun_is_idempotent),
@@ -1154,5 +1228,8 @@ main(void)
 	    cmocka_unit_test(test_print_too_many),
 	};
 
+	/* TEST_FILTER=test_name (a glob) runs only those. */
+	if (getenv("TEST_FILTER") != NULL)
+		cmocka_set_test_filter(getenv("TEST_FILTER"));
 	return cmocka_run_group_tests_name("e2e", tests, setup, teardown);
 }
