@@ -929,7 +929,6 @@ agent_run(const char *config_path, const struct agent_opts *o)
 		rc = 1;
 		goto out;
 	}
-	a.in.reg = a.reg;
 	workbook_threads();
 	if ((a.pool = workers_new((unsigned)a.cfg->workers, ocr_end, &cause)) == NULL ||
 	    (a.render = workers_new((unsigned)a.cfg->workers, NULL, &cause)) == NULL) {
@@ -1003,6 +1002,7 @@ out:
 	if (a.pool != NULL)
 		drain(&a);
 	drop_prints(&a);
+	free(a.in.held); /* every file in hand was let go by now */
 	workers_free(a.pool); /* before the connections its threads use */
 	workers_free(a.render);
 	for (unsigned k = 0; k < a.nregs; k++)

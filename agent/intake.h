@@ -22,8 +22,9 @@
 #include "config.h"
 #include "outcome.h"
 
-struct workers;
 struct recorder;
+struct reg;
+struct workers;
 
 struct intake {
 	const struct config *cfg;
@@ -32,7 +33,6 @@ struct intake {
 	unsigned long seq;    /* claims taken by this process */
 	/* The pipeline's stop request (see pipeline_opts.stop), or NULL. */
 	const volatile sig_atomic_t *stop;
-	struct reg *reg; /* the claims register */
 	/* LibreOffice for the rules' print outputs, or NULL when none prints. */
 	struct office *office;
 	/* The files in hand, from their claim to their end (intake_holds()). */
