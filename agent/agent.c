@@ -1002,7 +1002,7 @@ out:
 	if (a.pool != NULL)
 		drain(&a);
 	drop_prints(&a);
-	free(a.in.held); /* every file in hand was let go by now */
+	free(a.in.held);      /* every file in hand was let go by now */
 	workers_free(a.pool); /* before the connections its threads use */
 	workers_free(a.render);
 	for (unsigned k = 0; k < a.nregs; k++)
