@@ -198,6 +198,12 @@ after(struct agent *a, const struct spool *sp, struct intake_result *r)
 {
 	struct job *j;
 
+	/* Stopping: a file not started yet stays in work/, finished at the next start. */
+	if (a->stopping && (r->next == INTAKE_WORK || r->next == INTAKE_TWIN)) {
+		intake_parked_free(r->parked);
+		r->parked = NULL;
+		r->next = INTAKE_STOPPED;
+	}
 	switch (r->next) {
 	case INTAKE_WORK:
 		j = xmalloc(sizeof *j);
@@ -215,7 +221,8 @@ after(struct agent *a, const struct spool *sp, struct intake_result *r)
 		xgrow(&a->printq, &a->capprint, a->nprint, sizeof *a->printq);
 		a->printq[a->nprint++] = r->parked;
 		r->parked = NULL;
-		start_print(a);
+		if (!a->stopping) /* else it waits in work/ for the next start (drop_prints()) */
+			start_print(a);
 		break;
 	case INTAKE_DONE:
 		status_note(a->status, sp->name, r->name, outcome_name(r->outcome));
