@@ -89,8 +89,8 @@ audit_files(const char *dir, size_t *n)
 	return v;
 }
 
-static void
-files_free(char **v, size_t n)
+void
+audit_files_free(char **v, size_t n)
 {
 	size_t i;
 
@@ -324,7 +324,7 @@ int
 audit_keep_head(struct audit *a, const char *path, const char *key_file, char **cause)
 {
 	char line[HASH_HEX + 32], *msg = NULL, **files;
-	size_t len = 0, n, i;
+	size_t len = 0, n;
 	FILE *fp, *out;
 	int rc;
 
@@ -351,9 +351,7 @@ audit_keep_head(struct audit *a, const char *path, const char *key_file, char **
 	out = open_memstream(&msg, &len);
 	rc = audit_verify(files, n, line, key_file, 0, out);
 	fclose(out);
-	for (i = 0; i < n; i++)
-		free(files[i]);
-	free(files);
+	audit_files_free(files, n);
 	if (rc != 0) {
 		/* The kept head stays as it is until an administrator removes it: still held then.
 		 */
@@ -400,10 +398,10 @@ audit_open(const char *dir, const char *key_file, char **cause)
 	files = audit_files(dir, &n);
 	for (i = n; i > 0 && a->seq == 0; i--)
 		if (load_file(a, files[i - 1], i == n, cause) == -1) {
-			files_free(files, n);
+			audit_files_free(files, n);
 			goto fail;
 		}
-	files_free(files, n);
+	audit_files_free(files, n);
 	return a;
 fail:
 	audit_close(a);

@@ -66,8 +66,10 @@ int audit_each(char *const *files, size_t n, int (*fn)(void *ctx, json_t *rec), 
 /* Prints the last record's SEQ:HASH; 0, or 1 when the log is empty or unreadable. */
 int audit_head(char *const *files, size_t n, FILE *out);
 
-/* The log's files in dir, sorted by date; *n gets the count. Caller frees each and the list. */
+/* The log's files in dir, sorted by date; *n gets the count. Free with audit_files_free(). */
 char **audit_files(const char *dir, size_t *n);
+/* Frees audit_files()'s list of n; accepts NULL. */
+void audit_files_free(char **files, size_t n);
 
 /* The current time as RFC 3339 with the local offset: 2024-04-01T09:30:00+09:00. */
 void audit_now(char buf[32]);

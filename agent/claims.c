@@ -308,7 +308,7 @@ rebuild(struct config *c, struct reg *g)
 	struct wants w = {0};
 	const char *claim;
 	json_t *v;
-	size_t n, i;
+	size_t n;
 	char **files = audit_files(c->audit_dir, &n);
 	struct audit *lock = NULL;
 	int rc, ok;
@@ -359,9 +359,7 @@ rebuild(struct config *c, struct reg *g)
 out:
 	audit_close(lock);
 	wants_free(&w);
-	for (i = 0; i < n; i++)
-		free(files[i]);
-	free(files);
+	audit_files_free(files, n);
 	return rc;
 }
 

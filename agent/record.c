@@ -75,14 +75,12 @@ history_load(const char *dir, char **cause)
 {
 	struct history *h = xcalloc(1, sizeof *h);
 	char **files;
-	size_t n, i;
+	size_t n;
 	int rc;
 
 	files = audit_files(dir, &n);
 	rc = audit_each(files, n, take, h);
-	for (i = 0; i < n; i++)
-		free(files[i]);
-	free(files);
+	audit_files_free(files, n);
 	if (rc == -1) {
 		*cause = xasprintf("cannot read the audit log in %s", dir);
 		history_free(h);
@@ -800,7 +798,7 @@ record_each_payment(const char *dir, int (*fn)(void *ctx, const struct paid *p),
                     char **cause)
 {
 	struct payments w = {fn, ctx, 0};
-	size_t n, i;
+	size_t n;
 	char **files = audit_files(dir, &n);
 	int rc;
 
@@ -809,9 +807,7 @@ record_each_payment(const char *dir, int (*fn)(void *ctx, const struct paid *p),
 		return -1;
 	}
 	rc = record_each(files, n, each_paid, &w);
-	for (i = 0; i < n; i++)
-		free(files[i]);
-	free(files);
+	audit_files_free(files, n);
 	if (rc == -1) {
 		*cause = xasprintf("cannot read the audit log in %s", dir);
 		return -1;

@@ -181,7 +181,7 @@ cmd_audit(int argc, char **argv)
 	const char *cfg = NULL, *head = NULL, *key = NULL, *verb;
 	int partial = 0;
 	char **files, *key_owned = NULL;
-	size_t n, i;
+	size_t n;
 	int ch, rc;
 
 	if (argc < 2) {
@@ -264,9 +264,7 @@ cmd_audit(int argc, char **argv)
 		free(cause);
 		rc = 1;
 	}
-	for (i = 0; i < n; i++)
-		free(files[i]);
-	free(files);
+	audit_files_free(files, n);
 	free(key_owned);
 	return rc;
 }

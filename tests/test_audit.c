@@ -503,16 +503,6 @@ test_export(void **state)
 	free(dir);
 }
 
-static void
-files_free(char **files, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(files[i]);
-	free(files);
-}
-
 /* Appends a "rows" record of claim c: part k, rows {"row": first..first+n-1}; adds its text to d.
  */
 static void
@@ -616,7 +606,7 @@ test_rows_in_parts(void **state)
 	append_part(a, "c3", 1, 5, 2, NULL);
 	append_completed(a, "c3", 2, &d);
 	audit_close(a);
-	files_free(files, nf);
+	audit_files_free(files, nf);
 	files = audit_files(dir, &nf);
 	fp = open_memstream(&out, &len);
 	assert_int_equal(audit_verify(files, nf, NULL, NULL, 0, fp), 0);
@@ -634,7 +624,7 @@ test_rows_in_parts(void **state)
 	assert_int_equal(record_each(files, nf, see, &s), 0);
 	assert_int_equal(s.completed, 3);
 	assert_int_equal(s.rows, 0); /* c3's: none, rather than some */
-	files_free(files, nf);
+	audit_files_free(files, nf);
 	free(d.p);
 	rmtree(dir);
 	free(dir);

@@ -1085,6 +1085,32 @@ test_print_pdf(void **state)
 }
 
 /*
+ * A transport export of n claims (case numbers 0103-00001 on) at path; with spread, their dates
+ * differ from row to row (each form's created date is its claim's).
+ */
+static void
+many_claims(const char *path, int n, int spread)
+{
+	const char *head = "ケース番号,世帯主氏名,フリガナ,対象者氏名,扶助種別,申請日,通院日,"
+	                   "医療機関名,経路,交通機関,片道運賃,往復回数,支給額,担当CW,備考\r\n";
+	struct buf b = {0};
+	char line[256];
+	int i, len;
+
+	buf_add(&b, head, strlen(head));
+	for (i = 1; i <= n; i++) {
+		len = snprintf(
+		    line, sizeof line,
+		    "0103-%05d,a,a,清田 陽菜,通院移送費,R6.5.%d,R6.%d.%d,東区病院,x,地下鉄,"
+		    "250,4,2000,山田,\r\n",
+		    i, spread ? 1 + i % 28 : 2, spread ? 4 : 5, spread ? 1 + i % 30 : 1);
+		buf_add(&b, line, (size_t)len);
+	}
+	spit(path, b.p, b.len);
+	free(b.p);
+}
+
+/*
  * A file of more claims than one PDF holds: its forms are all made, and instead of a PDF a note
  * says why there is none.
  */
@@ -1093,24 +1119,9 @@ test_print_too_many(void **state)
 {
 	char *dir = tmpdir_new(), *in = path2(dir, "transport-many.csv"), *out = path2(dir, "out");
 	char *note = path2(out, "transport-many.csv.print-failed.txt"), *text;
-	struct buf b = {0};
-	char line[256];
-	int i, n;
 
 	(void)state;
-	text =
-	    (char *)"ケース番号,世帯主氏名,フリガナ,対象者氏名,扶助種別,申請日,通院日,医療機関名,"
-	            "経路,交通機関,片道運賃,往復回数,支給額,担当CW,備考\r\n";
-	buf_add(&b, text, strlen(text));
-	for (i = 1; i <= 1001; i++) {
-		n = snprintf(line, sizeof line,
-		             "0103-%05d,a,a,清田 陽菜,通院移送費,R6.5.2,R6.5.1,東区病院,x,地下鉄,"
-		             "250,4,2000,山田,\r\n",
-		             i);
-		buf_add(&b, line, (size_t)n);
-	}
-	spit(in, b.p, b.len);
-	free(b.p);
+	many_claims(in, 1001, 0);
 	assert_int_equal(
 	    run_agent(NULL, NULL, NULL, "process -c '%s' --out '%s' '%s'", config, out, in), 0);
 	assert_int_equal(count_files(out, "-2024-05-01.xlsx"), 1001);
@@ -1135,25 +1146,12 @@ static void
 test_forms_drawn_at_once(void **state)
 {
 	char *dir = tmpdir_new(), *in = path2(dir, "transport-many.csv"), *text, *cfg[2], *out[2];
-	char *listed[2], line[256], *a, *b, *p, *q;
-	struct buf csv = {0};
+	char *listed[2], *a, *b, *p, *q;
 	size_t la, lb;
-	int i, n, k;
+	int k;
 
 	(void)state;
-	text =
-	    (char *)"ケース番号,世帯主氏名,フリガナ,対象者氏名,扶助種別,申請日,通院日,医療機関名,"
-	            "経路,交通機関,片道運賃,往復回数,支給額,担当CW,備考\r\n";
-	buf_add(&csv, text, strlen(text));
-	for (i = 1; i <= 300; i++) {
-		n = snprintf(line, sizeof line,
-		             "0103-%05d,a,a,清田 陽菜,通院移送費,R6.5.%d,R6.4.%d,東区病院,x,地下鉄,"
-		             "250,4,2000,山田,\r\n",
-		             i, 1 + i % 28, 1 + i % 30);
-		buf_add(&csv, line, (size_t)n);
-	}
-	spit(in, csv.p, csv.len);
-	free(csv.p);
+	many_claims(in, 300, 1);
 	text = slurp(config, NULL);
 	for (k = 0; k < 2; k++) {
 		cfg[k] = pathf("%s/w%d.yaml", config_dir, k);
