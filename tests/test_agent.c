@@ -2212,7 +2212,8 @@ test_print_reload_waits(void **state)
 /*
  * A file of 2,500 rows: its rows go in three "rows" records just before its completed record,
  * which names their count and digest, so no line of the log holds them all. audit verify checks
- * them, audit show gives the completed record every row, and the register rebuilt from the log
+ * them, audit show gives the completed record every row, audit export counts every claim, and
+ * the register rebuilt from the log
  * holds every claim: the same claims dropped again in another file pay nothing.
  */
 static void
@@ -2224,6 +2225,7 @@ test_large_file_rows_in_parts(void **state)
 	size_t cap = 0, longest = 0;
 	ssize_t len;
 	json_t *rec, *rows, *parts = json_array();
+	struct xcell c;
 	FILE *fp;
 	int i, n, log_only, reg_only, completed = 0;
 	struct env e;
@@ -2299,6 +2301,14 @@ test_large_file_rows_in_parts(void **state)
 	                    "k2499");
 	json_decref(rec);
 	free(out);
+	/* audit export counts them all too: 2,500 claims on the day's totals sheet. */
+	p = pathf("%s/audit.xlsx", e.dir);
+	assert_int_equal(run_agent(NULL, NULL, NULL, "audit export --xlsx '%s' -c '%s'", p, e.cfg),
+	                 0);
+	assert_int_equal(xlsx_sheet_cell(p, 3, "D2", &c), 0);
+	assert_true(c.num == 2500);
+	xcell_clear(&c);
+	free(p);
 
 	/* The register made again from the log alone holds all 2,500. */
 	assert_int_equal(run_agent(NULL, NULL, NULL, "claims rebuild -c '%s'", e.cfg), 0);
