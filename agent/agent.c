@@ -96,6 +96,7 @@ struct agent {
 	unsigned nregs;
 	struct intake_parked **twins;
 	size_t ntwins, captwins;
+	int resume_more; /* files left in work/ wait for room (resume_work()) */
 };
 
 /* A file handed to a worker thread. */
@@ -415,6 +416,20 @@ by_name(const void *x, const void *y)
 }
 
 /*
+ * Whether a file of this name may be claimed now: each lane (scans, the rest) holds at most
+ * twice as many files as there are workers, so a burst is claimed as the workers can take it
+ * (each file in hand holds a descriptor), and scans waiting never keep an export out.
+ */
+static int
+room_for(void *ctx, const char *name)
+{
+	struct agent *a = ctx;
+
+	return intake_held_working(&a->in, intake_heavy(&a->in, name)) <
+	       2 * (size_t)workers_count(a->pool);
+}
+
+/*
  * Finishes whatever an earlier run on this host left in work/, oldest claim first; after a
  * suspension, what the failed write left there, but not the files in hand (with a worker, or
  * waiting for their PDFs or a twin).
@@ -442,7 +457,10 @@ resume_work(struct agent *a)
 		closedir(dp);
 		qsort(names, n, sizeof *names, by_name);
 		for (k = 0; k < n; k++) {
-			if (!a->suspended && !a->stopping)
+			/* Many left there (files waiting for PDFs, say): the rest as room comes. */
+			if (!a->suspended && !a->stopping && !room_for(a, intake_name_of(names[k])))
+				a->resume_more = 1;
+			else if (!a->suspended && !a->stopping)
 				work(a, sp, names[k], 1);
 			free(names[k]);
 		}
@@ -592,20 +610,6 @@ handle_inotify(struct agent *a)
 					break;
 		}
 	}
-}
-
-/*
- * Whether a file of this name may be claimed now: each lane (scans, the rest) holds at most
- * twice as many files as there are workers, so a burst is claimed as the workers can take it
- * (each file in hand holds a descriptor), and scans waiting never keep an export out.
- */
-static int
-room_for(void *ctx, const char *name)
-{
-	struct agent *a = ctx;
-
-	return intake_held_working(&a->in, intake_heavy(&a->in, name)) <
-	       2 * (size_t)workers_count(a->pool);
 }
 
 /* Takes every settled file there is room for, one at a time, minding signals between files. */
@@ -872,6 +876,10 @@ loop(struct agent *a)
 			handle_inotify(a);
 		if (n > 0 && (pfd[2].revents & POLLIN))
 			take_worked(a);
+		if (a->resume_more && !a->suspended && !a->stopping) {
+			a->resume_more = 0;
+			resume_work(a);
+		}
 		step_print(a);
 		take_signals(a);
 	}

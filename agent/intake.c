@@ -42,9 +42,8 @@ suspend(struct intake_result *r, char *cause, int log_failed)
 	r->log_failed = log_failed;
 }
 
-/* The original name of a work file: the part after the claim id. */
-static const char *
-work_name_of(const char *wname)
+const char *
+intake_name_of(const char *wname)
 {
 	const char *dot = strchr(wname, '.');
 
@@ -217,7 +216,7 @@ parked_new(struct intake *in, const struct spool *sp, const char *wname)
 	hold(in, f);
 	f->sp = sp;
 	f->wname = xstrdup(wname);
-	f->name = work_name_of(f->wname);
+	f->name = intake_name_of(f->wname);
 	f->heavy = intake_heavy(in, f->name);
 	f->claim = intake_claim_of(wname);
 	f->esc = log_escape(f->name, 200);

@@ -123,6 +123,8 @@ void intake_parked_free(struct intake_parked *f);
  * on another host is not ours to finish, and that host finishes its own at its next start.
  */
 int intake_ours(const struct intake *in, const char *wname);
+/* The name a file in work/ ("CLAIM.NAME") had in the inbox: within wname. */
+const char *intake_name_of(const char *wname);
 /* The claim id of a file in work/, named "CLAIM.NAME"; caller frees. */
 char *intake_claim_of(const char *wname);
 

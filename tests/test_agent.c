@@ -2456,6 +2456,44 @@ test_same_bytes_at_once(void **state)
 	env_free(&e);
 }
 
+/*
+ * More files left in work/ by this host than the workers have room for (one worker: two at a
+ * time): each is finished once as room comes, none is left behind, and --once still ends.
+ */
+static void
+test_many_left_in_work(void **state)
+{
+	char *tag = host_tag(), *p, *text;
+	struct env e;
+	int i;
+
+	(void)state;
+	env_new(&e, "settle_ms: 0", "workers: 1");
+	p = pathf("%s/work", e.dir);
+	mkdir(p, 0750);
+	free(p);
+	for (i = 0; i < 10; i++) {
+		p = pathf("%s/work/20261202T000000Z-%s-1-%d.tiny-left-%d.csv", e.dir, tag, i, i);
+		text = pathf("a,b\r\nleft%d,%d\r\n", i, i);
+		spits(p, text);
+		free(text);
+		free(p);
+	}
+	env_start(&e, "--once");
+	assert_int_equal(env_wait(&e, 60000), 0);
+	assert_int_equal(count_in(&e, "work", ""), 0);
+	assert_int_equal(count_in(&e, "done", ".csv"), 10);
+	assert_int_equal(count_in(&e, "out", ".import.csv"), 10);
+	for (i = 0; i < 10; i++) {
+		p = pathf("tiny-left-%d.csv", i);
+		assert_int_equal(audit_count(&e, "completed", p, "produced"), 1);
+		free(p);
+	}
+	assert_log_verifies(&e);
+	free(tag);
+	env_free(&e);
+}
+
 int
 main(void)
 {
@@ -2494,6 +2532,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_large_file_rows_in_parts, cleanup),
 	    cmocka_unit_test_teardown(test_scans_do_not_hold_up_exports, cleanup),
 	    cmocka_unit_test_teardown(test_same_bytes_at_once, cleanup),
+	    cmocka_unit_test_teardown(test_many_left_in_work, cleanup),
 	};
 
 	/* TEST_FILTER=test_name (a glob) runs only those: the whole group takes minutes. */
