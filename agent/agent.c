@@ -1,10 +1,12 @@
 /*
- * The agent's event loop. One loop, one thread: ppoll over the inotify descriptor (and the pidfd
- * of the LibreOffice child making a print PDF), with a timeout from the nearest settle, rescan,
- * retry, conversion or watchdog deadline, and the stop and reload signals let in only while it
- * waits or while a file is in hand. Each settled file goes to intake, which reports how it ended;
- * the agent acts on that report (suspends intake when an output or the log cannot be written,
- * retries later; queues a file that waits for its PDF, and finishes it when the child ends) and
+ * The agent's event loop. One loop thread: ppoll over the inotify descriptor, the workers' eventfd
+ * and the pidfd of the LibreOffice child making a print PDF, with a timeout from the nearest
+ * settle, rescan, retry, conversion or watchdog deadline, and the stop and reload signals let in
+ * only while it waits or while it claims a file. Each settled file is claimed and gated by intake
+ * here, processed on a worker thread (workers.c), and recorded and moved here again, so the audit
+ * log keeps one writer. Intake reports how each step ended; the agent acts on that report
+ * (suspends intake when an output or the log cannot be written, retries later; queues a file
+ * that waits for its PDF or for its twin, and finishes it when the child or the twin ends) and
  * is never called back.
  *
  * Fatal only at start: a bad configuration, an audit log that cannot be opened, a spool folder
@@ -246,8 +248,9 @@ after(struct agent *a, const struct spool *sp, struct intake_result *r)
 }
 
 /*
- * Lets the stop and reload signals in while a file is in hand, so a stop request reaches the
- * pipeline between its rows; the handlers only set flags, and system calls restart.
+ * Claims (or resumes) a file and takes it through the gate, with the stop and reload signals let
+ * in meanwhile (hashing a large file takes a moment); the handlers only set flags, and system
+ * calls restart. The workers read the stop flag between rows.
  */
 static void
 work(struct agent *a, const struct spool *sp, const char *name, int claimed)
