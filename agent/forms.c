@@ -289,9 +289,15 @@ struct form_state {
 	const struct outputs *o;
 	struct drawing **q; /* drawn or being drawn, oldest first */
 	size_t n, cap, ahead;
-	pthread_mutex_t lock;
-	pthread_cond_t drawn;
 };
+
+/*
+ * One lock and one condition for every file's drawings, never destroyed: a file's state goes as
+ * soon as its last drawing is settled, while the thread that drew it may still be leaving the
+ * lock. Each waiter looks at its own drawing's done.
+ */
+static pthread_mutex_t draw_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t drawn = PTHREAD_COND_INITIALIZER;
 
 static void *
 form_open(struct outputs *o, const struct rule_output *ro)
@@ -302,8 +308,6 @@ form_open(struct outputs *o, const struct rule_output *ro)
 	st->o = o;
 	/* Enough drawings ahead to keep every thread busy while the oldest is committed. */
 	st->ahead = o->render != NULL ? 2 * (size_t)workers_count(o->render) : 0;
-	pthread_mutex_init(&st->lock, NULL);
-	pthread_cond_init(&st->drawn, NULL);
 	return st;
 }
 
@@ -318,12 +322,12 @@ draw(void *arg, unsigned slot)
 
 	(void)slot;
 	rc = write_form(st->o, st->ro->conf, &d->m, d->f.tmppath, d->day, &cause);
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(&draw_lock);
 	d->rc = rc;
 	d->cause = cause;
 	d->done = 1;
-	pthread_cond_broadcast(&st->drawn);
-	pthread_mutex_unlock(&st->lock);
+	pthread_cond_broadcast(&drawn);
+	pthread_mutex_unlock(&draw_lock);
 }
 
 /* Waits for the oldest drawing; commits it with keep, else removes it. 0, or -1 with *cause. */
@@ -333,10 +337,10 @@ settle_oldest(struct form_state *st, struct outputs *o, int keep, char **cause)
 	struct drawing *d = st->q[0];
 	int rc = 0;
 
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(&draw_lock);
 	while (!d->done)
-		pthread_cond_wait(&st->drawn, &st->lock);
-	pthread_mutex_unlock(&st->lock);
+		pthread_cond_wait(&drawn, &draw_lock);
+	pthread_mutex_unlock(&draw_lock);
 	memmove(st->q, st->q + 1, --st->n * sizeof *st->q);
 	if (keep && d->rc == 0)
 		rc = outputs_commit(o, &o->out, &d->f, cause);
@@ -392,8 +396,6 @@ form_row(void *state, struct outputs *o, const struct mapped *m, char **cause)
 static void
 form_free(struct form_state *st)
 {
-	pthread_cond_destroy(&st->drawn);
-	pthread_mutex_destroy(&st->lock);
 	free(st->q);
 	free(st);
 }
