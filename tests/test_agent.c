@@ -1997,6 +1997,23 @@ soffice_mode(struct env *e, const char *mode)
 	free(p);
 }
 
+/*
+ * An agent whose print PDFs are held: the stand-in LibreOffice waits, once started, until the
+ * file it returns (under the test's folder) exists. The caller frees that path.
+ */
+static char *
+start_holding_prints(struct env *e)
+{
+	char *go;
+
+	env_new(e, "settle_ms: 50", "language: en");
+	soffice_mode(e, "slow");
+	go = pathf("%s/go", e->dir);
+	setenv("SOFFICE_GO", go, 1);
+	env_start(e, NULL);
+	return go;
+}
+
 /* The stand-in's calls so far in mode (one per attempt). */
 static int
 soffice_calls(struct env *e, const char *mode)
@@ -2045,11 +2062,7 @@ test_print_others_do_not_wait(void **state)
 	struct env e;
 
 	(void)state;
-	env_new(&e, "settle_ms: 50", "language: en");
-	soffice_mode(&e, "slow");
-	go = pathf("%s/go", e.dir);
-	setenv("SOFFICE_GO", go, 1);
-	env_start(&e, NULL);
+	go = start_holding_prints(&e);
 	text = slurp(sample, NULL);
 	drop(&e, "transport-2024-04.csv", text);
 	assert_int_equal(wait_log(&e, "its print PDF is being made", 30000), 0);
@@ -2141,10 +2154,8 @@ test_print_stopped_midway(void **state)
 	char *p;
 
 	(void)state;
-	env_new(&e, "settle_ms: 50", "language: en");
-	soffice_mode(&e, "slow");
-	setenv("SOFFICE_GO", "/nonexistent", 1);
-	env_start(&e, NULL);
+	/* Held, and never let go: the stop comes while the PDF is being made. */
+	free(start_holding_prints(&e));
 	drop_case(&e, "transport-stopped.csv", 42);
 	assert_int_equal(wait_log(&e, "its print PDF is being made", 30000), 0);
 	assert_int_equal(env_stop(&e), 0);
@@ -2177,11 +2188,7 @@ test_print_reload_waits(void **state)
 	struct env e;
 
 	(void)state;
-	env_new(&e, "settle_ms: 50", "language: en");
-	soffice_mode(&e, "slow");
-	go = pathf("%s/go", e.dir);
-	setenv("SOFFICE_GO", go, 1);
-	env_start(&e, NULL);
+	go = start_holding_prints(&e);
 	assert_int_equal(wait_log(&e, "started", 10000), 0);
 	drop_case(&e, "transport-reload.csv", 77);
 	assert_int_equal(wait_log(&e, "its print PDF is being made", 30000), 0);
