@@ -483,12 +483,6 @@ intake_parked_pdf(const struct intake_parked *f)
 	return f->res.print->pdf.tmppath;
 }
 
-const char *
-intake_parked_wname(const struct intake_parked *f)
-{
-	return f->wname;
-}
-
 const struct spool *
 intake_parked_spool(const struct intake_parked *f)
 {

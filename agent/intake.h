@@ -105,8 +105,6 @@ void intake_result_clear(struct intake_result *r);
 const char *intake_parked_xlsx(const struct intake_parked *f);
 const char *intake_parked_pdf(const struct intake_parked *f);
 const struct spool *intake_parked_spool(const struct intake_parked *f);
-/* Its name in work/ ("CLAIM.NAME"). */
-const char *intake_parked_wname(const struct intake_parked *f);
 /*
  * Finishes a parked file once its conversion has ended: with its PDF, or, when failed says why
  * there is none, with a note in rejected/ (print.c); then recorded and moved. With io, the
